@@ -1,0 +1,34 @@
+# Two commands set everything up on a fresh clone: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test bench lint install browser clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/streamlit run playground/app.py
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+# Real-browser tests use Debian's Chromium (Playwright cannot download its own browsers here).
+browser:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

@@ -1,0 +1,128 @@
+"""Node: one value in a computational graph, and ``apply``, the one way an op makes a new node.
+
+Values are computed eagerly when a node is made (as in micrograd), and can be recomputed later by
+``forward_steps`` after leaf values change, so a graph built once can be trained many times.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+from .errors import ShapeError
+from .ops import OPS, Op
+
+_ids = itertools.count()
+
+
+def _all_finite(a: np.ndarray) -> bool:
+    return math.isfinite(a) if a.ndim == 0 else bool(np.isfinite(a).all())
+
+
+class Node:
+    """A value in the graph. ``kind`` is "var" (a leaf we differentiate by), "const" or "op"."""
+
+    __slots__ = ("value", "grad", "op", "parents", "attrs", "kind", "label", "id",
+                 "requires_grad", "finite", "issue")
+
+    def __init__(self, value, kind: str, label: str, op: Op | None = None,
+                 parents: tuple[Node, ...] = (), attrs: dict | None = None):
+        self.value: np.ndarray = value
+        self.grad: np.ndarray | None = None
+        self.op = op
+        self.parents = parents
+        self.attrs = attrs or {}
+        self.kind = kind
+        self.label = label
+        self.id = next(_ids)  # creation order: a parent's id is always smaller than its child's
+        self.requires_grad = kind == "var" or any(p.requires_grad for p in parents)
+        self.finite = True
+        self.issue: str | None = None  # why this node is the first to hold NaN/inf, if it is
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.value.shape
+
+    def item(self) -> float:
+        return float(self.value)
+
+    def __repr__(self) -> str:
+        return f"Node({self.label!r}, kind={self.kind}, value={self.value!r})"
+
+    # Python operators build graph nodes; the reflected forms keep operand order (a - b, not b - a).
+    def __add__(self, other): return apply("add", self, other)
+    def __radd__(self, other): return apply("add", other, self)
+    def __sub__(self, other): return apply("sub", self, other)
+    def __rsub__(self, other): return apply("sub", other, self)
+    def __mul__(self, other): return apply("mul", self, other)
+    def __rmul__(self, other): return apply("mul", other, self)
+    def __truediv__(self, other): return apply("div", self, other)
+    def __rtruediv__(self, other): return apply("div", other, self)
+    def __pow__(self, other): return apply("pow", self, other)
+    def __rpow__(self, other): return apply("pow", other, self)
+    def __matmul__(self, other): return apply("matmul", self, other)
+    def __rmatmul__(self, other): return apply("matmul", other, self)
+    def __neg__(self): return apply("neg", self)
+
+    def sum(self, axis=None): return apply("sum", self, axis=axis)
+    def mean(self, axis=None): return apply("mean", self, axis=axis)
+    def reshape(self, *shape): return apply("reshape", self, shape=shape[0] if len(shape) == 1 else shape)
+
+    @property
+    def T(self): return apply("transpose", self)
+
+
+def _float_array(value) -> np.ndarray:
+    return np.array(value, dtype=np.float64)  # a copy: a leaf must not alias the caller's array
+
+
+def _leaf(value, kind: str, label: str) -> Node:
+    node = Node(value, kind, label)
+    node.finite = _all_finite(value)
+    node.issue = None if node.finite else "this input is NaN/inf"
+    return node
+
+
+def var(value, name: str = "x") -> Node:
+    """A leaf we take gradients with respect to (a variable or a trainable parameter)."""
+    return _leaf(_float_array(value), "var", name)
+
+
+def const(value, label: str | None = None) -> Node:
+    """A leaf that receives no gradient (data, targets, literal numbers)."""
+    arr = _float_array(value)
+    return _leaf(arr, "const", label or (f"{float(arr):g}" if arr.ndim == 0 else f"const{arr.shape}"))
+
+
+def as_node(x) -> Node:
+    return x if isinstance(x, Node) else const(x)
+
+
+def evaluate(node: Node) -> None:
+    """(Re)compute an op node's value from its parents and note where NaN/inf first appears."""
+    xs = [p.value for p in node.parents]
+    try:
+        with np.errstate(all="ignore"):  # domain errors become NaN/inf, flagged below
+            value = node.op.forward(*xs, **node.attrs)
+    except ValueError as e:  # numpy's shape complaints, in the engine's own words
+        shapes = " and ".join(str(x.shape) for x in xs)
+        raise ShapeError(f"{node.op.name}: operands with shapes {shapes} do not fit ({e})") from None
+    node.value = np.asarray(value, dtype=np.float64)
+    node.finite = _all_finite(node.value)
+    node.issue = None
+    if not node.finite and all(p.finite for p in node.parents):
+        reason = node.op.domain(*xs) if node.op.domain else None
+        node.issue = reason or f"{node.op.name} produced NaN/inf"
+
+
+def apply(op_name: str, *inputs, **attrs) -> Node:
+    """Make the node ``op(*inputs)``; numbers and arrays among the inputs become constants."""
+    op = OPS[op_name]
+    if len(inputs) != op.arity:
+        raise ShapeError(f"{op_name} takes {op.arity} input(s), got {len(inputs)}")
+    parents = tuple(as_node(x) for x in inputs)
+    node = Node(None, "op", op.symbol, op, parents, attrs)
+    evaluate(node)
+    return node

@@ -1,0 +1,115 @@
+"""Graph walks, step streams, non-finite flags, tensors."""
+
+import numpy as np
+import pytest
+
+from engine import (
+    ShapeError,
+    apply,
+    backward,
+    backward_steps,
+    const,
+    forward_steps,
+    parse,
+    topo_order,
+    var,
+)
+
+
+def test_100k_node_chain_has_no_recursion_error():
+    x = var(0.5, "x")
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0 + 0.0  # 2 op nodes per link; value and slope stay 1
+    backward(y)
+    assert float(x.grad) == 1.0
+    assert len(topo_order(y)) > 200_000
+
+
+def test_order_is_deterministic():
+    def labels():
+        root, _ = parse("(x + y) * z + sin(x) * y").build({"x": 1, "y": 2, "z": 3})
+        return [(s.node.label, s.node.kind) for s in backward_steps(root)]
+    assert labels() == labels()
+
+
+def test_topo_order_puts_parents_first():
+    root, _ = parse("tanh(a * b + c) * a").build({"a": 1, "b": 2, "c": 3})
+    order = topo_order(root)
+    position = {id(n): i for i, n in enumerate(order)}
+    for node in order:
+        assert all(position[id(p)] < position[id(node)] for p in node.parents)
+
+
+def test_upstream_is_summed_before_a_node_is_stepped():
+    root, leaves = parse("a * b + a * c").build({"a": 2, "b": 3, "c": 5})
+    steps = list(backward_steps(root))
+    a_step = next(s for s in steps if s.node is leaves["a"])
+    assert float(a_step.upstream) == 8.0
+    assert a_step.index == len(steps) - 1 or all(s.node is not leaves["a"] for s in steps[a_step.index + 1:])
+
+
+def test_forward_steps_recompute_after_leaf_change():
+    root, leaves = parse("x * y").build({"x": 2, "y": 3})
+    leaves["x"].value[()] = 10.0
+    steps = list(forward_steps(root))
+    assert [s.node.kind for s in steps] == ["var", "var", "op"]
+    assert float(steps[-1].value) == 30.0 and float(root.value) == 30.0
+
+
+def test_log_of_negative_is_flagged_not_raised():
+    root, leaves = parse("log(x) * y").build({"x": -1, "y": 2})
+    fsteps = list(forward_steps(root))
+    flagged = [s for s in fsteps if s.issue]
+    assert len(flagged) == 1 and flagged[0].node.op.name == "log"
+    assert "negative" in flagged[0].issue
+    assert np.isnan(root.value) and root.issue is None  # only the first node is flagged
+    bsteps = list(backward_steps(root))
+    assert len(bsteps) == 4  # stepping still works to the end
+
+
+def test_division_by_zero_is_flagged():
+    root, leaves = parse("x / y").build({"x": 1, "y": 0})
+    assert np.isinf(root.value) and root.issue == "division by zero"
+    steps = list(backward_steps(root))
+    assert "div" in steps[0].issue  # a finite upstream turns into inf downstream right here
+    assert not np.isfinite(leaves["y"].grad)
+    assert all(s.issue is None for s in steps[1:])  # and only there
+
+
+def test_gradient_turning_infinite_is_flagged():
+    root, _ = parse("sqrt(x)").build({"x": 0})
+    assert float(root.value) == 0.0 and root.issue is None
+    step = list(backward_steps(root))[0]
+    assert step.issue and "sqrt" in step.issue
+
+
+def test_backward_needs_scalar_output():
+    x = var([1.0, 2.0, 3.0], "x")
+    with pytest.raises(ShapeError, match="sum"):
+        backward(x * 2.0)
+
+
+def test_tensor_shapes_and_unbroadcast():
+    w = var(np.ones((2, 3)), "W")
+    b = var(np.zeros(3), "b")
+    x = const(np.arange(8.0).reshape(4, 2))
+    loss = ((x @ w) + b).mean()
+    backward(loss)
+    assert w.grad.shape == (2, 3) and b.grad.shape == (3,)
+    np.testing.assert_allclose(b.grad, np.full(3, 1 / 3))
+    np.testing.assert_allclose(w.grad, np.tile(x.value.mean(axis=0)[:, None], (1, 3)) / 3)
+
+
+def test_shape_mismatch_is_an_engine_error():
+    with pytest.raises(ShapeError):
+        var(np.ones(3), "a") + var(np.ones(2), "b")
+    with pytest.raises(ShapeError):
+        apply("matmul", var(np.ones((2, 3)), "a"), var(np.ones((2, 3)), "b"))
+
+
+def test_constants_get_no_gradient_step():
+    root, leaves = parse("2 * x + 3").build({"x": 1})
+    steps = list(backward_steps(root))
+    assert all(s.node.kind != "const" for s in steps)
+    assert float(leaves["x"].grad) == 2.0

@@ -1,0 +1,45 @@
+"""Architecture rules that must stay true as the code grows."""
+
+import ast
+import pathlib
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def test_importing_engine_pulls_in_no_ui_library():
+    code = ("import sys, engine, engine.cli; "
+            "bad = [m for m in ('streamlit', 'plotly', 'graphviz', 'torch', 'jax') if m in sys.modules]; "
+            "print(','.join(bad))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == ""
+
+
+def _imports(path):
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            yield node.module.split(".")[0]
+
+
+def test_engine_imports_only_numpy_and_stdlib():
+    allowed = set(sys.stdlib_module_names) | {"numpy"}
+    for path in (ROOT / "engine").rglob("*.py"):
+        assert set(_imports(path)) <= allowed, path
+
+
+def test_render_modules_do_not_import_streamlit():
+    for path in (ROOT / "playground" / "render").rglob("*.py"):
+        assert "streamlit" not in set(_imports(path)), path
+
+
+def test_no_eval_or_exec_anywhere():
+    for folder in ("engine", "playground"):
+        for path in (ROOT / folder).rglob("*.py"):
+            calls = {n.func.id for n in ast.walk(ast.parse(path.read_text()))
+                     if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+            assert not calls & {"eval", "exec", "compile"}, path
