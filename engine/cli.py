@@ -10,7 +10,7 @@ import sys
 import numpy as np
 
 from .errors import EngineError, ParseError
-from .graph import backward_steps
+from .graph import backward_steps, forward_steps
 from .parser import parse
 
 
@@ -51,9 +51,10 @@ def grad_command(args) -> int:
         raise EngineError(f"no value for variable {', '.join(missing)}: add "
                           + ",".join(f"{n}=<number>" for n in missing) + " to --at")
     root, leaves = expression.build(values)
+    forward = list(forward_steps(root))
     steps = list(backward_steps(root, seed=args.seed))
     value, grads = float(root.value), {n: float(leaf.grad) for n, leaf in leaves.items()}
-    for note in [root.issue] + [s.issue for s in steps]:
+    for note in [s.issue for s in forward] + [s.issue for s in steps]:
         if note:
             print(f"warning: {note}", file=sys.stderr)
     if args.json:

@@ -8,17 +8,16 @@ limit) and deterministic: parents are visited in argument order.
 from __future__ import annotations
 
 import collections
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from .errors import ShapeError
-from .node import Node, _all_finite, evaluate
+from .node import Node, _all_finite, diagnose, evaluate
 from .ops import unbroadcast
 
 
-@dataclass(frozen=True, slots=True)
-class ForwardStep:
+class ForwardStep(NamedTuple):
     index: int
     node: Node
     inputs: tuple[np.ndarray, ...]  # the parents' values (empty for a leaf)
@@ -26,8 +25,7 @@ class ForwardStep:
     issue: str | None  # set on the step whose node is the first to hold NaN/inf
 
 
-@dataclass(frozen=True, slots=True)
-class BackwardStep:
+class BackwardStep(NamedTuple):
     index: int
     node: Node
     upstream: np.ndarray  # d root / d node, already summed over every consumer of node
@@ -41,28 +39,35 @@ class BackwardStep:
 
 
 def topo_order(root: Node) -> list[Node]:
-    """Every node that ``root`` depends on, parents before children, in a deterministic order."""
-    order: list[Node] = []
+    """Every node that ``root`` depends on, parents before children, in a deterministic order.
+
+    Ids count up in creation order and a parent always exists before its child, so sorting the
+    ancestors by id is a topological order (and, for a parsed expression, its reading order).
+    """
     seen = {root}
-    stack = [(root, iter(root.parents))]
+    stack = [root]
     while stack:
-        node, parents = stack[-1]
-        for parent in parents:
+        for parent in stack.pop().parents:
             if parent not in seen:
                 seen.add(parent)
-                stack.append((parent, iter(parent.parents)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
-    return order
+                stack.append(parent)
+    return sorted(seen, key=_by_id)
+
+
+def _by_id(node: Node) -> int:
+    return node.id
 
 
 def forward_steps(root: Node, order: list[Node] | None = None):
-    """Recompute every op node from its parents, yielding one ``ForwardStep`` per node."""
+    """Recompute every op node from its parents, yielding one ``ForwardStep`` per node.
+
+    Each node's ``finite`` and ``issue`` are set on the way, so the first NaN/inf is located.
+    """
     for index, node in enumerate(order or topo_order(root)):
         if node.op is not None:
-            evaluate(node)
+            with np.errstate(all="ignore"):  # a domain error gives NaN/inf, reported as the issue
+                evaluate(node)
+        diagnose(node)
         yield ForwardStep(index, node, tuple(p.value for p in node.parents), node.value, node.issue)
 
 
@@ -76,10 +81,39 @@ def _seed_for(root: Node, seed) -> np.ndarray:
     raise ShapeError(f"the seed gradient has shape {seed.shape}, the output {root.shape}")
 
 
-def backward_steps(root: Node, seed=1.0, order: list[Node] | None = None):
+def _send(node: Node, upstream: np.ndarray):
+    """The local and downstream gradient for each parent of an op node (None where none is needed)."""
+    op, xs = node.op, [p.value for p in node.parents]
+    local, downstream = [], []
+    for i, parent in enumerate(node.parents):
+        if not parent.requires_grad:
+            local.append(None)
+            downstream.append(None)
+            continue
+        if op.local is not None:
+            d_local = op.local[i](node.value, *xs)
+            if type(d_local) is float:  # a constant: 1 for the add gate passes upstream unchanged
+                grad = upstream if d_local == 1.0 else upstream * d_local
+                d_local = np.float64(d_local)
+            else:
+                grad = upstream * d_local
+        else:
+            d_local = None
+            grad = op.vjp[i](upstream, node.value, *xs, **node.attrs)
+        if type(grad) is not np.ndarray:  # numpy returns scalars for 0-d arithmetic
+            grad = np.asarray(grad, dtype=np.float64)
+        local.append(d_local)
+        downstream.append(grad if grad.shape == parent.value.shape else unbroadcast(grad, parent.value.shape))
+    return tuple(local), tuple(downstream)
+
+
+def backward_steps(root: Node, seed=1.0, order: list[Node] | None = None, check_finite: bool = True):
     """Reverse-mode sweep from ``root``, yielding one ``BackwardStep`` per node that needs a gradient.
 
-    Each node's ``grad`` is set when its step is reached (earlier gradients are cleared first).
+    Each node's ``grad`` is set when its step is reached (earlier gradients are cleared first), and
+    holds the gradient summed over every path to ``root``. With ``check_finite`` the step where a
+    finite gradient first turns NaN/inf carries an ``issue``; without it (the training hot path)
+    nothing is checked, and numpy's own warnings are the only sign.
     """
     order = order or topo_order(root)
     for node in order:
@@ -91,38 +125,28 @@ def backward_steps(root: Node, seed=1.0, order: list[Node] | None = None):
             continue
         upstream = pending.pop(node)
         node.grad = upstream
-        op = node.op
-        if op is None:
+        if node.op is None:
             yield BackwardStep(index, node, upstream, (), (), None)
             index += 1
             continue
-        xs = [p.value for p in node.parents]
-        local, downstream = [], []
-        with np.errstate(all="ignore"):  # a NaN/inf gradient is reported on the step, not raised
-            for i, parent in enumerate(node.parents):
-                if not parent.requires_grad:
-                    local.append(None)
-                    downstream.append(None)
-                    continue
-                if op.local is not None:
-                    d_local = np.asarray(op.local[i](node.value, *xs))
-                    grad = upstream * d_local
-                else:
-                    d_local = None
-                    grad = op.vjp[i](upstream, node.value, *xs, **node.attrs)
-                grad = unbroadcast(np.asarray(grad, dtype=np.float64), parent.value.shape)
-                local.append(d_local)
-                downstream.append(grad)
-                pending[parent] = pending[parent] + grad if parent in pending else grad
         issue = None
-        if _all_finite(upstream) and not all(_all_finite(g) for g in downstream if g is not None):
-            issue = f"the gradient through {op.name} becomes NaN/inf here"
-            if node.issue or any(not p.finite for p in node.parents):
-                issue += " (its value is already NaN/inf)"
-        yield BackwardStep(index, node, upstream, tuple(local), tuple(downstream), issue)
+        if check_finite:
+            with np.errstate(all="ignore"):
+                local, downstream = _send(node, upstream)
+            if _all_finite(upstream) and not all(_all_finite(g) for g in downstream if g is not None):
+                issue = f"the gradient through {node.op.name} becomes NaN/inf here"
+        else:
+            local, downstream = _send(node, upstream)
+        for parent, grad in zip(node.parents, downstream, strict=True):
+            if grad is not None:
+                pending[parent] = pending[parent] + grad if parent in pending else grad
+        yield BackwardStep(index, node, upstream, local, downstream, issue)
         index += 1
 
 
 def backward(root: Node, seed=1.0) -> None:
-    """Fill in ``grad`` on every node that needs one, by draining ``backward_steps``."""
-    collections.deque(backward_steps(root, seed), maxlen=0)
+    """Fill in ``grad`` on every node that needs one, by draining ``backward_steps``.
+
+    Unchecked, for speed: use ``backward_steps`` (or ``forward_steps``) to locate NaN/inf.
+    """
+    collections.deque(backward_steps(root, seed, check_finite=False), maxlen=0)

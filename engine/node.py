@@ -2,6 +2,8 @@
 
 Values are computed eagerly when a node is made (as in micrograd), and can be recomputed later by
 ``forward_steps`` after leaf values change, so a graph built once can be trained many times.
+Making a node only computes (it is the training hot path). Where NaN/inf first appears is found by
+the step streams (``forward_steps``/``backward_steps``), which call ``diagnose``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class Node:
 
     __slots__ = ("value", "grad", "op", "parents", "attrs", "kind", "label", "id",
                  "requires_grad", "finite", "issue")
+    __array_ufunc__ = None  # so `ndarray @ node` and `ndarray * node` call our reflected operators
 
     def __init__(self, value, kind: str, label: str, op: Op | None = None,
                  parents: tuple[Node, ...] = (), attrs: dict | None = None):
@@ -37,8 +40,11 @@ class Node:
         self.kind = kind
         self.label = label
         self.id = next(_ids)  # creation order: a parent's id is always smaller than its child's
-        self.requires_grad = kind == "var" or any(p.requires_grad for p in parents)
-        self.finite = True
+        requires_grad = kind == "var"
+        for p in parents:
+            requires_grad = requires_grad or p.requires_grad
+        self.requires_grad = requires_grad
+        self.finite = True  # both set by diagnose(), i.e. by a forward_steps walk
         self.issue: str | None = None  # why this node is the first to hold NaN/inf, if it is
 
     @property
@@ -78,42 +84,43 @@ def _float_array(value) -> np.ndarray:
     return np.array(value, dtype=np.float64)  # a copy: a leaf must not alias the caller's array
 
 
-def _leaf(value, kind: str, label: str) -> Node:
-    node = Node(value, kind, label)
-    node.finite = _all_finite(value)
-    node.issue = None if node.finite else "this input is NaN/inf"
-    return node
-
-
 def var(value, name: str = "x") -> Node:
     """A leaf we take gradients with respect to (a variable or a trainable parameter)."""
-    return _leaf(_float_array(value), "var", name)
+    return Node(_float_array(value), "var", name)
 
 
 def const(value, label: str | None = None) -> Node:
     """A leaf that receives no gradient (data, targets, literal numbers)."""
     arr = _float_array(value)
-    return _leaf(arr, "const", label or (f"{float(arr):g}" if arr.ndim == 0 else f"const{arr.shape}"))
-
-
-def as_node(x) -> Node:
-    return x if isinstance(x, Node) else const(x)
+    return Node(arr, "const", label or (f"{float(arr):g}" if arr.ndim == 0 else f"const{arr.shape}"))
 
 
 def evaluate(node: Node) -> None:
-    """(Re)compute an op node's value from its parents and note where NaN/inf first appears."""
+    """(Re)compute an op node's value from its parents' values."""
     xs = [p.value for p in node.parents]
     try:
-        with np.errstate(all="ignore"):  # domain errors become NaN/inf, flagged below
-            value = node.op.forward(*xs, **node.attrs)
+        value = node.op.forward(*xs, **node.attrs)
     except ValueError as e:  # numpy's shape complaints, in the engine's own words
         shapes = " and ".join(str(x.shape) for x in xs)
         raise ShapeError(f"{node.op.name}: operands with shapes {shapes} do not fit ({e})") from None
-    node.value = np.asarray(value, dtype=np.float64)
+    node.value = value if type(value) is np.ndarray else np.asarray(value, dtype=np.float64)
+
+
+def diagnose(node: Node) -> None:
+    """Set ``finite``, and ``issue`` if this node is the first to hold NaN/inf (its parents are finite).
+
+    Parents must have been diagnosed first, as a forward walk in topological order does.
+    """
     node.finite = _all_finite(node.value)
     node.issue = None
-    if not node.finite and all(p.finite for p in node.parents):
-        reason = node.op.domain(*xs) if node.op.domain else None
+    if node.finite:
+        return
+    if node.op is None:
+        node.issue = "this input is NaN/inf"
+    elif all(p.finite for p in node.parents):
+        xs = [p.value for p in node.parents]
+        with np.errstate(all="ignore"):
+            reason = node.op.domain(*xs) if node.op.domain else None
         node.issue = reason or f"{node.op.name} produced NaN/inf"
 
 
@@ -122,7 +129,7 @@ def apply(op_name: str, *inputs, **attrs) -> Node:
     op = OPS[op_name]
     if len(inputs) != op.arity:
         raise ShapeError(f"{op_name} takes {op.arity} input(s), got {len(inputs)}")
-    parents = tuple(as_node(x) for x in inputs)
+    parents = tuple([x if isinstance(x, Node) else const(x) for x in inputs])
     node = Node(None, "op", op.symbol, op, parents, attrs)
     evaluate(node)
     return node

@@ -71,6 +71,10 @@ class Expression:
         if missing:
             raise EngineError(f"no value for variable {', '.join(missing)}")
         leaves = {n: var(values[n], n) for n in self.variables}
+        with np.errstate(all="ignore"):  # NaN/inf are located later, by forward_steps
+            return self._build(leaves), leaves
+
+    def _build(self, leaves: dict[str, Node]) -> Node:
         built: dict[int, Node] = {}
         stack = [(self.root, False)]  # iterative post-order: children are built before parents
         while stack:
@@ -87,7 +91,7 @@ class Expression:
                     built[id(term)] = apply(term.name, *(built[id(a)] for a in term.args))
                 except ShapeError as e:
                     raise ParseError(str(e), term.column, self.text) from None
-        return built[id(self.root)], leaves
+        return built[id(self.root)]
 
 
 def _fail(message: str, column: int, text: str):

@@ -70,6 +70,7 @@ def test_log_of_negative_is_flagged_not_raised():
 
 def test_division_by_zero_is_flagged():
     root, leaves = parse("x / y").build({"x": 1, "y": 0})
+    list(forward_steps(root))
     assert np.isinf(root.value) and root.issue == "division by zero"
     steps = list(backward_steps(root))
     assert "div" in steps[0].issue  # a finite upstream turns into inf downstream right here
@@ -79,6 +80,7 @@ def test_division_by_zero_is_flagged():
 
 def test_gradient_turning_infinite_is_flagged():
     root, _ = parse("sqrt(x)").build({"x": 0})
+    list(forward_steps(root))
     assert float(root.value) == 0.0 and root.issue is None
     step = list(backward_steps(root))[0]
     assert step.issue and "sqrt" in step.issue
@@ -113,3 +115,20 @@ def test_constants_get_no_gradient_step():
     steps = list(backward_steps(root))
     assert all(s.node.kind != "const" for s in steps)
     assert float(leaves["x"].grad) == 2.0
+
+
+def test_numpy_arrays_on_the_left_become_constants():
+    w = var(np.ones((2, 3)), "W")
+    out = np.ones((4, 2)) @ w
+    assert out.op.name == "matmul" and out.parents[0].kind == "const" and out.shape == (4, 3)
+    scaled = np.float64(2.0) * w
+    assert scaled.op.name == "mul"
+
+
+def test_backward_drain_is_unchecked_but_backward_steps_checks():
+    root, leaves = parse("sqrt(x) * 2").build({"x": 0})
+    with pytest.warns(RuntimeWarning):  # unchecked: numpy's warning is the only sign
+        backward(root)
+    assert np.isinf(leaves["x"].grad)  # the number is still honest
+    flagged = [s for s in backward_steps(root) if s.issue]
+    assert [s.node.op.name for s in flagged] == ["sqrt"]

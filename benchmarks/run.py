@@ -1,0 +1,141 @@
+"""gradlab benchmarks: engine cost as a ratio to plain numpy measured in the same process.
+
+    python benchmarks/run.py          # a table
+    python benchmarks/run.py --json   # the same figures as one JSON object
+
+BLAS runs on one thread so the ratios compare Python overhead, not thread scheduling.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"  # before numpy is imported
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import pathlib  # noqa: E402
+import sys  # noqa: E402
+import timeit  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+
+from engine import apply, backward, const, forward_steps, var  # noqa: E402
+
+SIZES = (2, 16, 16, 1)
+POINTS = 200
+LR = 0.05
+
+
+def best_seconds(fn, number: int, repeat: int = 7) -> float:
+    """Fastest mean time per call over several repeats: the least disturbed measurement."""
+    return min(timeit.repeat(fn, number=number, repeat=repeat)) / number
+
+
+def _mlp_data():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(POINTS, SIZES[0]))
+    y = np.sin(x[:, :1]) + 0.1 * rng.normal(size=(POINTS, 1))
+    params = []
+    for fan_in, fan_out in zip(SIZES[:-1], SIZES[1:], strict=True):
+        params += [rng.normal(size=(fan_in, fan_out)) / np.sqrt(fan_in), np.zeros(fan_out)]
+    return x, y, params
+
+
+def numpy_mlp_step(x, y, params):
+    """Forward, backward and SGD update of the tanh MLP, written by hand in numpy."""
+    w1, b1, w2, b2, w3, b3 = params
+    h1 = np.tanh(x @ w1 + b1)
+    h2 = np.tanh(h1 @ w2 + b2)
+    d = h2 @ w3 + b3 - y
+    loss = np.mean(d * d)
+    dp = 2.0 * d / d.size
+    dz2 = (dp @ w3.T) * (1.0 - h2 * h2)
+    dz1 = (dz2 @ w2.T) * (1.0 - h1 * h1)
+    grads = (x.T @ dz1, dz1.sum(0), h1.T @ dz2, dz2.sum(0), h2.T @ dp, dp.sum(0))
+    for p, g in zip(params, grads, strict=True):
+        p -= LR * g
+    return loss
+
+
+def engine_mlp_step(x, y, params):
+    """The same step with engine tensor ops (graph rebuilt every step, as in eager frameworks)."""
+    h = x
+    for i in range(0, len(params), 2):
+        h = h @ params[i] + params[i + 1]
+        if i + 2 < len(params):
+            h = apply("tanh", h)
+    loss = apply("mse", h, y)
+    backward(loss)
+    for p in params:
+        p.value -= LR * p.grad
+    return loss
+
+
+def bench_mlp() -> dict:
+    x, y, raw = _mlp_data()
+    numpy_params = [p.copy() for p in raw]
+    engine_params = [var(p, f"p{i}") for i, p in enumerate(raw)]
+    xc, yc = const(x, "X"), const(y, "y")
+    # Same start, same steps: the two must agree, or the ratio would compare different work.
+    for _ in range(3):
+        ref = numpy_mlp_step(x, y, numpy_params)
+        got = float(engine_mlp_step(xc, yc, engine_params).value)
+    assert abs(ref - got) <= 1e-12 * max(1.0, abs(ref)), (ref, got)
+    t_numpy = best_seconds(lambda: numpy_mlp_step(x, y, numpy_params), 300)
+    t_engine = best_seconds(lambda: engine_mlp_step(xc, yc, engine_params), 300)
+    return {"numpy_us": t_numpy * 1e6, "engine_us": t_engine * 1e6, "ratio": t_engine / t_numpy}
+
+
+def _chain(length: int):
+    """A scalar chain of ``length`` op nodes: alternating sin and scaled adds."""
+    x = var(0.3, "x")
+    y = x
+    for i in range(length // 2):
+        y = apply("sin", y) * 0.5 + 0.1 * (i % 3)
+    return x, y
+
+
+def bench_chain(length: int, number: int) -> dict:
+    build_and_backward = best_seconds(lambda: backward(_chain(length)[1]), number, repeat=3)
+    _, root = _chain(length)
+    replay = best_seconds(lambda: (list(forward_steps(root)), backward(root)), number, repeat=3)
+    plain = best_seconds(lambda: _numpy_chain(length), number, repeat=3)
+    return {"nodes": length, "build_and_backward_ms": build_and_backward * 1e3,
+            "forward_steps_and_backward_ms": replay * 1e3, "numpy_forward_only_ms": plain * 1e3}
+
+
+def _numpy_chain(length: int) -> float:
+    y = np.float64(0.3)
+    for i in range(length // 2):
+        y = np.sin(y) * 0.5 + 0.1 * (i % 3)
+    return y
+
+
+BENCHMARKS = {
+    "mlp_step": bench_mlp,
+    "chain_1k": lambda: bench_chain(1_000, 20),
+    "chain_100k": lambda: bench_chain(100_000, 1),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append", help="run just these")
+    args = parser.parse_args()
+    results = {name: BENCHMARKS[name]() for name in (args.only or BENCHMARKS)}
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return
+    for name, figures in results.items():
+        print(name)
+        for key, value in figures.items():
+            print(f"  {key:32s} {value:12.3f}" if isinstance(value, float) else f"  {key:32s} {value:>12}")
+
+
+if __name__ == "__main__":
+    main()
