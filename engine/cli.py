@@ -7,21 +7,10 @@ import json
 import math
 import sys
 
-import numpy as np
-
 from .errors import EngineError, ParseError
+from .formatting import format_array
 from .graph import backward_steps, forward_steps
 from .parser import parse
-
-
-def format_array(a) -> str:
-    """Numbers as learners read them: 6 significant digits, NaN/inf spelled out."""
-    if a is None:
-        return "-"
-    a = np.asarray(a)
-    if a.ndim == 0:
-        return f"{float(a):.6g}"
-    return np.array2string(a, precision=4, separator=", ", max_line_width=60, threshold=12)
 
 
 def _parse_assignments(items: list[str]) -> dict[str, float]:

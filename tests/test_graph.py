@@ -3,17 +3,7 @@
 import numpy as np
 import pytest
 
-from engine import (
-    ShapeError,
-    apply,
-    backward,
-    backward_steps,
-    const,
-    forward_steps,
-    parse,
-    topo_order,
-    var,
-)
+from engine import ShapeError, apply, backward, backward_steps, const, forward_steps, parse, topo_order, var
 
 
 def test_100k_node_chain_has_no_recursion_error():

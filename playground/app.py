@@ -1,0 +1,20 @@
+"""gradlab: the router. Each page is a short file under pages/; all logic lives outside them."""
+
+import pathlib
+import sys
+
+import streamlit as st
+
+# `streamlit run playground/app.py` puts playground/ on sys.path, not the project root.
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+st.set_page_config(page_title="gradlab — backprop playground", page_icon="🧮", layout="wide",
+                   initial_sidebar_state="collapsed")
+
+PAGES = [
+    st.Page(str(ROOT / "playground" / "pages" / "stepper.py"), title="Backprop stepper",
+            icon=":material/account_tree:", url_path="stepper", default=True),
+]
+st.navigation(PAGES, position="top").run()

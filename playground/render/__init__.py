@@ -1,0 +1,1 @@
+"""Pure rendering helpers (DOT, LaTeX, Plotly figures): no Streamlit import, unit-testable."""

@@ -1,0 +1,88 @@
+"""The chain-rule ledger: formulas from the op registry and the arithmetic with actual numbers.
+
+Pure functions returning strings (LaTeX or plain text) and table rows; the page only displays them.
+"""
+
+from __future__ import annotations
+
+from engine.formatting import format_array
+
+ARG_NAMES = {1: ("x",), 2: ("a", "b")}
+
+
+def _tex_num(a) -> str:
+    return format_array(a, digits=4, max_items=4).replace("inf", r"\infty").replace("NaN", r"\text{NaN}")
+
+
+def node_name(node) -> str:
+    """How a node is called in prose: its variable name, its value, or 'the + node'."""
+    if node.kind == "var":
+        return node.label
+    if node.kind == "const":
+        return f"the constant {format_array(node.value)}"
+    return f"the {node.op.symbol} node"
+
+
+def input_names(node) -> str:
+    """'a is the + node, b is z': which node each formula letter stands for."""
+    names = ARG_NAMES.get(len(node.parents), tuple(f"x_{i}" for i in range(len(node.parents))))
+    return ", ".join(f"{n} is {node_name(p)}" for n, p in zip(names, node.parents, strict=True))
+
+
+def forward_formula(step) -> str:
+    """LaTeX: the op's formula, then the same with numbers, e.g. ``a + b = 3 + 5 = 8``."""
+    op = step.node.op
+    numbers = ", ".join(_tex_num(x) for x in step.inputs)
+    return rf"{op.latex} \quad\text{{at }} ({numbers}) \;=\; {_tex_num(step.value)}"
+
+
+def local_formulas(step) -> list[str]:
+    """LaTeX per input: the local derivative from the registry, e.g. ``∂out/∂a = b``."""
+    op = step.node.op
+    names = ARG_NAMES.get(op.arity, tuple(f"x_{i}" for i in range(op.arity)))
+    pairs = zip(names, op.local_latex, strict=True)
+    return [rf"\frac{{\partial\,\mathrm{{out}}}}{{\partial {n}}} = {tex}" for n, tex in pairs]
+
+
+def chain_rule_lines(step) -> list[str]:
+    """LaTeX per input that needs a gradient: downstream = upstream × local, with the numbers."""
+    op = step.node.op
+    names = ARG_NAMES.get(op.arity, tuple(f"x_{i}" for i in range(op.arity)))
+    lines = []
+    for name, parent, local, down in zip(names, step.node.parents, step.local, step.downstream, strict=True):
+        if down is None:
+            continue
+        target = rf"\frac{{\partial L}}{{\partial {name}}}"
+        if local is not None:
+            lines.append(rf"{target} = \underbrace{{{_tex_num(step.upstream)}}}_{{\text{{upstream}}}}"
+                         rf" \times \underbrace{{{_tex_num(local)}}}_{{\text{{local}}}} = {_tex_num(down)}")
+        else:  # matmul, reductions, losses: a vector-Jacobian product, not an elementwise product
+            lines.append(rf"{target} = {_tex_num(down)} \quad (\text{{shape }} {tuple(parent.shape)})")
+    return lines
+
+
+def arithmetic_text(step, index: int) -> str:
+    """Plain text for one input, used when explaining a quiz answer."""
+    local, down = step.local[index], step.downstream[index]
+    if local is None:
+        return f"downstream = {format_array(down)}"
+    return (f"downstream = upstream × local = {format_array(step.upstream)} × {format_array(local)}"
+            f" = {format_array(down)}")
+
+
+def ledger_rows(walkthrough, view) -> list[dict[str, str]]:
+    """One row per step taken so far, for the table under the graph."""
+    rows = []
+    for s in walkthrough.forward[: view.step]:
+        rows.append({"pass": "forward", "node": s.node.label,
+                     "op": s.node.op.name, "value": format_array(s.value), "upstream": "",
+                     "local": "", "downstream": "", "note": s.issue or ""})
+    taken = max(0, view.step - len(walkthrough.forward))
+    for s in walkthrough.backward[:taken]:
+        rows.append({"pass": "backward",
+                     "node": s.node.label, "op": s.node.op.name if s.node.op else s.node.kind,
+                     "value": format_array(s.node.value), "upstream": format_array(s.upstream),
+                     "local": ", ".join(format_array(x) for x in s.local if x is not None),
+                     "downstream": ", ".join(format_array(x) for x in s.downstream if x is not None),
+                     "note": s.issue or ""})
+    return [{"step": str(i + 1), **row} for i, row in enumerate(rows)]

@@ -1,0 +1,183 @@
+"""The stepper's model and its renderers, without Streamlit."""
+
+import re
+
+import numpy as np
+import pytest
+
+from engine import ParseError
+from playground.presets import load_presets
+from playground.render.graph_dot import graph_dot
+from playground.render.ledger import chain_rule_lines, input_names, ledger_rows, local_formulas
+from playground.stepper_state import StepperState, parse_value
+from playground.walkthrough import build_walkthrough, check_gradients, prediction_is_close
+
+CLASSIC = {"x": "-2", "y": "5", "z": "-4"}
+
+
+def _node_block(dot, node_id):
+    match = re.search(rf"^  n{node_id} \[(.*)\];$", dot, re.M)
+    assert match, f"node n{node_id} missing from DOT"
+    return match.group(1)
+
+
+def _current_ids(dot):
+    return re.findall(r"^  n(\d+) \[.*▶ now", dot, re.M)
+
+
+def test_classic_circuit_steps():
+    walk = build_walkthrough("(x + y) * z", CLASSIC)
+    assert len(walk.forward) == 2 and len(walk.backward) == 5
+    assert walk.total_steps == 7
+    mul = walk.backward[0]
+    assert mul.node.op.name == "mul" and float(mul.upstream) == 1.0
+    assert [float(g) for g in mul.downstream] == [-4.0, 3.0]
+
+
+@pytest.mark.parametrize("step", range(0, 8))
+def test_dot_highlights_exactly_the_current_node(step):
+    walk = build_walkthrough("(x + y) * z", CLASSIC)
+    view = walk.view(step)
+    dot = graph_dot(walk, view)
+    current = _current_ids(dot)
+    if step == 0:
+        assert current == []
+    else:
+        assert current == [str(view.current.id)]
+        assert 'fillcolor="#F0E442"' in _node_block(dot, view.current.id)
+    assert dot.count('fillcolor="#F0E442"') == (0 if step == 0 else 1)
+
+
+def test_dot_values_and_gradients_at_each_backward_step():
+    walk = build_walkthrough("(x + y) * z", CLASSIC)
+    ids = {n.label: n.id for n in walk.order}
+    nf = len(walk.forward)
+    # Before backward: values everywhere, no gradients.
+    dot = graph_dot(walk, walk.view(nf))
+    assert "= -12" in _node_block(dot, ids["×"]) and "grad" not in dot.split("edge [")[1].split("\n", 1)[1]
+    # Backward step 1 (×): its gradient 1 and the gradients it sends to + (-4) and z (3).
+    dot = graph_dot(walk, walk.view(nf + 1))
+    assert "grad 1" in _node_block(dot, ids["×"])
+    assert re.search(rf"n{ids['+']} -> n{ids['×']} .*grad -4", dot)
+    assert re.search(rf"n{ids['z']} -> n{ids['×']} .*grad 3", dot)
+    assert "local -4, 3" in _node_block(dot, ids["×"])
+    assert "grad" not in _node_block(dot, ids["x"])
+    # Backward step 2 (+): receives -4, sends -4 to both x and y.
+    dot = graph_dot(walk, walk.view(nf + 2))
+    assert "grad -4" in _node_block(dot, ids["+"])
+    assert re.search(rf"n{ids['x']} -> n{ids['+']} .*grad -4", dot)
+    assert re.search(rf"n{ids['y']} -> n{ids['+']} .*grad -4", dot)
+    # End: every variable shows its final gradient.
+    dot = graph_dot(walk, walk.view(walk.total_steps))
+    for name, grad in (("x", "-4"), ("y", "-4"), ("z", "3")):
+        assert f"grad {grad}" in _node_block(dot, ids[name])
+
+
+def test_pending_nodes_are_dashed_and_values_unknown():
+    walk = build_walkthrough("(x + y) * z", CLASSIC)
+    dot = graph_dot(walk, walk.view(0))
+    mul = next(n for n in walk.order if n.label == "×")
+    assert "dashed" in _node_block(dot, mul.id) and "= ?" in _node_block(dot, mul.id)
+
+
+def test_nan_node_is_flagged_in_dot_and_stepping_works():
+    walk = build_walkthrough("log(x) * y", {"x": "-1", "y": "2"})
+    (node, issue), = walk.issues
+    assert node.op.name == "log" and "negative" in issue
+    dot = graph_dot(walk, walk.view(walk.total_steps))
+    assert "⚠" in _node_block(dot, node.id)
+    assert len(walk.backward) == 4
+
+
+def test_vectors_need_a_scalar_output():
+    walk = build_walkthrough("w * x", {"w": "[1, 2]", "x": "[3, 4]"})
+    assert walk.backward == [] and "sum(" in walk.backward_error
+    walk = build_walkthrough("sum(w * x)", {"w": "[0.5, -1, 2]", "x": "[1, 2, 3]"})
+    np.testing.assert_allclose(walk.leaves["w"].grad, [1, 2, 3])
+    np.testing.assert_allclose(walk.leaves["x"].grad, [0.5, -1, 2])
+    assert "(3,)" in graph_dot(walk, walk.view(1))
+
+
+def test_copy_gate_contributions_add_up():
+    walk = build_walkthrough("x * x + x", {"x": "3"})
+    end = walk.view(walk.total_steps)
+    parts = walk.contributions(walk.leaves["x"], end)
+    assert sorted(float(g) for _, g in parts) == [1.0, 3.0, 3.0]
+    assert sum(float(g) for _, g in parts) == float(walk.leaves["x"].grad) == 7.0
+
+
+def test_ledger_formulas_come_from_the_registry():
+    walk = build_walkthrough("x * y", {"x": "2", "y": "3"}, seed=5.0)
+    step = walk.backward[0]
+    assert local_formulas(step) == [r"\frac{\partial\,\mathrm{out}}{\partial a} = b",
+                                    r"\frac{\partial\,\mathrm{out}}{\partial b} = a"]
+    lines = chain_rule_lines(step)
+    assert "5" in lines[0] and "3" in lines[0] and lines[0].endswith("= 15")
+    assert lines[1].endswith("= 10")
+    assert input_names(step.node) == "a is x, b is y"
+    rows = ledger_rows(walk, walk.view(walk.total_steps))
+    assert [r["pass"] for r in rows] == ["forward", "backward", "backward", "backward"]
+    assert rows[1]["downstream"] == "15, 10"
+
+
+def test_bad_inputs_raise_engine_or_value_errors():
+    with pytest.raises(ParseError):
+        build_walkthrough("x ^ 2", {"x": "1"})
+    with pytest.raises(ValueError, match="x"):
+        build_walkthrough("x + 1", {"x": "abc"})
+    with pytest.raises(ParseError):
+        build_walkthrough("a + b", {"a": "[1, 2]", "b": "[1, 2, 3]"})
+
+
+@pytest.mark.parametrize("text,expected", [("-2", -2.0), ("1e-3", 1e-3), ("[1, 2, 3]", [1.0, 2.0, 3.0]),
+                                           ("[1 2]", [1.0, 2.0]), ("nan", "nan")])
+def test_parse_value(text, expected):
+    value = parse_value(text)
+    if expected == "nan":
+        assert np.isnan(value)
+    else:
+        assert value == expected
+
+
+@pytest.mark.parametrize("text", ["", "abc", "[1, x]", "__import__('os')", "[" + ",".join(["1"] * 65) + "]",
+                                  "1" * 50, "[]", "2**3"])
+def test_parse_value_rejects(text):
+    with pytest.raises(ValueError):
+        parse_value(text)
+
+
+def test_state_round_trips_through_the_url():
+    state = StepperState("sum(w * x)", {"w": "[0.5, -1, 2]", "x": "[1, 2, 3]"}, 2.5, 4, "quiz")
+    back, warnings = StepperState.from_query(state.to_query())
+    assert back == state and warnings == []
+
+
+@pytest.mark.parametrize("query,field", [
+    ({"expr": "__import__('os')"}, "expression"), ({"step": "-3"}, "step"), ({"step": "x"}, "step"),
+    ({"seed": "inf"}, "seed"), ({"mode": "<script>"}, "mode"),
+    ({"expr": "x + y", "at": "x=1;y=evil()"}, "value for y"),
+])
+def test_tampered_url_falls_back_with_a_warning(query, field):
+    state, warnings = StepperState.from_query(query)
+    assert any(field in w for w in warnings)
+    default = StepperState()
+    for name in ("seed", "step", "mode"):
+        if name in query:
+            assert getattr(state, name) == getattr(default, name)
+
+
+def test_gradient_check_and_quiz_tolerance():
+    walk = build_walkthrough("sigmoid(w0*x0 + w1*x1 + w2)",
+                             {"w0": "2", "x0": "-1", "w1": "-3", "x1": "-2", "w2": "-3"})
+    result = check_gradients(walk)
+    assert result.passed and len(result.variables) == 5
+    assert prediction_is_close(-0.197, -0.19661) and not prediction_is_close(-0.25, -0.19661)
+
+
+def test_presets_all_build():
+    presets = load_presets("stepper")
+    assert len(presets) >= 10
+    for p in presets:
+        walk = build_walkthrough(p["expr"], p["values"], p["seed"])
+        assert walk.total_steps > 0, p["name"]
+        assert walk.backward_error is None, p["name"]
