@@ -115,10 +115,46 @@ def _numpy_chain(length: int) -> float:
     return y
 
 
+# 30 op nodes: a small two-neuron network with a squared error, as a learner might type it.
+THIRTY_NODE_EXPR = ("(tanh(w1*x1 + w2*x2 + b1) * v1 + sigmoid(w3*x1 + w4*x2 + b2) * v2 - y) ** 2"
+                    " + 0.01 * (w1*w1 + w2*w2 + w3*w3 + w4*w4 + b1*b1 + b2*b2 + v1*v1)")
+
+
+def bench_stepper_rerun() -> dict:
+    """Server-side time of one stepper page rerun at a backward step (Streamlit AppTest, no browser)."""
+    import logging
+
+    from streamlit.testing.v1 import AppTest
+
+    from engine import parse
+    from playground.render.graph_dot import graph_dot
+    from playground.walkthrough import build_walkthrough
+
+    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    expression = parse(THIRTY_NODE_EXPR)
+    values = {name: str(0.1 * (i + 1)) for i, name in enumerate(expression.variables)}
+    walk = build_walkthrough(THIRTY_NODE_EXPR, values)
+    assert len(walk.forward) == 30
+    step = len(walk.forward) + 5
+    app = pathlib.Path(__file__).resolve().parent.parent / "playground" / "app.py"
+    at = AppTest.from_file(str(app), default_timeout=60)
+    at.query_params["expr"] = THIRTY_NODE_EXPR
+    at.query_params["at"] = ";".join(f"{k}={v}" for k, v in values.items())
+    at.query_params["step"] = str(step)
+    at.run()
+    assert not at.exception, at.exception
+    rerun = best_seconds(lambda: at.run(), number=5, repeat=3)
+    model_and_dot = best_seconds(lambda: graph_dot(w := build_walkthrough(THIRTY_NODE_EXPR, values),
+                                                   w.view(step)), number=20, repeat=3)
+    return {"op_nodes": len(walk.forward), "page_rerun_ms": rerun * 1e3,
+            "walkthrough_and_dot_ms": model_and_dot * 1e3}
+
+
 BENCHMARKS = {
     "mlp_step": bench_mlp,
     "chain_1k": lambda: bench_chain(1_000, 20),
     "chain_100k": lambda: bench_chain(100_000, 1),
+    "stepper_rerun": bench_stepper_rerun,
 }
 
 
