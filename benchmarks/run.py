@@ -150,11 +150,28 @@ def bench_stepper_rerun() -> dict:
             "walkthrough_and_dot_ms": model_and_dot * 1e3}
 
 
+def bench_grid() -> dict:
+    """A 200×200 grid of a typed surface, in units of one scalar evaluation of the same expression
+    (a per-point loop would cost 40,000 of them)."""
+    from engine.surfaces import evaluate_grid, surface_expression
+
+    results = {}
+    for name, text in (("rosenbrock", "(1 - x)**2 + 100*(y - x**2)**2"),
+                       ("rastrigin", "20 + x**2 - 10*cos(2*pi*x) + y**2 - 10*cos(2*pi*y)")):
+        expression = surface_expression(text)
+        scalar = best_seconds(lambda e=expression: e.build({"x": 0.3, "y": -0.2}), 500)
+        grid = best_seconds(lambda e=expression: evaluate_grid(e, (-2, 2), (-1, 3), 200), 20)
+        results[f"{name}_grid_ms"] = grid * 1e3
+        results[f"{name}_scalar_evaluations"] = grid / scalar
+    return results
+
+
 BENCHMARKS = {
     "mlp_step": bench_mlp,
     "chain_1k": lambda: bench_chain(1_000, 20),
     "chain_100k": lambda: bench_chain(100_000, 1),
     "stepper_rerun": bench_stepper_rerun,
+    "surface_grid": bench_grid,
 }
 
 

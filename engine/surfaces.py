@@ -1,0 +1,166 @@
+"""Loss surfaces f(x, y) or f(x), and gradient descent paths on them.
+
+Every surface, preset or typed, is an expression for the safe parser. The plotting grid is one
+forward pass of the engine over meshgrid arrays (no per-point loop); the gradients along a path come
+from the engine's backward pass on a graph built once and re-run every iteration.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import EngineError
+from .graph import backward, forward_steps, topo_order
+from .optim import Optimizer, OptimizerConfig, Update
+from .parser import Expression, parse
+
+COORDS = ("x", "y")
+MAX_RESOLUTION = 400  # grid points per axis
+MAX_ITERATIONS = 5000
+
+
+@dataclass(frozen=True)
+class Surface:
+    name: str
+    expr: str
+    x_range: tuple[float, float]
+    y_range: tuple[float, float] | None  # None: a 1-D surface f(x)
+    start: tuple[float, ...]
+    min_value: float | None = None  # the global minimum's value, when known
+    minima: tuple[tuple[float, ...], ...] = ()
+    note: str = ""
+
+    @property
+    def dims(self) -> int:
+        return 1 if self.y_range is None else 2
+
+
+SURFACES = {s.name: s for s in (
+    Surface("Convex bowl", "x**2 + y**2", (-3, 3), (-3, 3), (2.5, -2.0), 0.0, ((0, 0),),
+            "Every optimizer gets there; compare how fast."),
+    Surface("Ill-conditioned ravine", "0.5*x**2 + 10*y**2", (-4, 4), (-2, 2), (-3.5, 1.5), 0.0, ((0, 0),),
+            "Curvature 20× steeper across than along: plain SGD zig-zags, momentum and Adam don't."),
+    Surface("Rosenbrock", "(1 - x)**2 + 100*(y - x**2)**2", (-2, 2), (-1, 3), (-1.5, 2.0), 0.0,
+            ((1, 1),), "A curved banana valley: easy to find, slow to follow to (1, 1)."),
+    Surface("Himmelblau", "(x**2 + y - 11)**2 + (x + y**2 - 7)**2", (-5, 5), (-5, 5), (-0.5, -0.5), 0.0,
+            ((3, 2), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)),
+            "Four equal minima: which one you reach depends on the start and the optimizer."),
+    Surface("Beale", "(1.5 - x + x*y)**2 + (2.25 - x + x*y**2)**2 + (2.625 - x + x*y**3)**2",
+            (-4.5, 4.5), (-4.5, 4.5), (1.0, 1.5), 0.0, ((3, 0.5),),
+            "Flat plateaus and sharp walls: adaptive step sizes help."),
+    Surface("Saddle", "x**2 - y**2", (-2, 2), (-2, 2), (1.5, 0.01), None, (),
+            "A saddle point at (0, 0): gradient descent slides off along y, slowly at first."),
+    Surface("Rastrigin (many minima)", "20 + x**2 - 10*cos(2*pi*x) + y**2 - 10*cos(2*pi*y)",
+            (-5.12, 5.12), (-5.12, 5.12), (3.2, -2.1), 0.0, ((0, 0),),
+            "A bumpy bowl: local minima everywhere trap plain gradient descent."),
+    Surface("|x| (step-size lesson)", "abs(x)", (-12, 12), None, (10.0,), 0.0, ((0,),),
+            "From x = 10: step 1 takes 10 steps, step 5 takes 2, step 11 bounces 10 ↔ -1 forever."),
+)}
+
+
+def surface_expression(text: str) -> Expression:
+    """Parse a surface: its variables must be x, or x and y."""
+    expression = parse(text)
+    extra = [v for v in expression.variables if v not in COORDS]
+    if extra:
+        raise EngineError(f"a surface may only use x and y; found {', '.join(extra)}")
+    if not expression.variables:
+        raise EngineError("a surface needs x (and optionally y)")
+    return expression
+
+
+def dims_of(expression: Expression) -> int:
+    return 2 if "y" in expression.variables else 1
+
+
+def evaluate_grid(expression: Expression, x_range, y_range=None, resolution: int = 200):
+    """The surface on a grid, in one vectorized forward pass: (xs, ys, Z) or (xs, None, z)."""
+    resolution = max(2, min(int(resolution), MAX_RESOLUTION))
+    xs = np.linspace(*x_range, resolution)
+    if y_range is None:
+        root, _ = expression.build({"x": xs})
+        return xs, None, np.broadcast_to(root.value, xs.shape).copy()
+    ys = np.linspace(*y_range, resolution)
+    gx, gy = np.meshgrid(xs, ys)  # Z[i, j] = f(xs[j], ys[i]), as plotting libraries expect
+    values = {"x": gx, "y": gy}
+    root, _ = expression.build({v: values[v] for v in expression.variables})
+    return xs, ys, np.broadcast_to(root.value, gx.shape).copy()
+
+
+@dataclass
+class Descent:
+    """A path of one optimizer on one surface, and how it ended."""
+
+    points: np.ndarray  # (n + 1, dims): the start, then after each update
+    losses: np.ndarray  # (n + 1,)
+    grads: np.ndarray  # (n + 1, dims)
+    updates: list[Update] = field(default_factory=list)
+    status: str = "still moving"  # "converged" | "diverged" | "never converges" | "still moving"
+    reason: str = ""
+    stopped_at: int | None = None  # iteration where it converged, diverged or closed a cycle
+    reached_tolerance_at: int | None = None  # first iteration within tolerance of the known minimum
+
+    @property
+    def iterations(self) -> int:
+        return len(self.points) - 1
+
+
+def descend(expression: Expression, start, cfg: OptimizerConfig, iterations: int = 200,
+            tolerance: float = 1e-6, min_value: float | None = None, bound: float = 1e6) -> Descent:
+    """Run ``cfg`` from ``start`` for up to ``iterations`` updates, stopping early when it converges
+    (gradient ≈ 0), diverges (NaN/inf or |p| > bound), or returns to an earlier point (a cycle)."""
+    dims = dims_of(expression)
+    start = [float(v) for v in start][:dims]
+    if len(start) != dims or not all(math.isfinite(v) for v in start):
+        raise EngineError(f"the start point needs {dims} finite coordinate(s)")
+    iterations = max(0, min(int(iterations), MAX_ITERATIONS))
+    root, leaves = expression.build({c: v for c, v in zip(COORDS, start, strict=False)
+                                     if c in expression.variables})
+    order = topo_order(root)
+    params = [leaves[c] for c in COORDS[:dims] if c in leaves]
+    optimizer = Optimizer(params, cfg)
+    points, losses, grads, seen = [], [], [], {}
+    run = Descent(np.empty((0, dims)), np.empty(0), np.empty((0, dims)))
+    for t in range(iterations + 1):
+        for _ in forward_steps(root, order):
+            pass
+        with np.errstate(all="ignore"):
+            backward(root)
+        point = np.array([float(p.value) for p in params])
+        grad = np.array([float(p.grad) if p.grad is not None else 0.0 for p in params])
+        loss = float(root.value)
+        points.append(point)
+        losses.append(loss)
+        grads.append(grad)
+        if min_value is not None and run.reached_tolerance_at is None and loss - min_value <= tolerance:
+            run.reached_tolerance_at = t
+        ending = _ending(point, loss, grad, bound, tolerance, t, seen)
+        if ending:
+            run.status, run.reason = ending
+            run.stopped_at = t
+            break
+        seen[tuple(point)] = t
+        if t < iterations:
+            run.updates.append(optimizer.step())
+    run.points, run.losses, run.grads = np.array(points), np.array(losses), np.array(grads)
+    return run
+
+
+def _ending(point, loss, grad, bound, tolerance, t, seen) -> tuple[str, str] | None:
+    if not math.isfinite(loss):
+        return "diverged", f"the loss became {loss} at iteration {t}"
+    if not np.all(np.isfinite(grad)) or not np.all(np.isfinite(point)):
+        return "diverged", f"the gradient or the point became NaN/inf at iteration {t}"
+    if np.max(np.abs(point)) > bound:
+        return "diverged", f"the point left |p| ≤ {bound:g} at iteration {t}"
+    if float(np.linalg.norm(grad)) <= tolerance:
+        return "converged", f"the gradient vanished (‖g‖ ≤ {tolerance:g}) at iteration {t}"
+    earlier = seen.get(tuple(point))
+    if earlier is not None:
+        period = t - earlier
+        return "never converges", (f"iteration {t} is back at the point of iteration {earlier}: "
+                                   f"it will repeat this {period}-step cycle forever")
+    return None
