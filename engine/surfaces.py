@@ -42,7 +42,8 @@ SURFACES = {s.name: s for s in (
     Surface("Convex bowl", "x**2 + y**2", (-3, 3), (-3, 3), (2.5, -2.0), 0.0, ((0, 0),),
             "Every optimizer gets there; compare how fast."),
     Surface("Ill-conditioned ravine", "0.5*x**2 + 10*y**2", (-4, 4), (-2, 2), (-3.5, 1.5), 0.0, ((0, 0),),
-            "Curvature 20× steeper across than along: plain SGD zig-zags, momentum and Adam don't."),
+            "Curvature 20× steeper across than along: plain SGD zig-zags across the valley; tuned "
+            "momentum and AdaGrad need half the steps. Adam at a constant step hovers near the bottom."),
     Surface("Rosenbrock", "(1 - x)**2 + 100*(y - x**2)**2", (-2, 2), (-1, 3), (-1.5, 2.0), 0.0,
             ((1, 1),), "A curved banana valley: easy to find, slow to follow to (1, 1)."),
     Surface("Himmelblau", "(x**2 + y - 11)**2 + (x + y**2 - 7)**2", (-5, 5), (-5, 5), (-0.5, -0.5), 0.0,

@@ -16,5 +16,7 @@ st.set_page_config(page_title="gradlab — backprop playground", page_icon="🧮
 PAGES = [
     st.Page(str(ROOT / "playground" / "pages" / "stepper.py"), title="Backprop stepper",
             icon=":material/account_tree:", url_path="stepper", default=True),
+    st.Page(str(ROOT / "playground" / "pages" / "surface_lab.py"), title="Optimizer & loss-surface lab",
+            icon=":material/landscape:", url_path="surfaces"),
 ]
 st.navigation(PAGES, position="top").run()

@@ -7,12 +7,13 @@ malformed or tampered with. Nothing read from a URL can raise.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field, replace
 
 from engine import ParseError, parse
 from engine.parser import MAX_LENGTH
+
+from .urlstate import bounded_int, finite_float, format_float, one_of, read_fields
 
 MAX_VECTOR = 64  # entries in one variable's value
 MAX_STEP = 100_000
@@ -48,7 +49,7 @@ class StepperState:
         return {
             "expr": self.expr,
             "at": ";".join(f"{k}={v}" for k, v in self.values.items()),
-            "seed": repr(self.seed) if not self.seed.is_integer() else str(int(self.seed)),
+            "seed": format_float(self.seed),
             "step": str(self.step),
             "mode": self.mode,
         }
@@ -57,28 +58,17 @@ class StepperState:
     def from_query(cls, query: dict[str, str]) -> tuple[StepperState, list[str]]:
         """The state a URL describes, and a warning for every part that had to fall back."""
         state, warnings = cls(), []
-        if not query:
-            return state, warnings
-
-        def fallback(what: str, reason: str) -> None:
-            warnings.append(f"The link's {what} was ignored ({reason}); using the default.")
-
         expr = query.get("expr")
         if expr is not None:
             try:
                 expression = parse(expr[: MAX_LENGTH + 1])
-                values, problems = _decode_values(query.get("at", ""), expression.variables)
+                values, warnings = _decode_values(query.get("at", ""), expression.variables)
                 state = replace(state, expr=expr, values=values)
-                warnings += problems
             except ParseError as e:
-                fallback("expression", e.message)
-        for name, convert in (("seed", _finite_float), ("step", _step), ("mode", _mode)):
-            if name in query:
-                try:
-                    state = replace(state, **{name: convert(query[name])})
-                except ValueError as e:
-                    fallback(name, str(e))
-        return state, warnings
+                warnings.append(f"The link's expression was ignored ({e.message}); using the default.")
+        state, more = read_fields(state, query, {"seed": finite_float, "step": bounded_int(0, MAX_STEP),
+                                                 "mode": one_of(MODES)})
+        return state, warnings + more
 
 
 def _decode_values(encoded: str, variables: tuple[str, ...]) -> tuple[dict[str, str], list[str]]:
@@ -94,23 +84,3 @@ def _decode_values(encoded: str, variables: tuple[str, ...]) -> tuple[dict[str, 
             text = "1"
         values[name] = text
     return values, problems
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError("not a finite number")
-    return value
-
-
-def _step(text: str) -> int:
-    step = int(text)
-    if not 0 <= step <= MAX_STEP:
-        raise ValueError("out of range")
-    return step
-
-
-def _mode(text: str) -> str:
-    if text not in MODES:
-        raise ValueError(f"must be one of {', '.join(MODES)}")
-    return text

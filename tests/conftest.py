@@ -83,8 +83,21 @@ def browser(chromium_path):
         b.close()
 
 
+@pytest.fixture(scope="session")
+def warm_server(browser, streamlit_server):
+    """Open the default page once: Streamlit shows a spurious "Page not found" modal on the very first
+    visit of a non-default page after the server starts (streamlit/streamlit#9992)."""
+    context = browser.new_context()
+    first = context.new_page()
+    first.goto(streamlit_server)
+    first.wait_for_selector("h1", timeout=60_000)
+    context.close()
+    return streamlit_server
+
+
 @pytest.fixture
-def page(browser, streamlit_server):
+def page(browser, warm_server):
+    streamlit_server = warm_server
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     pg = context.new_page()
     pg.set_default_timeout(20_000)

@@ -59,3 +59,38 @@ def test_tampered_link_warns(page):
     open_stepper(page, "?expr=__import__(%27os%27)&step=-1&mode=root")
     page.get_by_text("was ignored").first.wait_for()
     no_exception(page)
+
+
+PAGES = {"/": "Backprop stepper", "/surfaces": "Optimizer and loss-surface lab"}
+
+
+@pytest.mark.parametrize("path,title", PAGES.items())
+def test_every_page_opens_cleanly(page, path, title):
+    page.goto(page.base_url + path)
+    page.get_by_role("heading", name=title).wait_for()
+    page.wait_for_selector("svg g.node, .js-plotly-plot")
+    no_exception(page)
+    assert page.get_by_text("Page not found").count() == 0
+
+
+def test_surface_lab_lesson_and_click_to_start(page):
+    page.goto(page.base_url + "/surfaces")
+    page.wait_for_selector(".js-plotly-plot")
+    start_x = page.get_by_role("spinbutton", name="start x")
+    assert start_x.input_value() == "-3.5"
+    plot = page.locator(".js-plotly-plot").first.locator(".nsewdrag").first
+    box = plot.bounding_box()
+    plot.click(position={"x": box["width"] * 0.75, "y": box["height"] * 0.5})  # right of centre: x > 0
+    page.wait_for_function("() => { const e = document.querySelector('input[aria-label=\"start x\"]');"
+                           " return e && parseFloat(e.value) > 0; }", timeout=20_000)
+    no_exception(page)
+    page.get_by_role("button", name="Step-size lesson").click()
+    page.get_by_text("never converges (cycle from step 2)").wait_for()
+    assert page.get_by_text("converged at step 10").count() == 1
+    assert page.get_by_text("converged at step 2", exact=True).count() == 1
+    no_exception(page)
+    page.set_viewport_size({"width": 1400, "height": 1700})
+    page.goto(page.base_url + "/surfaces")
+    page.wait_for_selector(".js-plotly-plot")
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(ASSETS / "surface_lab.png"))

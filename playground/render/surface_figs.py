@@ -1,0 +1,123 @@
+"""Plotly figures for the surface lab: contour or 3-D surface with paths, a 1-D curve, loss curves.
+
+Pure functions of a race and the frame to show; no Streamlit import.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from . import palette
+
+# Okabe-Ito, in an order where neighbours stay distinguishable: one colour per optimizer run.
+RUN_COLORS = ("#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+CLICK_GRID = 41  # invisible points per axis that make "click to set the start" possible
+LAYOUT = dict(margin=dict(l=10, r=10, t=60, b=10), legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
+              font=dict(size=14), uirevision="keep")
+
+
+def run_color(i: int) -> str:
+    return RUN_COLORS[i % len(RUN_COLORS)]
+
+
+def shown_z(z: np.ndarray) -> tuple[np.ndarray, str]:
+    """Heights to colour by: log-scaled when the range spans many orders of magnitude."""
+    finite = z[np.isfinite(z)]
+    if finite.size == 0:
+        return z, "f"
+    low, high = float(finite.min()), float(finite.max())
+    if high - low > 1e3 * max(1.0, abs(np.median(finite) - low)):
+        with np.errstate(all="ignore"):
+            return np.log10(z - low + 1e-3), "log₁₀(f − min f)"
+    return z, "f"
+
+
+def _frame_index(run, frame: int) -> int:
+    return min(frame, run.descent.iterations)
+
+
+def contour_figure(race, frame: int) -> go.Figure:
+    z, z_title = shown_z(race.z)
+    fig = go.Figure(go.Contour(x=race.xs, y=race.ys, z=z, colorscale="Viridis", ncontours=30,
+                               colorbar=dict(title=z_title), hoverinfo="skip", name="surface"))
+    gx, gy = np.meshgrid(np.linspace(race.xs[0], race.xs[-1], CLICK_GRID),
+                         np.linspace(race.ys[0], race.ys[-1], CLICK_GRID))
+    fig.add_trace(go.Scatter(x=gx.ravel(), y=gy.ravel(), mode="markers", marker=dict(size=12, opacity=0),
+                             hovertemplate="click to start here: (%{x:.2f}, %{y:.2f})<extra></extra>",
+                             showlegend=False, name="click grid"))
+    for i, run in enumerate(race.runs):
+        k = _frame_index(run, frame)
+        pts = run.descent.points[: k + 1]
+        fig.add_trace(go.Scatter(x=pts[:, 0], y=pts[:, 1], mode="lines+markers", name=run.label,
+                                 line=dict(color=run_color(i), width=2.5), marker=dict(size=5),
+                                 hovertemplate=f"{run.label}<br>step %{{pointNumber}}: (%{{x:.4g}}, %{{y:.4g}})"
+                                               "<extra></extra>"))
+        fig.add_trace(go.Scatter(x=pts[-1:, 0], y=pts[-1:, 1], mode="markers", showlegend=False,
+                                 marker=dict(size=15, color=run_color(i), symbol="circle",
+                                             line=dict(color="white", width=2)), hoverinfo="skip"))
+    _mark_start_and_minima(fig, race)
+    x0, x1 = race.xs[0], race.xs[-1]
+    y0, y1 = race.ys[0], race.ys[-1]
+    fig.update_layout(xaxis=dict(range=[x0, x1], title="x"), yaxis=dict(range=[y0, y1], title="y"),
+                      height=560, clickmode="event+select", dragmode="pan", **LAYOUT)
+    return fig
+
+
+def _mark_start_and_minima(fig, race) -> None:
+    start = race.runs[0].descent.points[0] if race.runs else None
+    if start is not None:
+        fig.add_trace(go.Scatter(x=[start[0]], y=[start[1]], mode="markers+text", text=["start"],
+                                 textposition="top center", showlegend=False, hoverinfo="skip",
+                                 marker=dict(size=14, color="white", symbol="x",
+                                             line=dict(color=palette.INK, width=2))))
+    if race.minima:
+        mins = np.array(race.minima)
+        fig.add_trace(go.Scatter(x=mins[:, 0], y=mins[:, 1], mode="markers", name="global minimum",
+                                 marker=dict(size=14, color="white", symbol="star",
+                                             line=dict(color=palette.INK, width=1.5)), hoverinfo="skip"))
+
+
+def surface3d_figure(race, frame: int) -> go.Figure:
+    z, z_title = shown_z(race.z)
+    logged = z_title != "f"
+    fig = go.Figure(go.Surface(x=race.xs, y=race.ys, z=z, colorscale="Viridis", opacity=0.85,
+                               colorbar=dict(title=z_title), showscale=True, hoverinfo="skip"))
+    low = float(np.nanmin(race.z[np.isfinite(race.z)])) if np.isfinite(race.z).any() else 0.0
+    for i, run in enumerate(race.runs):
+        k = _frame_index(run, frame)
+        pts, losses = run.descent.points[: k + 1], run.descent.losses[: k + 1]
+        with np.errstate(all="ignore"):
+            heights = np.log10(losses - low + 1e-3) if logged else losses
+        fig.add_trace(go.Scatter3d(x=pts[:, 0], y=pts[:, 1], z=heights, mode="lines+markers", name=run.label,
+                                   line=dict(color=run_color(i), width=6), marker=dict(size=3)))
+    fig.update_layout(height=600, scene=dict(xaxis_title="x", yaxis_title="y", zaxis_title=z_title),
+                      **LAYOUT)
+    return fig
+
+
+def curve_figure(race, frame: int) -> go.Figure:
+    """A 1-D surface: f(x) with each run's iterates on it, joined in order (zig-zags show)."""
+    fig = go.Figure(go.Scatter(x=race.xs, y=race.z, mode="lines", name="f(x)",
+                               line=dict(color=palette.INK, width=2)))
+    for i, run in enumerate(race.runs):
+        k = _frame_index(run, frame)
+        pts, losses = run.descent.points[: k + 1, 0], run.descent.losses[: k + 1]
+        fig.add_trace(go.Scatter(x=pts, y=losses, mode="lines+markers", name=run.label,
+                                 line=dict(color=run_color(i), width=2, dash="dot"), marker=dict(size=9),
+                                 hovertemplate="step %{pointNumber}: x = %{x:.4g}, f = %{y:.4g}<extra></extra>"))
+    fig.update_layout(height=480, xaxis_title="x", yaxis_title="f(x)", **LAYOUT)
+    return fig
+
+
+def loss_figure(race, frame: int) -> go.Figure:
+    fig = go.Figure()
+    all_positive = True
+    for i, run in enumerate(race.runs):
+        losses = run.descent.losses
+        all_positive &= bool(np.all(losses[np.isfinite(losses)] > 0))
+        fig.add_trace(go.Scatter(y=losses, mode="lines", name=run.label, line=dict(color=run_color(i), width=2)))
+    fig.add_vline(x=frame, line=dict(color=palette.PENDING, dash="dash"))
+    fig.update_layout(height=340, xaxis_title="iteration", yaxis_title="loss",
+                      yaxis_type="log" if all_positive else "linear", **LAYOUT)
+    return fig

@@ -1,0 +1,146 @@
+"""The surface lab: state round trip, the race model, the figures, and the page through AppTest."""
+
+import pathlib
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from engine.optim import OptimizerConfig
+from playground.render.surface_figs import contour_figure, curve_figure, loss_figure, surface3d_figure
+from playground.surface_lab import results_rows, run_race, stepper_query
+from playground.surface_state import SurfaceState, decode_runs, encode_run, run_to_row, runs_from_rows
+
+APP = str(pathlib.Path(__file__).resolve().parent.parent / "playground" / "app.py")
+LESSON = "|x| (step-size lesson)"
+
+
+def test_state_round_trips_through_the_url():
+    runs = (OptimizerConfig("adam", lr=0.3, beta1=0.8, clip_norm=2.0), OptimizerConfig("sgd", lr=1.0),
+            OptimizerConfig("rmsprop", lr=0.01, weight_decay=0.1, decay_mode="decoupled", schedule="cosine"))
+    state = SurfaceState.for_surface("Rosenbrock", runs=runs, iterations=250, frame=17, view="3d")
+    back, warnings = SurfaceState.from_query(state.to_query())
+    assert warnings == [] and back == state
+
+
+def test_run_encoding_lists_only_changed_settings():
+    assert encode_run(OptimizerConfig("sgd", lr=0.1)) == "sgd"
+    assert encode_run(OptimizerConfig("adam", lr=0.3)) == "adam:lr=0.3"
+    assert decode_runs("adam:lr=0.3;sgd") == (OptimizerConfig("adam", lr=0.3), OptimizerConfig("sgd"))
+
+
+@pytest.mark.parametrize("query,field", [
+    ({"runs": "sgd:lr=0"}, "runs"), ({"runs": "evil:lr=1"}, "runs"), ({"runs": "sgd:__class__=1"}, "runs"),
+    ({"f": "__import__('os')"}, "expr"), ({"f": "x + w"}, "expr"), ({"xr": "3,1"}, "x_range"),
+    ({"iters": "1e9"}, "iterations"), ({"start": "nan,1"}, "start"), ({"view": "4d"}, "view"),
+    ({"surface": "Mordor"}, "surface"),
+])
+def test_tampered_links_fall_back_with_a_warning(query, field):
+    state, warnings = SurfaceState.from_query(query)
+    assert any(field in w for w in warnings), warnings
+    assert getattr(state, field) == getattr(SurfaceState(), field)
+
+
+def lesson_race():
+    runs = tuple(OptimizerConfig("sgd", lr=lr) for lr in (1.0, 5.0, 11.0))
+    return run_race(SurfaceState.for_surface(LESSON, runs=runs, iterations=30))
+
+
+def test_step_size_lesson_table():
+    rows = results_rows(lesson_race())
+    assert [r["status"] for r in rows] == ["converged at step 10", "converged at step 2",
+                                           "never converges (cycle from step 2)"]
+    assert [r["steps to tolerance"] for r in rows] == ["10", "2", "not reached"]
+
+
+def test_default_race_shows_the_ravine_lesson():
+    rows = results_rows(run_race(SurfaceState()))
+    steps = {r["optimizer"].split(" ")[0]: r["steps to tolerance"] for r in rows}
+    assert int(steps["Momentum"]) < int(steps["SGD"]) and int(steps["AdaGrad"]) < int(steps["SGD"])
+
+
+def test_start_outside_the_range_is_a_clear_error():
+    from engine import EngineError
+    with pytest.raises(EngineError, match="outside the plotted range"):
+        run_race(SurfaceState(start=(50.0, 0.0)))
+
+
+def test_figures_hold_every_path_up_to_the_frame():
+    race = run_race(SurfaceState())
+    fig = contour_figure(race, frame=5)
+    paths = [t for t in fig.data if t.name in {r.label for r in race.runs}]
+    assert len(paths) == 3 and all(len(t.x) == 6 for t in paths)
+    assert any(t.name == "click grid" for t in fig.data)
+    assert len(surface3d_figure(race, 5).data) == 4
+    assert fig.layout.clickmode == "event+select"
+    loss = loss_figure(race, 5)
+    assert loss.layout.yaxis.type == "log" and len(loss.data) == 3
+    curve = curve_figure(lesson_race(), 2)
+    assert list(curve.data[3].x) == [10.0, -1.0, 10.0]
+
+
+def test_stepper_link_query_opens_the_same_expression():
+    race = lesson_race()
+    query = stepper_query(race, np.array([-1.0]))
+    assert query["expr"] == "abs(x)" and query["at"] == "x=-1.0"
+
+
+def start_page(**query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.switch_page("pages/surface_lab.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def results(at):
+    return at.table[-1].value
+
+
+def test_page_default_race():
+    at = start_page()
+    table = results(at)
+    assert list(table["optimizer"])[0].startswith("SGD") and len(table) == 3
+    assert at.query_params["surface"] in (["Ill-conditioned ravine"], "Ill-conditioned ravine")
+
+
+def test_page_step_size_lesson_button():
+    at = start_page()
+    at.button(key="sl_lesson").click().run()
+    assert not at.exception
+    assert list(results(at)["status"]) == ["converged at step 10", "converged at step 2",
+                                           "never converges (cycle from step 2)"]
+
+
+def test_page_restores_from_url_and_switches_surface():
+    at = start_page(surface="Rosenbrock", f="(1 - x)**2 + 100*(y - x**2)**2", xr="-2,2", yr="-1,3",
+                    start="-1.5,2", runs="adam:lr=0.05;sgd:lr=0.01", iters="300", frame="40")
+    table = results(at)
+    assert list(table["optimizer"]) == ["Adam (η=0.05)", "SGD (η=0.01)"]
+    assert table["status"][1].startswith("diverged at step")
+    at.selectbox(key="sl_surface").select("Himmelblau").run()
+    assert not at.exception and at.text_input(key="sl_expr").value.startswith("(x**2 + y - 11)")
+
+
+def test_page_bad_inputs_give_messages_not_tracebacks():
+    at = start_page()
+    at.text_input(key="sl_expr").input("x +* y").run()
+    assert not at.exception and any("Can't draw" in e.value for e in at.error)
+    at = start_page()
+    at.number_input(key="sl_sx").set_value(99.0).run()
+    assert not at.exception and any("outside the plotted range" in e.value for e in at.error)
+
+
+def test_page_tampered_link_warns():
+    at = start_page(runs="sgd:lr=-5", f="__import__('os')")
+    assert len(at.warning) >= 2 and len(results(at)) == 3
+
+
+def test_table_rows_become_runs_and_bad_rows_are_named():
+    rows = [run_to_row(OptimizerConfig("adam", lr=0.1)), {"optimizer": "sgd", "lr": 0.0},
+            {"optimizer": "momentum", "lr": float("nan")}, {"optimizer": "sgd", "lr": 0.5, "schedule": "cosine"}]
+    runs, problems = runs_from_rows(rows, iterations=40)
+    assert runs == [OptimizerConfig("adam", lr=0.1), OptimizerConfig("sgd", lr=0.5, schedule="cosine", total=40)]
+    assert [p.split(" ")[1] for p in problems] == ["2", "3"] and "learning rate" in problems[0]
