@@ -94,3 +94,17 @@ def test_surface_lab_lesson_and_click_to_start(page):
     page.wait_for_selector(".js-plotly-plot")
     page.wait_for_timeout(1500)
     page.screenshot(path=str(ASSETS / "surface_lab.png"))
+
+
+def test_surface_point_opens_in_the_stepper(page):
+    page.goto(page.base_url + "/surfaces?surface=custom&f=x**2%20%2B%203*y**2&xr=-2,2&yr=-2,2&start=1,-1"
+              "&runs=sgd:lr%3D0.1&iters=5&frame=2")
+    page.wait_for_selector(".js-plotly-plot")
+    page.get_by_text("Open this point in the backprop stepper").click()
+    page.get_by_role("heading", name="Backprop stepper").wait_for()
+    page.wait_for_selector("svg g.node")
+    no_exception(page)
+    assert page.get_by_role("textbox", name="Expression").input_value() == "x**2 + 3*y**2"
+    # after two SGD steps with η = 0.1 from (1, -1): x = 0.64, y = -0.16
+    assert float(page.get_by_role("textbox", name="x", exact=True).input_value()) == pytest.approx(0.64)
+    assert float(page.get_by_role("textbox", name="y", exact=True).input_value()) == pytest.approx(-0.16)
