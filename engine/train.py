@@ -1,0 +1,200 @@
+"""Training an MLP one update at a time, with a record per update and a NaN trap.
+
+``Trainer.step()`` runs one mini-batch update and returns a ``StepRecord``: train/test loss and
+accuracy, per-layer gradient norm, update:data ratio and weight/activation statistics. On the first
+non-finite loss, gradient or weight it stops, names the update and the first layer/parameter where
+it appeared, and keeps the last finite weights.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from .datasets import Dataset, featurize
+from .errors import EngineError
+from .graph import backward
+from .nn import LOSSES, MLP, NetConfig, init_params, loss_node, one_hot
+from .node import _all_finite
+from .optim import Optimizer, OptimizerConfig
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    net: NetConfig = field(default_factory=NetConfig)
+    optimizer: OptimizerConfig = field(default_factory=lambda: OptimizerConfig("adam", lr=0.03))
+    loss: str = "cross_entropy"
+    features: tuple[str, ...] = ("x1", "x2")
+    batch_size: int = 0  # 0: the whole training set
+    l1: float = 0.0
+    l2: float = 0.0
+    seed: int = 0
+
+    def problems(self) -> list[str]:
+        out = self.net.problems() + self.optimizer.problems()
+        if self.loss not in LOSSES:
+            out.append(f"the loss is one of {', '.join(LOSSES)}")
+        if self.batch_size < 0 or self.l1 < 0 or self.l2 < 0:
+            out.append("batch size and penalties cannot be negative")
+        if len(self.features) != self.net.inputs:
+            out.append("the network needs one input per feature")
+        return out
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    update: int  # 1-based
+    epoch: float
+    train_loss: float
+    test_loss: float | None
+    train_accuracy: float | None  # None for regression
+    test_accuracy: float | None
+    grad_norms: tuple[float, ...]  # ‖∂L/∂W‖ per layer, input side first
+    update_ratios: tuple[float, ...]  # ‖ΔW‖ / ‖W‖ per layer
+    weight_std: tuple[float, ...]
+    activation_mean: tuple[float, ...]  # per hidden layer
+    activation_std: tuple[float, ...]
+    problem: str | None = None  # set on the update where the NaN trap fired
+
+
+class Trainer:
+    def __init__(self, cfg: TrainConfig, train: Dataset, test: Dataset):
+        problems = cfg.problems()
+        if problems:
+            raise EngineError("; ".join(problems))
+        if len(train) == 0:
+            raise EngineError("the training set is empty")
+        if train.task == "classification":
+            if len(np.unique(train.y)) < 2:
+                raise EngineError("the training data has only one class: a classifier needs at least two")
+            if cfg.net.outputs != train.classes:
+                raise EngineError(f"the data has {train.classes} classes, so the network needs {train.classes} outputs")
+        elif cfg.loss != "mse" or cfg.net.outputs != 1:
+            raise EngineError("regression needs the mean-squared-error loss and one output")
+        self.cfg, self.train_set, self.test_set = cfg, train, test
+        self.x_train, self.x_test = featurize(train.x, cfg.features), featurize(test.x, cfg.features)
+        self.y_train, self.y_test = self._targets(train), self._targets(test)
+        self.initial = init_params(cfg.net, cfg.seed)
+        self.model = MLP(cfg.net, [p.copy() for p in self.initial])
+        self.params = self.model.parameters()
+        self.weights = [layer.weight for layer in self.model.layers]
+        self.optimizer = Optimizer(self.params, cfg.optimizer)
+        self.rng = np.random.default_rng(cfg.seed + 1)
+        self.order: np.ndarray = np.empty(0, int)
+        self.cursor = 0
+        self.history: list[StepRecord] = []
+        self.trajectory: list[np.ndarray] = [self.flat_params()]
+        self.halted: str | None = None
+
+    def _targets(self, data: Dataset) -> np.ndarray:
+        if data.task == "regression":
+            return data.y.reshape(-1, 1).astype(float)
+        return one_hot(data.y, self.cfg.net.outputs)
+
+    @property
+    def updates(self) -> int:
+        return len(self.history)
+
+    def flat_params(self) -> np.ndarray:
+        return np.concatenate([p.value.ravel() for p in self.params])
+
+    def _batch(self) -> np.ndarray:
+        n, size = len(self.x_train), self.cfg.batch_size or len(self.x_train)
+        if size >= n:
+            return np.arange(n)
+        if self.cursor + size > len(self.order):  # a new epoch: reshuffle, as the exported scripts do
+            self.order, self.cursor = self.rng.permutation(n), 0
+        batch = self.order[self.cursor: self.cursor + size]
+        self.cursor += size
+        return batch
+
+    def loss(self, x: np.ndarray, y: np.ndarray):
+        scores, hidden = self.model(x)
+        total = loss_node(scores, y, self.cfg.loss, self.weights, self.cfg.l1, self.cfg.l2)
+        return total, scores, hidden
+
+    def evaluate(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float | None]:
+        if len(x) == 0:
+            return math.nan, None
+        with np.errstate(all="ignore"):
+            total, scores, _ = self.loss(x, y)
+        if self.cfg.loss == "mse" and y.shape[1] == 1:
+            return float(total.value), None
+        accuracy = float(np.mean(np.argmax(scores.value, axis=1) == np.argmax(y, axis=1)))
+        return float(total.value), accuracy
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Scores for raw 2-D points (features are applied here)."""
+        with np.errstate(all="ignore"):
+            return self.model(featurize(x, self.cfg.features))[0].value
+
+    def step(self) -> StepRecord | None:
+        """One update. Returns None once the NaN trap has fired (call ``rewind`` or start over)."""
+        if self.halted:
+            return None
+        batch = self._batch()
+        with np.errstate(all="ignore"):
+            total, _, hidden = self.loss(self.x_train[batch], self.y_train[batch])
+            backward(total)
+        update = self.updates + 1
+        before = [p.value for p in self.params]
+        problem = self._first_non_finite(update, total, hidden)
+        if problem is None:
+            with np.errstate(all="ignore"):
+                self.optimizer.step()
+            problem = next((f"update {update}: {p.label} became NaN/inf after the update (the step was "
+                            f"too large)" for p in self.params if not _all_finite(p.value)), None)
+        record = self._record(update, len(batch), before, hidden, problem)  # what happened, honestly
+        if problem is None and not math.isfinite(record.train_loss):
+            problem = f"update {update}: the loss became {record.train_loss} after the update (the step was too large)"
+        if problem:
+            for p, value in zip(self.params, before, strict=True):
+                p.value = value  # rewind to the last state whose loss was finite
+            self.halted = problem
+            record = replace(record, problem=problem)
+        self.history.append(record)
+        if not problem:
+            self.trajectory.append(self.flat_params())
+        return record
+
+    def _first_non_finite(self, update: int, total, hidden) -> str | None:
+        for i, h in enumerate(hidden, start=1):
+            if not _all_finite(h.value):
+                return f"update {update}: the activations of hidden layer {i} became NaN/inf"
+        if not _all_finite(total.value):
+            return f"update {update}: the loss became {float(total.value)}"
+        for p in reversed(self.params):  # backward order: where the gradient first went bad
+            if p.grad is not None and not _all_finite(p.grad):
+                return f"update {update}: the gradient of {p.label} became NaN/inf"
+        return None
+
+    def _record(self, update, batch_size, before, hidden, problem) -> StepRecord:
+        train_loss, train_acc = self.evaluate(self.x_train, self.y_train)
+        test_loss, test_acc = self.evaluate(self.x_test, self.y_test)
+        old = {id(p): v for p, v in zip(self.params, before, strict=True)}
+        with np.errstate(all="ignore"):
+            grad_norms = tuple(_norm(w.grad) for w in self.weights)
+            ratios = tuple(_norm(w.value - old[id(w)]) / max(_norm(old[id(w)]), 1e-12) for w in self.weights)
+            act_mean = tuple(float(np.mean(h.value)) for h in hidden)
+            act_std = tuple(float(np.std(h.value)) for h in hidden)
+            weight_std = tuple(float(np.std(w.value)) for w in self.weights)
+        return StepRecord(update, update * batch_size / len(self.x_train), train_loss,
+                          test_loss if len(self.x_test) else None, train_acc, test_acc, grad_norms, ratios,
+                          weight_std, act_mean, act_std, problem)
+
+    def run(self, updates: int) -> list[StepRecord]:
+        records = []
+        for _ in range(updates):
+            record = self.step()
+            if record is None:
+                break
+            records.append(record)
+            if record.problem:
+                break
+        return records
+
+
+def _norm(a) -> float:
+    return float(np.sqrt(np.sum(a * a))) if a is not None else 0.0

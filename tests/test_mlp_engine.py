@@ -1,0 +1,200 @@
+"""MLP lab engine: layers, datasets, training, the NaN trap, the landscape and the exports."""
+
+import importlib.util
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from engine import EngineError, gradient_check
+from engine.datasets import GENERATORS, make_dataset, parse_csv, split
+from engine.export import config_from_json, config_to_json, numpy_script, torch_script
+from engine.landscape import batched_loss, loss_landscape
+from engine.nn import ACTIVATIONS, MLP, NetConfig, init_params, loss_node, one_hot
+from engine.optim import OptimizerConfig
+from engine.train import TrainConfig, Trainer
+
+HAS_TORCH = importlib.util.find_spec("torch") is not None
+
+
+def small_data(name="circle", n=120, seed=0):
+    return split(make_dataset(name, n, 0.05, seed), 0.3, seed)
+
+
+@pytest.mark.parametrize("act", ACTIVATIONS)
+@pytest.mark.parametrize("loss", ["cross_entropy", "mse"])
+def test_mlp_gradients_match_central_differences(act, loss):
+    cfg = NetConfig(hidden=(4, 3), activations=(act, act), init="xavier")
+    model = MLP(cfg, init_params(cfg, seed=5))
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(7, 2))
+    if act in ("relu", "leaky_relu"):  # keep pre-activations away from the kink at 0
+        x = x * 0.5 + np.sign(x)
+    y = one_hot(rng.integers(0, 2, 7), 2)
+    scores, _ = model(x)
+    total = loss_node(scores, y, loss, [layer.weight for layer in model.layers], l1=0.01, l2=0.02)
+    check = gradient_check(total)
+    assert check.passed, [(v.name, v.error) for v in check.variables]
+    assert len(check.variables) == 6
+
+
+@pytest.mark.parametrize("name", sorted(GENERATORS))
+def test_datasets_are_deterministic_with_the_stated_shape(name):
+    a, b = make_dataset(name, 150, 0.1, 42), make_dataset(name, 150, 0.1, 42)
+    assert np.array_equal(a.x, b.x) and np.array_equal(a.y, b.y)
+    assert a.x.shape == (150, 2) and a.y.shape == (150,)
+    assert not np.array_equal(a.x, make_dataset(name, 150, 0.1, 43).x)
+    if name == "regression":
+        assert a.task == "regression" and a.y.dtype == float
+    else:
+        assert a.task == "classification" and set(np.unique(a.y)) == {0, 1}
+
+
+@pytest.mark.parametrize("name", ["circle", "xor"])
+def test_small_relu_net_reaches_95_percent(name):
+    train, test = split(make_dataset(name, 300, 0.05, 0), 0.3, 0)
+    trainer = Trainer(TrainConfig(NetConfig(hidden=(8, 8), activations=("relu", "relu")),
+                                  OptimizerConfig("adam", lr=0.03)), train, test)
+    records = trainer.run(300)
+    assert records[-1].test_accuracy >= 0.95
+
+
+def test_xor_needs_a_hidden_layer():
+    train, test = split(make_dataset("xor", 300, 0.05, 0), 0.3, 0)
+    flat = Trainer(TrainConfig(NetConfig(hidden=(), activations=()), OptimizerConfig("adam", lr=0.03)), train, test)
+    assert flat.run(300)[-1].test_accuracy < 0.8
+
+
+def test_vanishing_preset_first_layer_gradient_is_100x_smaller():
+    train, test = small_data()
+    trainer = Trainer(TrainConfig(NetConfig(hidden=(8,) * 6, activations=("sigmoid",) * 6, init="xavier"),
+                                  OptimizerConfig("sgd", lr=0.5)), train, test)
+    norms = trainer.step().grad_norms
+    assert norms[-1] >= 100 * norms[0]
+    relu = Trainer(TrainConfig(NetConfig(hidden=(8,) * 6, activations=("relu",) * 6, init="he"),
+                               OptimizerConfig("sgd", lr=0.5)), train, test)
+    relu_norms = relu.step().grad_norms
+    assert relu_norms[-1] < 10 * relu_norms[0]
+
+
+EXPLODING = NetConfig(hidden=(16,) * 6, activations=("leaky_relu",) * 6, init="he", init_scale=2.0, outputs=1)
+
+
+def test_exploding_preset_trips_the_nan_trap_and_keeps_finite_weights():
+    train, test = split(make_dataset("regression", 300, 0.05, 0), 0.3, 0)
+    trainer = Trainer(TrainConfig(EXPLODING, OptimizerConfig("sgd", lr=0.05), loss="mse"), train, test)
+    records = trainer.run(200)
+    last = records[-1]
+    assert last.problem and f"update {last.update}" in last.problem and len(records) < 10
+    assert trainer.halted == last.problem and trainer.step() is None
+    assert records[0].grad_norms[0] > 100  # norms grew by orders of magnitude first
+    assert all(np.all(np.isfinite(p.value)) for p in trainer.params)
+    assert np.isfinite(trainer.evaluate(trainer.x_train, trainer.y_train)[0])
+
+
+def test_clipped_exploding_preset_stays_finite_and_trains():
+    train, test = split(make_dataset("regression", 300, 0.05, 0), 0.3, 0)
+    trainer = Trainer(TrainConfig(EXPLODING, OptimizerConfig("sgd", lr=0.05, clip_norm=1.0), loss="mse"), train, test)
+    records = trainer.run(200)
+    assert len(records) == 200 and all(r.problem is None for r in records)
+    assert records[-1].train_loss < records[0].train_loss / 10
+
+
+def test_nan_in_the_data_names_the_first_layer():
+    train, test = small_data()
+    train.x[3, 0] = np.nan
+    trainer = Trainer(TrainConfig(), train, test)
+    record = trainer.step()
+    assert "update 1" in record.problem and "hidden layer 1" in record.problem
+
+
+@pytest.mark.parametrize("bad", [
+    dict(net=NetConfig(hidden=(0,), activations=("relu",))), dict(net=NetConfig(hidden=(40,), activations=("relu",))),
+    dict(net=NetConfig(hidden=(4,) * 9, activations=("relu",) * 9)), dict(optimizer=OptimizerConfig(lr=0.0)),
+    dict(net=NetConfig(outputs=3)),
+])
+def test_bad_configs_are_refused_in_words(bad):
+    train, test = small_data()
+    with pytest.raises(EngineError):
+        Trainer(TrainConfig(**bad), train, test)
+
+
+def test_one_class_data_is_refused():
+    data = parse_csv("1,2,0\n3,4,0\n5,6,1\n")
+    with pytest.raises(EngineError, match="one class"):
+        parse_csv("1,2,0\n3,4,0\n")
+    assert data.classes == 2
+
+
+@pytest.mark.parametrize("text,match", [("", "no data"), ("a,b\n1,2", "three numbers"), ("1,2,0.5\n2,3,1", "whole"),
+                                        ("1,2,x\n", "three numbers"), ("1,nan,0\n2,3,1", "three numbers")])
+def test_malformed_csv_messages(text, match):
+    with pytest.raises(EngineError, match=match):
+        parse_csv(text)
+
+
+def test_csv_with_header():
+    data = parse_csv("x1,x2,label\n0,0,0\n1,1,1\n0,1,1\n")
+    assert data.x.shape == (3, 2) and list(data.y) == [0, 1, 1]
+
+
+def test_landscape_center_is_the_current_loss_and_path_ends_there():
+    train, test = small_data()
+    trainer = Trainer(TrainConfig(l2=0.001), train, test)
+    trainer.run(20)
+    assert batched_loss(trainer, trainer.flat_params()[None])[0] == pytest.approx(
+        trainer.evaluate(trainer.x_train, trainer.y_train)[0], rel=1e-12)
+    land = loss_landscape(trainer, resolution=11)
+    assert land.loss.shape == (11, 11) and land.loss[5, 5] == pytest.approx(trainer.history[-1].train_loss)
+    assert land.path.shape == (21, 2) and np.allclose(land.path[-1], 0.0)
+
+
+CONFIGS = [
+    TrainConfig(NetConfig(hidden=(6, 5), activations=("tanh", "elu")), OptimizerConfig("adam", lr=0.03, weight_decay=0.01),
+                batch_size=16, l1=0.001, l2=0.002, seed=3),
+    TrainConfig(NetConfig(hidden=(4,), activations=("sigmoid",), bias=False),
+                OptimizerConfig("nesterov", lr=0.1, clip_norm=0.5, schedule="cosine", total=5), loss="mse", seed=1),
+    TrainConfig(NetConfig(hidden=(5,), activations=("leaky_relu",)),
+                OptimizerConfig("rmsprop", lr=0.01, clip_value=0.1, decay_mode="decoupled", weight_decay=0.1,
+                                schedule="step", step_every=2), batch_size=30),
+]
+
+
+def run_script(tmp_path, text):
+    path = tmp_path / "exported.py"
+    path.write_text(text)
+    out = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])["train_loss"]
+
+
+@pytest.mark.parametrize("cfg", CONFIGS, ids=["adam-minibatch", "nesterov-clip-cosine", "rmsprop-decoupled"])
+def test_exported_numpy_script_matches_the_engine(cfg, tmp_path):
+    train, test = small_data()
+    trainer = Trainer(cfg, train, test)
+    script = numpy_script(trainer, 6)
+    expected = [r.train_loss for r in trainer.run(6)]
+    assert np.max(np.abs(np.array(run_script(tmp_path, script)) - expected)) <= 1e-9
+
+
+@pytest.mark.parametrize("cfg", CONFIGS, ids=["adam-minibatch", "nesterov-clip-cosine", "rmsprop-decoupled"])
+def test_exported_torch_script_compiles_and_matches_when_torch_is_there(cfg, tmp_path):
+    train, test = small_data()
+    trainer = Trainer(cfg, train, test)
+    script = torch_script(trainer, 6)
+    compile(script, "exported_torch.py", "exec")
+    if not HAS_TORCH:
+        pytest.skip("torch is not installed: the script was compiled but not run")
+    expected = [r.train_loss for r in trainer.run(6)]
+    assert np.max(np.abs(np.array(run_script(tmp_path, script)) - expected)) <= 1e-9
+
+
+def test_config_json_round_trip_and_errors():
+    for cfg in CONFIGS:
+        back, extra = config_from_json(config_to_json(cfg, {"dataset": "xor"}))
+        assert back == cfg and extra == {"dataset": "xor"}
+    for text in ["{", "[]", '{"gradlab": 2}', '{"gradlab": 1, "net": {"hidden": [3]}}']:
+        with pytest.raises(ValueError):
+            config_from_json(text)
