@@ -152,8 +152,8 @@ def test_landscape_center_is_the_current_loss_and_path_ends_there():
 
 
 CONFIGS = [
-    TrainConfig(NetConfig(hidden=(6, 5), activations=("tanh", "elu")), OptimizerConfig("adam", lr=0.03, weight_decay=0.01),
-                batch_size=16, l1=0.001, l2=0.002, seed=3),
+    TrainConfig(NetConfig(hidden=(6, 5), activations=("tanh", "elu")),
+                OptimizerConfig("adam", lr=0.03, weight_decay=0.01), batch_size=16, l1=0.001, l2=0.002, seed=3),
     TrainConfig(NetConfig(hidden=(4,), activations=("sigmoid",), bias=False),
                 OptimizerConfig("nesterov", lr=0.1, clip_norm=0.5, schedule="cosine", total=5), loss="mse", seed=1),
     TrainConfig(NetConfig(hidden=(5,), activations=("leaky_relu",)),
