@@ -87,6 +87,7 @@ class Trainer:
         self.history: list[StepRecord] = []
         self.trajectory: list[np.ndarray] = [self.flat_params()]
         self.halted: str | None = None
+        self.last_hidden: list = []  # the hidden-layer nodes of the latest update, gradients included
 
     def _targets(self, data: Dataset) -> np.ndarray:
         if data.task == "regression":
@@ -138,6 +139,7 @@ class Trainer:
         with np.errstate(all="ignore"):
             total, _, hidden = self.loss(self.x_train[batch], self.y_train[batch])
             backward(total)
+        self.last_hidden = hidden
         update = self.updates + 1
         before = [p.value for p in self.params]
         problem = self._first_non_finite(update, total, hidden)

@@ -18,5 +18,7 @@ PAGES = [
             icon=":material/account_tree:", url_path="stepper", default=True),
     st.Page(str(ROOT / "playground" / "pages" / "surface_lab.py"), title="Optimizer & loss-surface lab",
             icon=":material/landscape:", url_path="surfaces"),
+    st.Page(str(ROOT / "playground" / "pages" / "mlp_lab.py"), title="MLP lab", icon=":material/hub:",
+            url_path="mlp"),
 ]
 st.navigation(PAGES, position="top").run()

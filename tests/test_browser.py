@@ -61,7 +61,7 @@ def test_tampered_link_warns(page):
     no_exception(page)
 
 
-PAGES = {"/": "Backprop stepper", "/surfaces": "Optimizer and loss-surface lab"}
+PAGES = {"/": "Backprop stepper", "/surfaces": "Optimizer and loss-surface lab", "/mlp": "MLP lab"}
 
 
 @pytest.mark.parametrize("path,title", PAGES.items())
@@ -108,3 +108,27 @@ def test_surface_point_opens_in_the_stepper(page):
     # after two SGD steps with η = 0.1 from (1, -1): x = 0.64, y = -0.16
     assert float(page.get_by_role("textbox", name="x", exact=True).input_value()) == pytest.approx(0.64)
     assert float(page.get_by_role("textbox", name="y", exact=True).input_value()) == pytest.approx(-0.16)
+
+
+def metric_value(page, label):
+    box = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
+    return float(box.locator('[data-testid="stMetricValue"]').inner_text())
+
+
+def test_mlp_lab_trains_and_the_loss_falls(page):
+    page.goto(page.base_url + "/mlp?data=xor&hidden=8,8&act=relu,relu")
+    page.wait_for_selector(".js-plotly-plot")
+    page.get_by_role("button", name="+10", exact=True).click()
+    page.get_by_text("update 10 ·").wait_for()
+    first = metric_value(page, "train loss")
+    page.get_by_role("button", name="+100").click()
+    page.get_by_text("update 110 ·").wait_for()
+    assert metric_value(page, "train loss") < first
+    page.get_by_role("button", name="Play").click()  # a few animation frames, then pause
+    page.wait_for_timeout(1500)
+    page.get_by_role("button", name="Pause").click()
+    page.get_by_role("button", name="Play").wait_for()
+    no_exception(page)
+    page.set_viewport_size({"width": 1400, "height": 1900})
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(ASSETS / "mlp_lab.png"))

@@ -1,0 +1,113 @@
+"""The MLP lab's model: data, trainer, decision map, one neuron's gradients, and unrolling to scalars."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine import EngineError, ParseError, parse
+from engine.datasets import Dataset, make_dataset, parse_csv, split
+from engine.train import Trainer
+
+from .mlp_state import OWN_DATA, MLPState
+
+PLOT_MARGIN = 0.5
+UNROLL_LIMIT = 24  # parameters: beyond this the scalar graph is too big to step through
+
+
+def load_data(state: MLPState, own_csv: str | None = None, task: str = "classification") -> Dataset:
+    if state.dataset == OWN_DATA:
+        if not own_csv or not own_csv.strip():
+            raise EngineError("add some points: upload or paste a CSV of x1, x2, label, or edit the table")
+        return parse_csv(own_csv, task)
+    return make_dataset(state.dataset, state.points, state.noise, state.data_seed)
+
+
+def build_trainer(state: MLPState, data: Dataset) -> Trainer:
+    """A fresh trainer for this setup. Raises EngineError with the reason when it can't be built."""
+    if len(data) < 4:
+        raise EngineError("the data needs at least 4 points")
+    train, test = split(data, state.test_fraction, state.data_seed)
+    outputs = 1 if data.task == "regression" else data.classes
+    return Trainer(state.train_config(outputs), train, test)
+
+
+def plot_range(data: Dataset) -> tuple[tuple[float, float], tuple[float, float]]:
+    low, high = data.x.min(axis=0) - PLOT_MARGIN, data.x.max(axis=0) + PLOT_MARGIN
+    return (float(low[0]), float(high[0])), (float(low[1]), float(high[1]))
+
+
+def decision_grid(trainer: Trainer, data: Dataset, resolution: int = 70):
+    """xs, ys and the model's output on a grid: P(class 1) for two classes, the class index for more,
+    the prediction for regression. One batched forward pass."""
+    (x0, x1), (y0, y1) = plot_range(data)
+    xs, ys = np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution)
+    gx, gy = np.meshgrid(xs, ys)
+    scores = trainer.predict(np.stack([gx.ravel(), gy.ravel()], axis=1))
+    if data.task == "regression":
+        z = scores[:, 0]
+    elif scores.shape[1] == 2:
+        with np.errstate(all="ignore"):
+            z = 1.0 / (1.0 + np.exp(scores[:, 0] - scores[:, 1]))  # softmax's second entry
+    else:
+        z = np.argmax(scores, axis=1).astype(float)
+    return xs, ys, z.reshape(gx.shape)
+
+
+def neuron_gradients(trainer: Trainer, layer: int, neuron: int) -> dict[str, float] | None:
+    """Hidden neuron ``neuron`` (0-based) of ``layer`` (1-based) at the latest update: the upstream
+    gradient ∂L/∂a and the downstream ∂L/∂z summed over the batch, the local gradient ∂a/∂z from the op
+    registry averaged over the batch, and the mean activation."""
+    if not trainer.last_hidden or not 1 <= layer <= len(trainer.last_hidden):
+        return None
+    a = trainer.last_hidden[layer - 1]
+    linear = a.op is None or a.op.name == "add"  # a "linear" layer has no activation node
+    z = a if linear else a.parents[0]
+    if a.grad is None or z.grad is None or not 0 <= neuron < a.shape[1]:
+        return None
+    with np.errstate(all="ignore"):
+        local = np.ones(len(a.value)) if linear else a.op.local[0](a.value, z.value)[:, neuron]
+    return {"upstream": float(a.grad[:, neuron].sum()), "local": float(np.mean(local)),
+            "downstream": float(z.grad[:, neuron].sum()), "activation": float(a.value[:, neuron].mean())}
+
+
+def _num(x: float) -> str:
+    text = repr(float(x))  # full precision: the stepper's loss equals the trainer's exactly
+    return f"({text})" if text.startswith("-") else text
+
+
+def unroll_query(trainer: Trainer, sample: int) -> tuple[dict[str, str] | None, str]:
+    """Stepper URL parameters for the scalar graph of this sample's loss, or None and the reason."""
+    if sum(p.value.size for p in trainer.params) > UNROLL_LIMIT:
+        return None, f"unrolling is for tiny networks (at most {UNROLL_LIMIT} weights and biases, e.g. 2-2-2)"
+    cfg = trainer.cfg
+    x, y = trainer.x_train[sample], trainer.y_train[sample]
+    values, inputs = {}, [_num(v) for v in x]
+    for li, (layer, act) in enumerate(zip(trainer.model.layers, trainer.model.activations, strict=True), start=1):
+        w = layer.weight.value
+        outs = []
+        for j in range(w.shape[1]):
+            terms = []
+            for i, h in enumerate(inputs):
+                name = f"w{li}_{i + 1}{j + 1}"
+                values[name] = repr(float(w[i, j]))
+                terms.append(f"{name}*{h}")
+            if layer.bias is not None:
+                name = f"b{li}_{j + 1}"
+                values[name] = repr(float(layer.bias.value[j]))
+                terms.append(name)
+            z = " + ".join(terms)
+            outs.append(f"{act}({z})" if act != "linear" else f"({z})")
+        inputs = outs
+    if cfg.loss == "cross_entropy":
+        target = int(np.argmax(y))
+        expr = f"log({' + '.join(f'exp({s})' for s in inputs)}) - {inputs[target]}"
+    else:
+        expr = " + ".join(f"({s} - {_num(t)})**2" for s, t in zip(inputs, y, strict=True))
+        if len(inputs) > 1:
+            expr = f"({expr}) / {len(inputs)}"
+    try:
+        parse(expr)
+    except ParseError as e:
+        return None, f"this network's scalar graph is too large for the stepper ({e.message})"
+    return {"expr": expr, "at": ";".join(f"{k}={v}" for k, v in values.items()), "seed": "1", "step": "0",
+            "mode": "learn"}, ""

@@ -1,0 +1,99 @@
+"""Plotly figures for the MLP lab: decision map with points, loss curves, gradient norms, histograms,
+and the loss-landscape slice. Pure functions; no Streamlit import."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from . import palette
+from .surface_figs import LAYOUT, run_color
+
+CLASS_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000",
+                "#999999", "#882255")
+CLASS_SYMBOLS = ("circle", "square", "diamond", "triangle-up", "cross", "x", "star", "hexagon", "pentagon",
+                 "triangle-down")
+VANISHING, EXPLODING = 1e-5, 1e2  # gradient-norm bands drawn on the norm chart
+
+
+def boundary_figure(xs, ys, z, train, test, task: str) -> go.Figure:
+    if task == "regression":
+        fig = go.Figure(go.Contour(x=xs, y=ys, z=z, colorscale="Viridis", colorbar=dict(title="prediction"),
+                                   hoverinfo="skip", ncontours=20))
+        for data, name, symbol in ((train, "train", "circle"), (test, "test", "square")):
+            fig.add_trace(go.Scatter(x=data.x[:, 0], y=data.x[:, 1], mode="markers", name=name,
+                                     marker=dict(color=data.y, colorscale="Viridis", symbol=symbol, size=8,
+                                                 line=dict(color="white", width=1))))
+    else:
+        binary = z.max() <= 1.0 and len(set(np.unique(train.y))) <= 2
+        fig = go.Figure(go.Heatmap(
+            x=xs, y=ys, z=z, zmin=0, zmax=1 if binary else None, hoverinfo="skip", opacity=0.75,
+            colorscale=[[0, "#9CC9E8"], [0.5, "#FFFFFF"], [1, "#F2B48C"]] if binary else "Viridis",
+            colorbar=dict(title="P(class 1)" if binary else "class")))
+        for data, split_name, outline in ((train, "train", "white"), (test, "test", palette.INK)):
+            for c in np.unique(data.y):
+                pts = data.x[data.y == c]
+                fig.add_trace(go.Scatter(
+                    x=pts[:, 0], y=pts[:, 1], mode="markers", name=f"class {c} ({split_name})",
+                    marker=dict(color=CLASS_COLORS[c % 10], symbol=CLASS_SYMBOLS[c % 10], size=8,
+                                line=dict(color=outline, width=1.5))))
+    fig.update_layout(height=460, xaxis_title="x1", yaxis_title="x2", **LAYOUT)
+    return fig
+
+
+def loss_figure(history) -> go.Figure:
+    updates = [r.update for r in history]
+    fig = go.Figure(go.Scatter(x=updates, y=[r.train_loss for r in history], name="train loss",
+                               line=dict(color=palette.VALUE, width=2.5)))
+    if history and history[0].test_loss is not None:
+        fig.add_trace(go.Scatter(x=updates, y=[r.test_loss for r in history], name="test loss",
+                                 line=dict(color=palette.GRADIENT, width=2.5, dash="dash")))
+    fig.update_layout(height=300, xaxis_title="update", yaxis_title="loss", yaxis_type="log", **LAYOUT)
+    return fig
+
+
+def grad_norm_figure(history) -> go.Figure:
+    """‖∂L/∂W‖ per layer on a log axis, with the vanishing and exploding bands marked (and labelled)."""
+    fig = go.Figure()
+    if history:
+        updates = [r.update for r in history]
+        for i in range(len(history[0].grad_norms)):
+            fig.add_trace(go.Scatter(x=updates, y=[max(r.grad_norms[i], 1e-30) for r in history],
+                                     name=f"layer {i + 1}", line=dict(color=run_color(i), width=2)))
+    norms = [n for r in history for n in r.grad_norms if np.isfinite(n) and n > 0]
+    low = min(norms + [1e-3]) / 10
+    high = max(norms + [10.0]) * 10
+    if low < VANISHING:  # bands span only the visible axis, so their labels sit where they are drawn
+        fig.add_hrect(y0=low, y1=VANISHING, fillcolor="#56B4E9", opacity=0.15, line_width=0,
+                      annotation_text="vanishing", annotation_position="bottom left")
+    if high > EXPLODING:
+        fig.add_hrect(y0=EXPLODING, y1=high, fillcolor="#D55E00", opacity=0.12, line_width=0,
+                      annotation_text="exploding", annotation_position="top left")
+    fig.update_layout(height=300, xaxis_title="update", yaxis_title="‖∂L/∂W‖ per layer",
+                      yaxis=dict(type="log", range=[np.log10(low), np.log10(high)]), **LAYOUT)
+    return fig
+
+
+def gradient_histogram_figure(trainer) -> go.Figure:
+    fig = go.Figure()
+    for i, w in enumerate(trainer.weights):
+        if w.grad is not None:
+            values = w.grad.ravel()
+            fig.add_trace(go.Histogram(x=values[np.isfinite(values)], name=f"layer {i + 1}", opacity=0.6,
+                                       marker_color=run_color(i), nbinsx=40))
+    fig.update_layout(height=300, barmode="overlay", xaxis_title="∂L/∂w (latest update)", yaxis_title="count",
+                      **LAYOUT)
+    return fig
+
+
+def landscape_figure(land) -> go.Figure:
+    with np.errstate(all="ignore"):
+        z = np.log10(land.loss - np.nanmin(land.loss) + 1e-6)
+    fig = go.Figure(go.Contour(x=land.alphas, y=land.betas, z=z, colorscale="Viridis", ncontours=25,
+                               colorbar=dict(title="log₁₀(L − min L)"), hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=land.path[:, 0], y=land.path[:, 1], mode="lines+markers", name="training path",
+                             line=dict(color="white", width=2), marker=dict(size=4, color="white")))
+    fig.add_trace(go.Scatter(x=[0], y=[0], mode="markers", name="now", marker=dict(size=14, symbol="star",
+                                                                                  color=palette.CURRENT)))
+    fig.update_layout(height=420, xaxis_title="α (direction 1)", yaxis_title="β (direction 2)", **LAYOUT)
+    return fig
