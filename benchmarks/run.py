@@ -166,12 +166,49 @@ def bench_grid() -> dict:
     return results
 
 
+def bench_mlp_frame() -> dict:
+    """One animation frame of the MLP lab: 5 training updates plus everything the frame draws
+    (decision map, charts, network graph), without Streamlit; and a whole page rerun via AppTest."""
+    import logging
+
+    from streamlit.testing.v1 import AppTest
+
+    from playground.mlp_lab import build_trainer, decision_grid, load_data
+    from playground.mlp_state import MLPState
+    from playground.render.mlp_figs import boundary_figure, grad_norm_figure, gradient_histogram_figure, loss_figure
+    from playground.render.network_dot import network_dot
+
+    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    state = MLPState()
+    data = load_data(state)
+    trainer = build_trainer(state, data)
+    trainer.run(100)
+
+    def frame():
+        trainer.run(5)
+        boundary_figure(*decision_grid(trainer, data), trainer.train_set, trainer.test_set, data.task)
+        loss_figure(trainer.history), grad_norm_figure(trainer.history), gradient_histogram_figure(trainer)
+        network_dot(trainer)
+
+    update = best_seconds(lambda: trainer.run(1), 50, repeat=3)
+    frame_time = best_seconds(frame, 10, repeat=3)
+    app = pathlib.Path(__file__).resolve().parent.parent / "playground" / "app.py"
+    at = AppTest.from_file(str(app), default_timeout=60)
+    at.switch_page("pages/mlp_lab.py")
+    at.run()
+    at.button(key="ml_step100").click().run()
+    rerun = best_seconds(lambda: at.run(), 3, repeat=3)
+    return {"update_with_stats_ms": update * 1e3, "frame_5_updates_and_figures_ms": frame_time * 1e3,
+            "page_rerun_ms": rerun * 1e3}
+
+
 BENCHMARKS = {
     "mlp_step": bench_mlp,
     "chain_1k": lambda: bench_chain(1_000, 20),
     "chain_100k": lambda: bench_chain(100_000, 1),
     "stepper_rerun": bench_stepper_rerun,
     "surface_grid": bench_grid,
+    "mlp_frame": bench_mlp_frame,
 }
 
 
