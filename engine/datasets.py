@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import EngineError
+from .limits import MAX_CSV_BYTES, MAX_POINTS
 
-MAX_POINTS = 2000
 FEATURES = {  # input features, as in TensorFlow Playground
     "x1": lambda x: x[:, 0], "x2": lambda x: x[:, 1], "x1²": lambda x: x[:, 0] ** 2,
     "x2²": lambda x: x[:, 1] ** 2, "x1·x2": lambda x: x[:, 0] * x[:, 1],
@@ -91,8 +91,8 @@ def make_dataset(name: str, n: int = 200, noise: float = 0.05, seed: int = 0) ->
 
 def parse_csv(text: str, task: str = "classification") -> Dataset:
     """Rows of ``x1, x2, label`` (a header row is allowed). Every problem is an EngineError in words."""
-    if len(text) > 200_000:
-        raise EngineError("the CSV is too large (200 kB at most)")
+    if len(text) > MAX_CSV_BYTES:
+        raise EngineError(f"the CSV is too large ({MAX_CSV_BYTES // 1000} kB at most)")
     rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
     if rows and not _is_number(rows[0][0]):
         rows = rows[1:]  # a header

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .limits import MAX_LAYERS, MAX_WIDTH
 from .node import Node, apply, const, var
 
 ACTIVATIONS = ("relu", "leaky_relu", "elu", "tanh", "sigmoid", "linear")
 INITS = ("xavier", "he", "normal")
 LOSSES = ("cross_entropy", "mse")
-MAX_LAYERS, MAX_WIDTH = 8, 32
 
 
 @dataclass(frozen=True)

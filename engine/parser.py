@@ -16,14 +16,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import EngineError, ParseError, ShapeError
+from .limits import MAX_DEPTH, MAX_EXPONENT, MAX_LENGTH, MAX_NAME, MAX_TERMS
 from .node import Node, apply, const, var
 from .ops import OPS
 
-MAX_LENGTH = 1000  # characters
-MAX_TERMS = 400  # numbers + names + ops in one expression
-MAX_DEPTH = 60  # nesting of parentheses and of the expression tree
-MAX_EXPONENT = 1000.0  # |constant exponent| allowed after **, so 9**9**9 is refused, not computed
-MAX_NAME = 32
 CONSTANTS = {"pi": math.pi}
 
 _BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",

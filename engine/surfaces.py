@@ -14,12 +14,11 @@ import numpy as np
 
 from .errors import EngineError
 from .graph import backward, forward_steps, topo_order
+from .limits import MAX_ITERATIONS, MAX_RESOLUTION
 from .optim import Optimizer, OptimizerConfig, Update
 from .parser import Expression, parse
 
 COORDS = ("x", "y")
-MAX_RESOLUTION = 400  # grid points per axis
-MAX_ITERATIONS = 5000
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import numpy as np
 from .datasets import Dataset, featurize
 from .errors import EngineError
 from .graph import backward
+from .limits import MAX_TRAJECTORY
 from .nn import LOSSES, MLP, NetConfig, init_params, loss_node, one_hot
 from .node import _all_finite
 from .optim import Optimizer, OptimizerConfig
@@ -85,7 +86,8 @@ class Trainer:
         self.order: np.ndarray = np.empty(0, int)
         self.cursor = 0
         self.history: list[StepRecord] = []
-        self.trajectory: list[np.ndarray] = [self.flat_params()]
+        self.trajectory: list[np.ndarray] = [self.flat_params()]  # every stride-th update, bounded
+        self.stride = 1
         self.halted: str | None = None
         self.last_hidden: list = []  # the hidden-layer nodes of the latest update, gradients included
 
@@ -157,8 +159,10 @@ class Trainer:
             self.halted = problem
             record = replace(record, problem=problem)
         self.history.append(record)
-        if not problem:
+        if not problem and update % self.stride == 0:
             self.trajectory.append(self.flat_params())
+            if len(self.trajectory) > MAX_TRAJECTORY:  # thin to every other point: memory stays bounded
+                self.trajectory, self.stride = self.trajectory[::2], self.stride * 2
         return record
 
     def _first_non_finite(self, update: int, total, hidden) -> str | None:

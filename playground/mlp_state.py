@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from engine.datasets import FEATURES, GENERATORS
-from engine.nn import ACTIVATIONS, INITS, LOSSES, MAX_LAYERS, MAX_WIDTH, NetConfig
+from engine.limits import MAX_LAYERS, MAX_WIDTH
+from engine.nn import ACTIVATIONS, INITS, LOSSES, NetConfig
 from engine.optim import OptimizerConfig
 from engine.train import TrainConfig
 

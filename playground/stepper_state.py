@@ -11,12 +11,10 @@ import re
 from dataclasses import dataclass, field, replace
 
 from engine import ParseError, parse
-from engine.parser import MAX_LENGTH
+from engine.limits import MAX_LENGTH, MAX_STEP, MAX_VECTOR
 
 from .urlstate import bounded_int, finite_float, format_float, one_of, read_fields
 
-MAX_VECTOR = 64  # entries in one variable's value
-MAX_STEP = 100_000
 MODES = ("learn", "quiz")
 DEFAULT_EXPR = "(x + y) * z"
 DEFAULT_VALUES = {"x": "-2", "y": "5", "z": "-4"}

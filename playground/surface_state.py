@@ -6,14 +6,14 @@ import math
 from dataclasses import dataclass, field, fields, replace
 
 from engine import EngineError
+from engine.limits import MAX_ITERATIONS, MAX_RUNS
 from engine.optim import OPTIMIZERS, OptimizerConfig
-from engine.surfaces import MAX_ITERATIONS, SURFACES, surface_expression
+from engine.surfaces import SURFACES, surface_expression
 
 from .urlstate import bounded_int, finite_float, format_float, one_of, read_fields
 
 DEFAULT_SURFACE = "Ill-conditioned ravine"
 VIEWS = ("contour", "3d")
-MAX_RUNS = 6
 # The settings a run may carry in a link: every numeric field of OptimizerConfig, plus the modes.
 _NUMERIC = {f.name for f in fields(OptimizerConfig)} - {"name", "decay_mode", "schedule"}
 _DEFAULT_RUNS = (OptimizerConfig("sgd", lr=0.09), OptimizerConfig("momentum", lr=0.1, momentum=0.4),

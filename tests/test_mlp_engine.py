@@ -198,3 +198,13 @@ def test_config_json_round_trip_and_errors():
     for text in ["{", "[]", '{"gradlab": 2}', '{"gradlab": 1, "net": {"hidden": [3]}}']:
         with pytest.raises(ValueError):
             config_from_json(text)
+
+
+def test_trajectory_memory_is_bounded(monkeypatch):
+    import engine.train as train_module
+    monkeypatch.setattr(train_module, "MAX_TRAJECTORY", 16)
+    train, test = small_data()
+    trainer = Trainer(TrainConfig(), train, test)
+    trainer.run(100)
+    assert len(trainer.trajectory) <= 16 and trainer.stride > 1
+    assert np.array_equal(trainer.trajectory[0], np.concatenate([p.ravel() for p in trainer.initial]))

@@ -13,7 +13,8 @@ from engine.datasets import FEATURES, GENERATORS
 from engine.export import config_from_json, config_to_json, numpy_script, torch_script
 from engine.formatting import format_number
 from engine.landscape import loss_landscape
-from engine.nn import ACTIVATIONS, INITS, LOSSES, MAX_LAYERS, MAX_WIDTH
+from engine.limits import MAX_LAYERS, MAX_UPDATES, MAX_WIDTH
+from engine.nn import ACTIVATIONS, INITS, LOSSES
 from engine.optim import OPTIMIZERS, OptimizerConfig
 from playground.mlp_lab import build_trainer, decision_grid, load_data, neuron_gradients, unroll_query
 from playground.mlp_state import BATCH, DATASETS, NOISE, OWN_DATA, POINTS, SCALE, MLPState
@@ -28,7 +29,6 @@ from playground.render.mlp_figs import (
 from playground.render.network_dot import network_dot
 
 UPDATES_PER_FRAME = 5
-MAX_UPDATES = 20_000
 ss = st.session_state
 
 
@@ -73,7 +73,12 @@ def _state_from_widgets(layers) -> MLPState:
 def _train(updates: int) -> None:
     trainer = ss.ml_trainer
     for _ in range(updates):
-        if trainer.updates >= MAX_UPDATES or not trainer.step() or trainer.halted:
+        if trainer.updates >= MAX_UPDATES:
+            ss.ml_limit = (f"This model has reached {MAX_UPDATES:,} updates, the most one session may train: "
+                           "Reset to start again.")
+            ss.ml_playing = False
+            break
+        if not trainer.step() or trainer.halted:
             ss.ml_playing = False
             break
 
@@ -212,6 +217,8 @@ def _view() -> None:
         if not ss.ml_playing:
             st.rerun()  # stopped (NaN trap or the cap): a full run removes the timer
     _controls(trainer)
+    if trainer.updates >= MAX_UPDATES and ss.get("ml_limit"):
+        st.warning(ss.ml_limit, icon=":material/block:")
     if trainer.halted:
         st.error(f"NaN trap: {trainer.halted}. Training stopped; the weights are rewound to the last finite "
                  "state. Try a smaller learning rate or gradient clipping, then Reset.", icon=":material/error:")
