@@ -135,11 +135,14 @@ def _number(node: ast.Constant, col: int, text: str) -> float:
     return value
 
 
-def _op_term(name: str, col: int, args: tuple[Term, ...]) -> Term:
+def _op_term(name: str, col: int, args: tuple[Term, ...], text: str) -> Term:
     constant = None
     if all(a.constant is not None for a in args):
-        with np.errstate(all="ignore"):
-            constant = float(OPS[name].forward(*(np.float64(a.constant) for a in args)))
+        try:
+            with np.errstate(all="ignore"):
+                constant = float(OPS[name].forward(*(np.asarray(a.constant) for a in args)))
+        except (ValueError, TypeError) as e:  # e.g. matmul of two plain numbers
+            _fail(f"{name} can't take these operands: {e}", col, text)
     return Term("op", col, name=name, args=args, constant=constant)
 
 
@@ -230,14 +233,14 @@ def _term(node: ast.AST, col: int, text: str, built: dict[int, Term]) -> Term:
         return _name(node.id, col, text)
     if isinstance(node, ast.UnaryOp):
         operand = built[id(node.operand)]
-        return operand if isinstance(node.op, ast.UAdd) else _op_term("neg", col, (operand,))
+        return operand if isinstance(node.op, ast.UAdd) else _op_term("neg", col, (operand,), text)
     if isinstance(node, ast.BinOp):
         left, right = built[id(node.left)], built[id(node.right)]
         name = _BINARY[type(node.op)]
         if name == "pow" and right.constant is not None and not abs(right.constant) <= MAX_EXPONENT:
             _fail(f"exponent too large (|exponent| must be at most {MAX_EXPONENT:g})", right.column, text)
-        return _op_term(name, _operator_column(node, text), (left, right))
-    return _op_term(node.func.id, col, tuple(built[id(a)] for a in node.args))  # an allowed call
+        return _op_term(name, _operator_column(node, text), (left, right), text)
+    return _op_term(node.func.id, col, tuple(built[id(a)] for a in node.args), text)  # an allowed call
 
 
 def _name(name: str, col: int, text: str) -> Term:

@@ -1,0 +1,122 @@
+"""Hardening: hostile and random input through the parser, the CLI and every page's URL."""
+
+import contextlib
+import io
+import pathlib
+import subprocess
+import sys
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from streamlit.testing.v1 import AppTest
+
+from engine import EngineError, ParseError, parse
+from engine.cli import main as cli_main
+
+APP = str(pathlib.Path(__file__).resolve().parent.parent / "playground" / "app.py")
+SENTINEL = pathlib.Path("/tmp/gradlab-fuzz-sentinel")
+TIME_BOUND = 1.0  # seconds for any single parse or CLI call
+
+HAND = [
+    f"__import__('os').system('touch {SENTINEL}')", f"open('{SENTINEL}', 'w').write('x')",
+    f"exec(\"open('{SENTINEL}','w')\")", f"eval(\"open('{SENTINEL}','w')\")",
+    "().__class__.__bases__[0].__subclasses__()", "x.__dict__", "[c for c in ().__class__.__base__.__subclasses__()]",
+    "lambda: 0", "(lambda: 0)()", "x if 1 else y", "{**x}", "*x", "await x", "yield x", "x[0:1]", "x @= y",
+    "9**9**9**9", "2**10000", "-" * 999 + "x", "(" * 61 + "x" + ")" * 61, "x" * 1001,
+    "\x00", "\u202ex", "x\u00a0+ y", "𝑥 + 1", "ｘ + 1", "x\r\n+1", "'''", '"', "#", "\\", "x;y", "x, y",
+    "f'{x}'", "b'x'", "0x" + "f" * 500, "1" * 400, "sin(" * 60 + "x" + ")" * 60, "max(x)", "max(x, y, z)",
+    "sum(x, axis=0)", "tanh(x=1)", "x.T", "print(x)", "globals()", "__builtins__",
+]
+VALID_BUT_EXTREME = ["1e308*1e308", "x ** y ** z ** w", "exp(exp(exp(x)))", "log(0 * x)"]
+
+TOKENS = list("xyzw0123456789+-*/@()^., []{}:;'\"_=<>!&|~%#\\\t") + [
+    "**", "//", "tanh(", "max(", "min(", "sum(", "log(", "exp(", "sigmoid(", "lambda", "__import__", "__class__",
+    "if", "else", "for", "in", "not", "and", "1e308", "9**9", "nan", "inf", "True", "None", "pi", " ",
+]
+STRINGS = st.one_of(st.text(max_size=300), st.lists(st.sampled_from(TOKENS), max_size=80).map("".join),
+                    st.sampled_from(HAND))
+
+
+def _timed(fn):
+    start = time.perf_counter()
+    fn()
+    assert time.perf_counter() - start < TIME_BOUND
+
+
+@settings(max_examples=10_000, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@given(STRINGS)
+def test_parser_fuzz(text):
+    def attempt():
+        try:
+            expression = parse(text)
+            expression.build({name: 0.5 for name in expression.variables})
+        except EngineError:  # ParseError, or a value the built graph refuses (both the engine's own)
+            pass
+    _timed(attempt)
+    assert not SENTINEL.exists()
+
+
+@settings(max_examples=10_000, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@given(STRINGS, st.sampled_from(["x=1", "x=1,y=-2,z=0.5", "x=nan", "", "x=1e308,y=1e308"]))
+def test_cli_fuzz_in_process(text, at):
+    out, err = io.StringIO(), io.StringIO()
+
+    def attempt():
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = cli_main(["grad", text, "--at", at])
+            except SystemExit as e:  # argparse's own exit for an argument it cannot read
+                code = e.code
+        assert code in (0, 2)
+    _timed(attempt)
+    assert "Traceback" not in err.getvalue()
+    assert not SENTINEL.exists()
+
+
+@pytest.mark.parametrize("text", HAND[:8] + ["9**9**9", "(" * 100])
+def test_cli_subprocess_hostile(text):
+    out = subprocess.run([sys.executable, "-m", "engine", "grad", text, "--at", "x=1"], capture_output=True,
+                         text=True, timeout=30)
+    assert out.returncode == 2 and "Traceback" not in out.stderr and "^" in out.stderr
+    assert not SENTINEL.exists()
+
+
+def test_parse_error_is_the_only_error_for_text():
+    for text in HAND:
+        with pytest.raises(ParseError):
+            parse(text)
+
+
+@pytest.mark.parametrize("text", VALID_BUT_EXTREME)
+def test_extreme_but_valid_expressions_are_honest(text):
+    from engine import forward_steps
+    root, _ = parse(text).build({"x": 3.0, "y": 2.0, "z": 2.0, "w": 2.0})
+    steps = list(forward_steps(root))
+    assert steps[-1].value is not None  # computed, and any NaN/inf is flagged where it first appears
+    import numpy as np
+    if not np.all(np.isfinite(root.value)):
+        assert sum(1 for s in steps if s.issue) == 1
+
+
+NASTY = ["", "-1", "nan", "inf", "1e999", "9" * 400, "x" * 5000, "<script>alert(1)</script>", "☃", "\x00",
+         "__import__('os')", "1,2,3,4,5", ";;;;", "a=b=c", "[[[", "%00"]
+PAGE_KEYS = {
+    "pages/stepper.py": ["expr", "at", "seed", "step", "mode"],
+    "pages/surface_lab.py": ["surface", "f", "xr", "yr", "start", "runs", "iters", "tol", "frame", "view"],
+    "pages/mlp_lab.py": ["data", "n", "noise", "dseed", "test", "features", "hidden", "act", "init", "scale", "bias",
+                         "loss", "opt", "batch", "l1", "l2", "seed"],
+}
+
+
+@pytest.mark.parametrize("page", sorted(PAGE_KEYS))
+@pytest.mark.parametrize("value", NASTY, ids=range(len(NASTY)))
+def test_tampered_query_parameters_on_every_page(page, value):
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key in PAGE_KEYS[page]:
+        at.query_params[key] = value
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, at.exception
+    assert at.get("graphviz_chart") or at.get("plotly_chart")
