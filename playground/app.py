@@ -14,6 +14,8 @@ st.set_page_config(page_title="gradlab — backprop playground", page_icon="🧮
                    initial_sidebar_state="collapsed")
 
 PAGES = [
+    st.Page(str(ROOT / "playground" / "pages" / "lessons.py"), title="Lessons", icon=":material/school:",
+            url_path="lessons"),
     st.Page(str(ROOT / "playground" / "pages" / "stepper.py"), title="Backprop stepper",
             icon=":material/account_tree:", url_path="stepper", default=True),
     st.Page(str(ROOT / "playground" / "pages" / "surface_lab.py"), title="Optimizer & loss-surface lab",

@@ -61,14 +61,15 @@ def test_tampered_link_warns(page):
     no_exception(page)
 
 
-PAGES = {"/": "Backprop stepper", "/surfaces": "Optimizer and loss-surface lab", "/mlp": "MLP lab"}
+PAGES = {"/": "Backprop stepper", "/surfaces": "Optimizer and loss-surface lab", "/mlp": "MLP lab",
+         "/lessons": "Lessons"}
 
 
 @pytest.mark.parametrize("path,title", PAGES.items())
 def test_every_page_opens_cleanly(page, path, title):
     page.goto(page.base_url + path)
     page.get_by_role("heading", name=title).wait_for()
-    page.wait_for_selector("svg g.node, .js-plotly-plot")
+    page.wait_for_selector("svg g.node, .js-plotly-plot, [data-testid=stPageLink]")
     no_exception(page)
     assert page.get_by_text("Page not found").count() == 0
 
@@ -132,3 +133,12 @@ def test_mlp_lab_trains_and_the_loss_falls(page):
     page.set_viewport_size({"width": 1400, "height": 1900})
     page.wait_for_timeout(800)
     page.screenshot(path=str(ASSETS / "mlp_lab.png"))
+
+
+def test_lesson_link_opens_its_example(page):
+    page.goto(page.base_url + "/lessons")
+    page.get_by_text("The mul gate swaps").click()
+    page.get_by_role("heading", name="Backprop stepper").wait_for()
+    page.wait_for_selector("svg g.node")
+    assert page.get_by_role("textbox", name="Expression").input_value() == "x * y"
+    no_exception(page)

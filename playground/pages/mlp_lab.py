@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -27,8 +26,15 @@ from playground.render.mlp_figs import (
     loss_figure,
 )
 from playground.render.network_dot import network_dot
+from playground.share import share_panel
+from playground.teacher import TeacherView
 
 UPDATES_PER_FRAME = 5
+CAN_HIDE = {"lessons": "lessons", "setup": "data, network and training settings", "export": "export and import",
+            "landscape": "loss landscape", "unroll": "unroll to scalars"}
+CAN_LOCK = {"setup": "all settings"}
+SETUP_KEYS = ("ml_data", "ml_points", "ml_noise", "ml_dseed", "ml_test", "ml_features", "ml_init", "ml_scale",
+              "ml_bias", "ml_loss", "ml_opt", "ml_lr", "ml_batch", "ml_l1", "ml_l2", "ml_clip", "ml_seed", "ml_csv")
 ss = st.session_state
 
 
@@ -50,7 +56,10 @@ def _load(state: MLPState, note: str | None = None) -> None:
 
 def _init_session() -> None:
     if "ml_ready" not in ss:
-        state, ss.ml_warnings = MLPState.from_query(st.query_params.to_dict())
+        query = st.query_params.to_dict()
+        state, ss.ml_warnings = MLPState.from_query(query)
+        ss.ml_teacher, more = TeacherView.from_query(query, CAN_HIDE, CAN_LOCK)
+        ss.ml_warnings += more
         _load(state)
         ss.ml_target = 500
         ss.ml_csv = "x1,x2,label\n-2,-2,0\n-1,-2,0\n-2,-1,0\n2,2,1\n1,2,1\n2,1,1\n"
@@ -120,55 +129,73 @@ st.caption("Build a small network, train it, and look inside: the decision bound
 for warning in ss.pop("ml_warnings", []):
     st.warning(warning, icon=":material/warning:")
 
-with st.expander("Lessons", expanded=False):
-    cols = st.columns(3)
-    for i, preset in enumerate(load_presets("mlp")):
-        cols[i % 3].button(preset["name"], key=f"ml_preset_{i}", help=preset["note"], width="stretch",
-                           on_click=lambda p=preset: (_load(MLPState.from_query(p["query"])[0],
-                                                            f"**{p['name']}** — {p['note']}"), _reset()))
+teacher: TeacherView = ss.ml_teacher
+locked = teacher.locks("setup")
+if teacher.shows("lessons") and not locked:
+    with st.expander("Lessons", expanded=False):
+        cols = st.columns(3)
+        for i, preset in enumerate(load_presets("mlp")):
+            cols[i % 3].button(preset["name"], key=f"ml_preset_{i}", help=preset["note"], width="stretch",
+                               on_click=lambda p=preset: (_load(MLPState.from_query(p["query"])[0],
+                                                                f"**{p['name']}** — {p['note']}"), _reset()))
 if ss.get("ml_note"):
     st.info(ss.ml_note)
 
-data_col, net_col, train_col = st.columns(3, gap="medium")
-with data_col:
-    st.markdown("**Data**")
-    st.selectbox("Dataset", DATASETS, key="ml_data", format_func=lambda n: "XOR" if n == "xor" else n.capitalize())
-    if ss.ml_data == OWN_DATA:
-        st.text_area("Points as CSV: x1, x2, label", key="ml_csv", height=120,
-                     help="One point per line; labels 0, 1, 2, ... A header line is fine.")
-        st.file_uploader("…or upload a CSV (it replaces the text above)", type=["csv", "txt"], key="ml_upload")
-    else:
-        st.number_input("Points", *POINTS, step=10, key="ml_points")
-        st.slider("Noise", *NOISE, step=0.01, key="ml_noise")
-    c = st.columns(2)
-    c[0].slider("Test set %", 0, 90, step=1, key="ml_test")
-    c[1].number_input("Data seed", 0, 2**31, key="ml_dseed")
-    st.multiselect("Input features", list(FEATURES), key="ml_features")
-with net_col:
-    st.markdown("**Network** — one row per hidden layer")
-    layers = st.data_editor(ss.ml_layers, key=f"ml_layers_{ss.ml_layers_v}", num_rows="dynamic", width="stretch",
-                            hide_index=True, column_config={
-                                "width": st.column_config.NumberColumn("width", min_value=1, max_value=MAX_WIDTH,
-                                                                       step=1, required=True, default=4),
-                                "activation": st.column_config.SelectboxColumn("activation", options=ACTIVATIONS,
-                                                                               required=True, default="relu")})
-    c = st.columns(2)
-    c[0].selectbox("Initialisation", INITS, key="ml_init")
-    c[1].number_input("Init scale", *SCALE, key="ml_scale", format="%g")
-    st.toggle("Biases", key="ml_bias")
-with train_col:
-    st.markdown("**Training**")
-    c = st.columns(2)
-    c[0].selectbox("Loss", LOSSES, key="ml_loss", help="Regression data needs mse.")
-    c[1].selectbox("Optimizer", OPTIMIZERS, key="ml_opt")
-    c = st.columns(2)
-    c[0].number_input("Learning rate η", min_value=0.0, key="ml_lr", format="%g")
-    c[1].number_input("Batch size (0 = all)", *BATCH, key="ml_batch")
-    c = st.columns(3)
-    c[0].number_input("L1", min_value=0.0, key="ml_l1", format="%g")
-    c[1].number_input("L2", min_value=0.0, key="ml_l2", format="%g")
-    c[2].number_input("Clip ‖g‖ (0 = off)", min_value=0.0, key="ml_clip", format="%g")
-    st.number_input("Seed (weights and batches)", 0, 2**31, key="ml_seed")
+
+def _setup() -> list[dict]:
+    """The data, network and training settings; returns the layer table's rows."""
+    data_col, net_col, train_col = st.columns(3, gap="medium")
+    with data_col:
+        st.markdown("**Data**")
+        st.selectbox("Dataset", DATASETS, key="ml_data", disabled=locked,
+                     format_func=lambda n: "XOR" if n == "xor" else n.capitalize())
+        if ss.ml_data == OWN_DATA:
+            st.text_area("Points as CSV: x1, x2, label", key="ml_csv", disabled=locked, height=120,
+                         help="One point per line; labels 0, 1, 2, ... A header line is fine.")
+            st.file_uploader("…or upload a CSV (it replaces the text above)", type=["csv", "txt"], key="ml_upload",
+                             disabled=locked)
+        else:
+            st.number_input("Points", *POINTS, step=10, key="ml_points", disabled=locked)
+            st.slider("Noise", *NOISE, step=0.01, key="ml_noise", disabled=locked)
+        c = st.columns(2)
+        c[0].slider("Test set %", 0, 90, step=1, key="ml_test", disabled=locked)
+        c[1].number_input("Data seed", 0, 2**31, key="ml_dseed", disabled=locked)
+        st.multiselect("Input features", list(FEATURES), key="ml_features", disabled=locked)
+    with net_col:
+        st.markdown("**Network** — one row per hidden layer")
+        layers = st.data_editor(ss.ml_layers, key=f"ml_layers_{ss.ml_layers_v}", width="stretch", hide_index=True,
+                                num_rows="fixed" if locked else "dynamic", disabled=locked, column_config={
+                                    "width": st.column_config.NumberColumn("width", min_value=1, max_value=MAX_WIDTH,
+                                                                           step=1, required=True, default=4),
+                                    "activation": st.column_config.SelectboxColumn("activation", options=ACTIVATIONS,
+                                                                                   required=True, default="relu")})
+        c = st.columns(2)
+        c[0].selectbox("Initialisation", INITS, key="ml_init", disabled=locked)
+        c[1].number_input("Init scale", *SCALE, key="ml_scale", disabled=locked, format="%g")
+        st.toggle("Biases", key="ml_bias", disabled=locked)
+    with train_col:
+        st.markdown("**Training**")
+        c = st.columns(2)
+        c[0].selectbox("Loss", LOSSES, key="ml_loss", disabled=locked, help="Regression data needs mse.")
+        c[1].selectbox("Optimizer", OPTIMIZERS, key="ml_opt", disabled=locked)
+        c = st.columns(2)
+        c[0].number_input("Learning rate η", min_value=0.0, key="ml_lr", disabled=locked, format="%g")
+        c[1].number_input("Batch size (0 = all)", *BATCH, key="ml_batch", disabled=locked)
+        c = st.columns(3)
+        c[0].number_input("L1", min_value=0.0, key="ml_l1", disabled=locked, format="%g")
+        c[1].number_input("L2", min_value=0.0, key="ml_l2", disabled=locked, format="%g")
+        c[2].number_input("Clip ‖g‖ (0 = off)", min_value=0.0, key="ml_clip", disabled=locked, format="%g")
+        st.number_input("Seed (weights and batches)", 0, 2**31, key="ml_seed", disabled=locked)
+    return layers
+
+
+if teacher.shows("setup"):
+    layers = _setup()
+else:  # hidden for the class: keep the link's settings (widget state is dropped for unrendered widgets)
+    for key in SETUP_KEYS:
+        if key in ss:
+            ss[key] = ss[key]
+    layers = ss.ml_layers
 
 state = _state_from_widgets(layers)
 own_csv = None
@@ -270,7 +297,7 @@ def _network(trainer) -> None:
 _live = st.fragment(_view, run_every=0.25 if ss.ml_playing else None)
 _live()
 
-with st.expander("Loss landscape around the current weights"):
+def _landscape() -> None:
     st.caption("A 2-D slice along two random, filter-normalized directions (Li et al., 2018), with the training "
                "path projected onto it.")
     if st.button("Compute the slice", key="ml_landscape"):
@@ -279,7 +306,8 @@ with st.expander("Loss landscape around the current weights"):
         st.plotly_chart(landscape_figure(land), width="stretch")
         st.caption(f"{land.loss.size} loss evaluations in {1000 * (time.perf_counter() - started):.0f} ms.")
 
-with st.expander("Unroll to scalars: one sample's loss in the backprop stepper"):
+
+def _unroll() -> None:
     trainer = ss.ml_trainer
     sample = st.number_input("Training sample", 0, max(len(trainer.x_train) - 1, 0), key="ml_sample")
     query, why = unroll_query(trainer, int(sample))
@@ -289,7 +317,8 @@ with st.expander("Unroll to scalars: one sample's loss in the backprop stepper")
     else:
         st.info(f"Not available: {why}. The lesson 'Tiny 2-2-2 net' fits.")
 
-with st.expander("Export and import"):
+
+def _export() -> None:
     trainer = ss.ml_trainer
     updates = max(trainer.updates, 10)
     c = st.columns(3)
@@ -298,13 +327,19 @@ with st.expander("Export and import"):
     c[1].download_button("PyTorch script", torch_script(trainer, updates), "gradlab_mlp_torch.py", "text/x-python")
     c[2].download_button("configuration (JSON)", config_to_json(trainer.cfg, {"dataset": state.dataset}),
                          "gradlab_mlp.json", "application/json")
-    st.file_uploader("Load a configuration (JSON)", type=["json"], key="ml_json", on_change=_load_json)
+    if not locked:
+        st.file_uploader("Load a configuration (JSON)", type=["json"], key="ml_json", on_change=_load_json)
     if ss.get("ml_json_error"):
         st.error(f"That file can't be loaded: {ss.pop('ml_json_error')}")
 
-query = state.to_query()
-st.query_params.from_dict(query)
-with st.expander("Share this setup", icon=":material/link:"):
-    st.code(f"{(st.context.url or '').split('?')[0]}?{urlencode(query)}", language=None, wrap_lines=True)
-    st.caption("The link restores the data, network and training settings (not the training progress"
-               + (", and not your own data" if state.dataset == OWN_DATA else "") + ").")
+
+for panel, title, render in (("landscape", "Loss landscape around the current weights", _landscape),
+                             ("unroll", "Unroll to scalars: one sample's loss in the backprop stepper", _unroll),
+                             ("export", "Export and import", _export)):
+    if teacher.shows(panel):
+        with st.expander(title):
+            render()
+
+share_panel("ml", state.to_query(), teacher, CAN_HIDE, CAN_LOCK,
+            "The link restores the data, network and training settings (not the training progress"
+            + (", and not your own data" if state.dataset == OWN_DATA else "") + ").")

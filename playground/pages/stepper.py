@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -20,11 +19,16 @@ from playground.render.ledger import (
     local_formulas,
     node_name,
 )
+from playground.share import share_panel
 from playground.stepper_state import MODES, StepperState
+from playground.teacher import TeacherView
 from playground.walkthrough import build_walkthrough, check_gradients, prediction_is_close
 
 PHASE_NAMES = {"start": "ready", "forward": "forward pass", "backward": "backward pass", "done": "done"}
 SPEEDS = {"slow": 1.6, "normal": 0.9, "fast": 0.4}  # seconds per step while playing
+CAN_HIDE = {"presets": "presets", "ledger": "chain-rule ledger", "table": "table of all steps",
+            "gradcheck": "gradient check"}
+CAN_LOCK = {"expression": "expression, values and seed", "mode": "learn / quiz mode"}
 ss = st.session_state
 
 
@@ -43,9 +47,11 @@ def _load(state: StepperState) -> None:
 def _init_session() -> None:
     if "stepper_ready" in ss:
         return
-    state, warnings = StepperState.from_query(st.query_params.to_dict())
+    query = st.query_params.to_dict()
+    state, warnings = StepperState.from_query(query)
+    ss.teacher, more = TeacherView.from_query(query, CAN_HIDE, CAN_LOCK)
     _load(state)
-    ss.url_warnings = warnings
+    ss.url_warnings = warnings + more
     ss.quiz = {"right": 0, "asked": 0, "answered": {}}
     ss.stepper_ready = True
 
@@ -72,22 +78,26 @@ def _toggle_play() -> None:
 # --- page ---
 
 _init_session()
+view: TeacherView = ss.teacher
+frozen = view.locks("expression")
 st.title("Backprop stepper")
 st.caption("Type an expression, set its inputs, then step through the forward pass and the backward "
            "pass one node at a time: every node shows the **upstream** gradient it receives, its "
-           "**local** gradient, and the **downstream** gradient it sends to its inputs.")
+           "**local** gradient, and the **downstream** gradient it sends to its inputs. New here? Start with the "
+           "Lessons tab.")
 for warning in ss.pop("url_warnings", []):
     st.warning(warning, icon=":material/warning:")
 
-with st.expander("Presets from the classic course material", expanded=False):
-    cols = st.columns(3)
-    for i, preset in enumerate(load_presets("stepper")):
-        cols[i % 3].button(preset["name"], key=f"preset_{i}", on_click=_apply_preset, args=(preset,),
-                           help=preset["note"], width="stretch")
+if view.shows("presets") and not frozen:
+    with st.expander("Presets from the classic course material", expanded=False):
+        cols = st.columns(3)
+        for i, preset in enumerate(load_presets("stepper")):
+            cols[i % 3].button(preset["name"], key=f"preset_{i}", on_click=_apply_preset, args=(preset,),
+                               help=preset["note"], width="stretch")
 if "preset_note" in ss:
     st.info(ss.preset_note)
 
-st.text_input("Expression", key="expr", max_chars=1000,
+st.text_input("Expression", key="expr", max_chars=1000, disabled=frozen,
               help="Python-like: + - * / ** @, unary -, and functions such as tanh(x), max(a, b), sum(v).")
 try:
     expression = parse(ss.expr)
@@ -105,10 +115,10 @@ if variables:
         key = f"val_{name}"
         if key not in ss:
             ss[key] = "1"
-        cols[i % 4].text_input(name, key=key, help="a number, or a vector like [1, 2, 3]")
-    cols[-1].number_input("seed gradient ∂L/∂out", key="seed", step=1.0, format="%g",
+        cols[i % 4].text_input(name, key=key, help="a number, or a vector like [1, 2, 3]", disabled=frozen)
+    cols[-1].number_input("seed gradient ∂L/∂out", key="seed", step=1.0, format="%g", disabled=frozen,
                            help="The gradient fed into the output. 1 means 'the output itself is L'.")
-st.segmented_control("Mode", MODES, key="mode", format_func=str.capitalize,
+st.segmented_control("Mode", MODES, key="mode", format_func=str.capitalize, disabled=view.locks("mode"),
                      help="Learn: every number is shown. Quiz: predict each downstream gradient "
                           "before it is revealed.")
 
@@ -180,17 +190,21 @@ def _render_step_area() -> None:
 
 def _render_ledger(view, targets, answered, hidden) -> None:
     explain_col, table_col = st.columns([1, 1], gap="large")
-    with explain_col:
-        st.subheader("Chain-rule ledger")
-        _explain_step(view, targets, answered, hidden)
+    teacher = ss.teacher
+    if teacher.shows("ledger"):
+        with explain_col:
+            st.subheader("Chain-rule ledger")
+            _explain_step(view, targets, answered, hidden)
     with table_col:
-        st.subheader("All steps so far")
-        rows = ledger_rows(walk, view)
-        if rows:
-            st.dataframe(rows, hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 420))
-        else:
-            st.caption("Nothing computed yet.")
-        _share()
+        if teacher.shows("table"):
+            st.subheader("All steps so far")
+            rows = ledger_rows(walk, view)
+            if rows:
+                st.dataframe(rows, hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 420))
+            else:
+                st.caption("Nothing computed yet.")
+        share_panel("st", _current_state(variables).to_query(), teacher, CAN_HIDE, CAN_LOCK,
+                    "The link restores the expression, the values, the seed, this step and the mode.")
 
 
 def _explain_step(view, targets, answered, hidden) -> None:
@@ -255,20 +269,10 @@ def _score_quiz(step, targets) -> None:
     ss.quiz["answered"][ss.step] = ("✓ Right. " if all_right else "✗ Not quite. ") + " · ".join(lines)
 
 
-def _share() -> None:
-    """Keep the URL in step with the page (inside the fragment, so Next/Back update it too)."""
-    query = _current_state(variables).to_query()
-    st.query_params.from_dict(query)
-    with st.expander("Share this exact step", icon=":material/link:"):
-        base = (st.context.url or "").split("?")[0]
-        st.code(f"{base}?{urlencode(query)}", language=None, wrap_lines=True)
-        st.caption("The link restores the expression, the values, the seed, this step and the mode.")
-
-
 interval = SPEEDS.get(ss.get("speed") or "normal", 0.9)
 st.fragment(_render_step_area, run_every=interval if ss.get("playing") else None)()
 
-with st.expander("Gradient check: numerical vs analytic"):
+def _gradient_check() -> None:
     st.caption("Central differences in float64 (h = 1e-6·max(1, |x|)) against the backward pass.")
     if st.button("Run gradient check", key="gradcheck"):
         try:
@@ -282,3 +286,7 @@ with st.expander("Gradient check: numerical vs analytic"):
         except EngineError as e:
             st.error(str(e))
 
+
+if view.shows("gradcheck"):
+    with st.expander("Gradient check: numerical vs analytic"):
+        _gradient_check()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -12,11 +11,16 @@ from engine.formatting import format_array, format_number
 from engine.optim import OPTIMIZERS, SCHEDULES, OptimizerConfig
 from engine.surfaces import SURFACES
 from playground.render.surface_figs import contour_figure, curve_figure, loss_figure, surface3d_figure
+from playground.share import share_panel
 from playground.surface_lab import NAMES, point_at, results_rows, run_race, stepper_query
 from playground.surface_state import VIEWS, SurfaceState, run_to_row, runs_from_rows
+from playground.teacher import TeacherView
 
 CUSTOM = "custom"
 SPEEDS = {"slow": 0.8, "normal": 0.35, "fast": 0.12}
+CAN_HIDE = {"setup": "surface and optimizer settings", "results": "results table", "inspector": "iteration inspector"}
+CAN_LOCK = {"setup": "surface, start and optimizers"}
+SETUP_KEYS = ("sl_surface", "sl_expr", "sl_sx", "sl_sy", "sl_x0", "sl_x1", "sl_y0", "sl_y1", "sl_iters", "sl_tol")
 ss = st.session_state
 
 
@@ -34,7 +38,10 @@ def _load(state: SurfaceState) -> None:
 
 def _init_session() -> None:
     if "sl_ready" not in ss:
-        state, ss.sl_warnings = SurfaceState.from_query(st.query_params.to_dict())
+        query = st.query_params.to_dict()
+        state, ss.sl_warnings = SurfaceState.from_query(query)
+        ss.sl_teacher, more = TeacherView.from_query(query, CAN_HIDE, CAN_LOCK)
+        ss.sl_warnings += more
         _load(state)
         ss.sl_ready = True
 
@@ -80,47 +87,61 @@ st.caption("Pick a surface, a start point and some optimizers; watch each one's 
 for warning in ss.pop("sl_warnings", []):
     st.warning(warning, icon=":material/warning:")
 
-top = st.columns([2.2, 1.3, 1])
-top[0].selectbox("Surface", [*SURFACES, CUSTOM], key="sl_surface", on_change=_pick_surface,
-                 format_func=lambda n: "Custom: type f(x, y) below" if n == CUSTOM else n)
-top[1].button("Step-size lesson: |x| with steps 1, 5, 11", on_click=_step_size_lesson,
-              icon=":material/school:", width="stretch", key="sl_lesson")
-top[2].segmented_control("View", VIEWS, key="sl_view", format_func=lambda v: "3-D" if v == "3d" else "Contour")
-if ss.sl_surface in SURFACES:
-    st.caption(SURFACES[ss.sl_surface].note)
-st.text_input("f(x, y) =", key="sl_expr", on_change=_typed_expr, max_chars=1000,
-              help="Any expression in x (1-D) or x and y, e.g. x**2 + 10*y**2 or sin(x) * cos(y).")
+teacher: TeacherView = ss.sl_teacher
+locked = teacher.locks("setup")
 
-c = st.columns(6)
-c[0].number_input("start x", key="sl_sx", format="%g", step=0.1)
-c[1].number_input("start y", key="sl_sy", format="%g", step=0.1, help="ignored for a 1-D surface f(x)")
-c[2].number_input("x from", key="sl_x0", format="%g")
-c[3].number_input("x to", key="sl_x1", format="%g")
-c[4].number_input("y from", key="sl_y0", format="%g")
-c[5].number_input("y to", key="sl_y1", format="%g")
 
-st.markdown("**Optimizers** — one row per run (add rows to compare settings of the same optimizer).")
-edited = st.data_editor(
-    ss.sl_rows, key=f"sl_runs_{ss.sl_editor}", num_rows="dynamic", width="stretch", hide_index=True,
-    column_config={
-        "optimizer": st.column_config.SelectboxColumn("optimizer", options=list(OPTIMIZERS), required=True,
-                                                      format_func=lambda n: NAMES.get(n, n)),
-        "lr": st.column_config.NumberColumn("η (learning rate)", format="%g", min_value=0.0),
-        "momentum": st.column_config.NumberColumn("μ", format="%g", min_value=0.0, max_value=0.999),
-        "beta1": st.column_config.NumberColumn("β₁", format="%g"),
-        "beta2": st.column_config.NumberColumn("β₂", format="%g"),
-        "weight decay": st.column_config.NumberColumn("λ (weight decay)", format="%g", min_value=0.0),
-        "decay": st.column_config.SelectboxColumn("decay", options=["l2", "decoupled"]),
-        "clip norm": st.column_config.NumberColumn("clip ‖g‖", format="%g", min_value=0.0),
-        "clip value": st.column_config.NumberColumn("clip |gᵢ|", format="%g", min_value=0.0),
-        "schedule": st.column_config.SelectboxColumn("η schedule", options=list(SCHEDULES)),
-    })
-c = st.columns([3, 1])
-c[0].slider("Iterations", 1, 500, key="sl_iters")
-c[1].number_input("Tolerance", key="sl_tol", format="%g", min_value=0.0,
-                  help="'Steps to tolerance' counts iterations until f − min f ≤ this (presets with a known "
-                       "minimum); a run has converged when ‖∇f‖ ≤ this.")
+def _setup() -> list[dict]:
+    """The surface, start, ranges, optimizer table and iterations; returns the table's rows."""
+    top = st.columns([2.2, 1.3, 1])
+    top[0].selectbox("Surface", [*SURFACES, CUSTOM], key="sl_surface", on_change=_pick_surface, disabled=locked,
+                     format_func=lambda n: "Custom: type f(x, y) below" if n == CUSTOM else n)
+    top[1].button("Step-size lesson: |x| with steps 1, 5, 11", on_click=_step_size_lesson, disabled=locked,
+                  icon=":material/school:", width="stretch", key="sl_lesson")
+    top[2].segmented_control("View", VIEWS, key="sl_view",
+                             format_func=lambda v: "3-D" if v == "3d" else "Contour")
+    if ss.sl_surface in SURFACES:
+        st.caption(SURFACES[ss.sl_surface].note)
+    st.text_input("f(x, y) =", key="sl_expr", on_change=_typed_expr, max_chars=1000, disabled=locked,
+                  help="Any expression in x (1-D) or x and y, e.g. x**2 + 10*y**2 or sin(x) * cos(y).")
+    c = st.columns(6)
+    c[0].number_input("start x", key="sl_sx", format="%g", step=0.1, disabled=locked)
+    c[1].number_input("start y", key="sl_sy", format="%g", step=0.1, disabled=locked,
+                      help="ignored for a 1-D surface f(x)")
+    c[2].number_input("x from", key="sl_x0", format="%g", disabled=locked)
+    c[3].number_input("x to", key="sl_x1", format="%g", disabled=locked)
+    c[4].number_input("y from", key="sl_y0", format="%g", disabled=locked)
+    c[5].number_input("y to", key="sl_y1", format="%g", disabled=locked)
+    st.markdown("**Optimizers** — one row per run (add rows to compare settings of the same optimizer).")
+    rows = st.data_editor(
+        ss.sl_rows, key=f"sl_runs_{ss.sl_editor}", num_rows="fixed" if locked else "dynamic", width="stretch",
+        hide_index=True, disabled=locked, column_config={
+            "optimizer": st.column_config.SelectboxColumn("optimizer", options=list(OPTIMIZERS), required=True,
+                                                          format_func=lambda n: NAMES.get(n, n)),
+            "lr": st.column_config.NumberColumn("η (learning rate)", format="%g", min_value=0.0),
+            "momentum": st.column_config.NumberColumn("μ", format="%g", min_value=0.0, max_value=0.999),
+            "beta1": st.column_config.NumberColumn("β₁", format="%g"),
+            "beta2": st.column_config.NumberColumn("β₂", format="%g"),
+            "weight decay": st.column_config.NumberColumn("λ (weight decay)", format="%g", min_value=0.0),
+            "decay": st.column_config.SelectboxColumn("decay", options=["l2", "decoupled"]),
+            "clip norm": st.column_config.NumberColumn("clip ‖g‖", format="%g", min_value=0.0),
+            "clip value": st.column_config.NumberColumn("clip |gᵢ|", format="%g", min_value=0.0),
+            "schedule": st.column_config.SelectboxColumn("η schedule", options=list(SCHEDULES)),
+        })
+    c = st.columns([3, 1])
+    c[0].slider("Iterations", 1, 500, key="sl_iters", disabled=locked)
+    c[1].number_input("Tolerance", key="sl_tol", format="%g", min_value=0.0, disabled=locked,
+                      help="'Steps to tolerance' counts iterations until f − min f ≤ this (presets with a known "
+                           "minimum); a run has converged when ‖∇f‖ ≤ this.")
+    return rows
 
+
+if teacher.shows("setup"):
+    edited = _setup()
+else:  # hidden for the class: keep the link's settings (widget state is dropped for unrendered widgets)
+    for key in SETUP_KEYS:
+        ss[key] = ss[key]
+    edited = ss.sl_rows
 runs, problems = runs_from_rows(edited, ss.sl_iters)
 for problem in problems:
     st.error(problem + " — this row is left out.", icon=":material/error:")
@@ -167,17 +188,21 @@ def _view() -> None:
     elif (ss.sl_view or "contour") == "3d":
         st.plotly_chart(surface3d_figure(race, frame), width="stretch", key="sl_3d")
     else:
-        st.plotly_chart(contour_figure(race, frame), width="stretch", key="sl_chart", on_select=_set_start_from_click,
-                        selection_mode="points")
-        st.caption("Click anywhere on the contour map to start every optimizer from there. ✕ start · ★ minimum.")
+        st.plotly_chart(contour_figure(race, frame), width="stretch", key="sl_chart",
+                        on_select="ignore" if locked else _set_start_from_click, selection_mode="points")
+        st.caption("✕ start · ★ minimum." if locked else
+                   "Click anywhere on the contour map to start every optimizer from there. ✕ start · ★ minimum.")
     left, right = st.columns([3, 2], gap="large")
     with left:
-        st.markdown("**Results**")
-        st.table(results_rows(race))
+        if teacher.shows("results"):
+            st.markdown("**Results**")
+            st.table(results_rows(race))
         st.plotly_chart(loss_figure(race, frame), width="stretch", key="sl_loss")
     with right:
-        _inspect(frame)
-    _share()
+        if teacher.shows("inspector"):
+            _inspect(frame)
+    share_panel("sl", replace(state, frame=min(ss.sl_frame, race.frames)).to_query(), teacher, CAN_HIDE, CAN_LOCK,
+                "The link restores the surface, the start, every optimizer run and the iteration shown.")
 
 
 def _inspect(frame: int) -> None:
@@ -200,14 +225,6 @@ def _inspect(frame: int) -> None:
         st.info(f"{run.label}: {run.descent.reason}.")
     st.page_link("pages/stepper.py", label="Open this point in the backprop stepper",
                  icon=":material/account_tree:", query_params=stepper_query(race, point))
-
-
-def _share() -> None:
-    query = replace(state, frame=min(ss.sl_frame, race.frames)).to_query()
-    st.query_params.from_dict(query)
-    with st.expander("Share this lab", icon=":material/link:"):
-        base = (st.context.url or "").split("?")[0]
-        st.code(f"{base}?{urlencode(query)}", language=None, wrap_lines=True)
 
 
 interval = SPEEDS.get(ss.get("sl_speed") or "normal", 0.35)

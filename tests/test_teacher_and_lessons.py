@@ -1,0 +1,83 @@
+"""Teacher links (hide / lock), the lessons page, and that every lesson link is a valid state."""
+
+import pathlib
+
+from streamlit.testing.v1 import AppTest
+
+from playground.mlp_state import MLPState
+from playground.presets import load_presets
+from playground.stepper_state import StepperState
+from playground.surface_state import SurfaceState
+from playground.teacher import TeacherView
+
+APP = str(pathlib.Path(__file__).resolve().parent.parent / "playground" / "app.py")
+STATES = {"stepper": StepperState, "surfaces": SurfaceState, "mlp": MLPState}
+
+
+def test_teacher_view_keeps_known_names_only():
+    view, warnings = TeacherView.from_query({"hide": "table,evil,ledger", "lock": "expression,root"},
+                                            {"table": "", "ledger": ""}, {"expression": ""})
+    assert view.hidden == {"table", "ledger"} and view.locked == {"expression"}
+    assert len(warnings) == 2 and "evil" in warnings[0]
+    assert TeacherView.from_query(view.to_query(), {"table": "", "ledger": ""}, {"expression": ""})[0] == view
+
+
+def test_every_lesson_link_is_a_clean_state():
+    lessons = [lesson for section in load_presets("lessons") for lesson in section["lessons"]]
+    assert len(lessons) >= 12
+    for lesson in lessons:
+        state, warnings = STATES[lesson["page"]].from_query(lesson["query"])
+        assert warnings == [], (lesson["title"], warnings)
+
+
+def run(page, **query):
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_lessons_page_lists_links():
+    at = run("pages/lessons.py")
+    assert len(at.get("page_link")) >= 12 and not at.warning
+
+
+def test_stepper_hidden_and_locked_for_the_class():
+    at = run("pages/stepper.py", expr="x * y", at="x=2;y=3", seed="5", hide="table,ledger,presets,gradcheck",
+             lock="expression,mode")
+    assert at.text_input(key="expr").disabled and at.text_input(key="val_x").disabled
+    assert not any(b.label == "Mul gate swaps" for b in at.button)
+    assert not any(s.value == "Chain-rule ledger" for s in at.subheader)
+    at.button(key="next").click().run()
+    at.button(key="next").click().run()
+    assert not at.exception and "grad 15" in at.get("graphviz_chart")[0].proto.spec
+    assert at.query_params["hide"] in (["gradcheck,ledger,presets,table"], "gradcheck,ledger,presets,table")
+
+
+def test_stepper_tampered_flags_only_warn():
+    at = run("pages/stepper.py", hide="__import__", lock="everything")
+    assert len(at.warning) == 2 and not at.text_input(key="expr").disabled
+
+
+def test_surface_lab_locked_and_hidden():
+    at = run("pages/surface_lab.py", lock="setup", hide="results")
+    assert at.selectbox(key="sl_surface").disabled and at.text_input(key="sl_expr").disabled
+    assert not at.table
+    at = run("pages/surface_lab.py", hide="setup", surface="Rosenbrock", f="(1 - x)**2 + 100*(y - x**2)**2",
+             xr="-2,2", yr="-1,3", start="-1.5,2", runs="adam:lr=0.05")
+    assert not at.text_input and at.table[-1].value["optimizer"][0] == "Adam (η=0.05)"
+    at.run()  # the hidden settings survive a rerun
+    assert not at.exception and at.table[-1].value["optimizer"][0] == "Adam (η=0.05)"
+
+
+def test_mlp_lab_locked_and_hidden():
+    at = run("pages/mlp_lab.py", lock="setup", hide="export,landscape")
+    assert at.selectbox(key="ml_data").disabled and at.number_input(key="ml_lr").disabled
+    assert not any("Export" in e.label for e in at.expander)
+    at = run("pages/mlp_lab.py", hide="setup", data="xor", hidden="8", act="relu")
+    at.button(key="ml_step10").click().run()
+    assert not at.exception and any("update 10" in m.value for m in at.markdown)
+    assert at.query_params["data"] in (["xor"], "xor")
