@@ -142,3 +142,27 @@ def test_lesson_link_opens_its_example(page):
     page.wait_for_selector("svg g.node")
     assert page.get_by_role("textbox", name="Expression").input_value() == "x * y"
     no_exception(page)
+
+
+def test_two_concurrent_sessions_never_share_state(browser, warm_server):
+    first, second = browser.new_context().new_page(), browser.new_context().new_page()
+    first.goto(warm_server + "/?expr=x*y&at=x%3D2%3By%3D3&seed=5")
+    second.goto(warm_server + "/?expr=sin(x)%2Bx&at=x%3D1")
+    for p in (first, second):
+        p.wait_for_selector("svg g.node")
+    for _ in range(2):
+        first.get_by_role("button", name="Next").click()
+    first.get_by_text("Step 2 / 4").wait_for()
+    second_box = second.get_by_role("textbox", name="Expression")
+    second_box.fill("tanh(x) * 3")
+    second_box.press("Enter")
+    second.get_by_text("Step 0 / 5").wait_for()
+    first.reload()  # a fresh run of the first session's page reads its own URL, not the other's state
+    first.wait_for_selector("svg g.node")
+    assert first.get_by_role("textbox", name="Expression").input_value() == "x*y"
+    first.get_by_text("Step 2 / 4").wait_for()
+    assert second.get_by_role("textbox", name="Expression").input_value() == "tanh(x) * 3"
+    assert "grad 15" in " ".join(first.locator("svg g.node, svg g.edge").all_text_contents())
+    for p in (first, second):
+        no_exception(p)
+        p.context.close()
