@@ -166,3 +166,15 @@ def test_two_concurrent_sessions_never_share_state(browser, warm_server):
     for p in (first, second):
         no_exception(p)
         p.context.close()
+
+
+def test_dark_theme_draws_light_edges(browser, warm_server):
+    from playground.render.palette import DARK
+    context = browser.new_context(color_scheme="dark")
+    pg = context.new_page()
+    pg.goto(warm_server + "/?expr=(x%2By)*z&at=x%3D-2%3By%3D5%3Bz%3D-4&step=4")
+    pg.wait_for_selector("svg g.edge path")
+    strokes = set(pg.locator("svg g.edge path").evaluate_all("els => els.map(e => e.getAttribute('stroke'))"))
+    assert strokes == {DARK.edge.lower()}
+    no_exception(pg)
+    context.close()

@@ -181,3 +181,12 @@ def test_presets_all_build():
         walk = build_walkthrough(p["expr"], p["values"], p["seed"])
         assert walk.total_steps > 0, p["name"]
         assert walk.backward_error is None, p["name"]
+
+
+def test_dark_palette_changes_only_what_sits_on_the_background():
+    from playground.render.palette import DARK, LIGHT
+    walk = build_walkthrough("(x + y) * z", CLASSIC)
+    view = walk.view(4)
+    light, dark = graph_dot(walk, view, LIGHT), graph_dot(walk, view, DARK)
+    assert f'color="{DARK.edge}"' in dark and f'color="{DARK.edge}"' not in light
+    assert DARK.edge_gradient in dark and 'fillcolor="#F0E442"' in dark  # node fills are the same

@@ -26,6 +26,7 @@ from playground.render.mlp_figs import (
     loss_figure,
 )
 from playground.render.network_dot import network_dot
+from playground.render.palette import for_theme
 from playground.share import share_panel
 from playground.teacher import TeacherView
 
@@ -263,7 +264,8 @@ def _view() -> None:
                 m[2].metric("train accuracy", f"{100 * last.train_accuracy:.1f}%")
                 m[3].metric("test accuracy", f"{100 * last.test_accuracy:.1f}%" if last.test_accuracy is not None
                             else "—")
-            st.plotly_chart(loss_figure(history), width="stretch", key="ml_loss_fig")
+            st.plotly_chart(loss_figure(history, for_theme(st.context.theme.type)), width="stretch",
+                            key="ml_loss_fig")
         else:
             st.info("Press **Play** or **+10** to start training.")
     left, right = st.columns(2, gap="medium")
@@ -290,7 +292,7 @@ def _network(trainer) -> None:
                           f"upstream ∂L/∂a = **{format_number(info['upstream'])}**, "
                           f"mean local ∂a/∂z = **{format_number(info['local'])}**, "
                           f"downstream ∂L/∂z = **{format_number(info['downstream'])}**.")
-    st.graphviz_chart(network_dot(trainer, selected, info), width="content")
+    st.graphviz_chart(network_dot(trainer, selected, info, for_theme(st.context.theme.type)), width="content")
     st.caption("Edges: solid blue = positive weight, dashed orange = negative; thicker = larger |w|.")
 
 

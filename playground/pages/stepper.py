@@ -19,6 +19,7 @@ from playground.render.ledger import (
     local_formulas,
     node_name,
 )
+from playground.render.palette import for_theme
 from playground.share import share_panel
 from playground.stepper_state import MODES, StepperState
 from playground.teacher import TeacherView
@@ -182,7 +183,7 @@ def _render_step_area() -> None:
         current = view.current.id
         shown = replace(view, backward=None,
                         edge_grads={k: g for k, g in view.edge_grads.items() if k[1] != current})
-    st.graphviz_chart(graph_dot(walk, shown), width="content")
+    st.graphviz_chart(graph_dot(walk, shown, for_theme(st.context.theme.type)), width="content")
     st.caption("Blue “= …”: forward values · orange **grad …**: gradients · yellow “▶ now”: the "
                "current node · grey dashed: not reached yet · “⚠”: where NaN/inf first appears.")
     _render_ledger(view, targets, answered, hidden)

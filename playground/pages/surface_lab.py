@@ -10,6 +10,7 @@ from engine import EngineError
 from engine.formatting import format_array, format_number
 from engine.optim import OPTIMIZERS, SCHEDULES, OptimizerConfig
 from engine.surfaces import SURFACES
+from playground.render.palette import for_theme
 from playground.render.surface_figs import contour_figure, curve_figure, loss_figure, surface3d_figure
 from playground.share import share_panel
 from playground.surface_lab import NAMES, point_at, results_rows, run_race, stepper_query
@@ -184,7 +185,7 @@ def _view() -> None:
     c[4].slider("Iteration shown", 0, max(race.frames, 1), value=frame, key=f"sl_frame_slider_{race.frames}",
                 on_change=lambda k=f"sl_frame_slider_{race.frames}": ss.update(sl_frame=ss[k]))
     if race.dims == 1:
-        st.plotly_chart(curve_figure(race, frame), width="stretch", key="sl_curve")
+        st.plotly_chart(curve_figure(race, frame, for_theme(st.context.theme.type)), width="stretch", key="sl_curve")
     elif (ss.sl_view or "contour") == "3d":
         st.plotly_chart(surface3d_figure(race, frame), width="stretch", key="sl_3d")
     else:

@@ -12,7 +12,7 @@ from html import escape
 
 from engine.formatting import format_array
 
-from . import palette
+from .palette import LIGHT, Palette
 
 MAX_ITEMS = 4  # vector entries shown inside a node before eliding
 
@@ -21,64 +21,64 @@ def _num(a) -> str:
     return escape(format_array(a, digits=4, max_items=MAX_ITEMS))
 
 
-def _row(text: str, color: str = palette.INK, size: int = 12, bold: bool = False) -> str:
+def _row(text: str, color: str, size: int = 12, bold: bool = False) -> str:
     body = f"<B>{text}</B>" if bold else text
     return f'<TR><TD><FONT COLOR="{color}" POINT-SIZE="{size}">{body}</FONT></TD></TR>'
 
 
-def _node_label(node, walkthrough, view) -> str:
+def _node_label(node, view, pal: Palette) -> str:
     title = escape(node.label if node.op is None else node.op.symbol)
-    rows = [_row(title, size=22, bold=True)]
+    rows = [_row(title, pal.ink, size=22, bold=True)]
     if node.op is not None and node.op.symbol != node.op.name:
-        rows.append(_row(escape(node.op.name), palette.PENDING, 12))
+        rows.append(_row(escape(node.op.name), pal.muted, 12))
     if node.id in view.values:
         shape = f" {tuple(node.shape)}" if node.value.ndim else ""
-        rows.append(_row(f"= {_num(node.value)}{escape(shape)}", palette.VALUE, 16, bold=True))
+        rows.append(_row(f"= {_num(node.value)}{escape(shape)}", pal.value, 16, bold=True))
     else:
-        rows.append(_row("= ?", palette.PENDING, 16))
+        rows.append(_row("= ?", pal.muted, 16))
     if node.id in view.grads:
-        rows.append(_row(f"grad {_num(view.grads[node.id])}", palette.GRADIENT, 16, bold=True))
+        rows.append(_row(f"grad {_num(view.grads[node.id])}", pal.gradient, 16, bold=True))
     is_current = view.current is not None and node.id == view.current.id
     if is_current and view.backward is not None and node.op is not None:
         local = ", ".join(_num(x) for x in view.backward.local if x is not None)
         if local:
-            rows.append(_row(f"local {local}", palette.INK, 14))
+            rows.append(_row(f"local {local}", pal.ink, 14))
     if is_current:
-        rows.append(_row("▶ now", palette.INK, 14, bold=True))
+        rows.append(_row("▶ now", pal.ink, 14, bold=True))
     if node.issue and node.id in view.values:
-        rows.append(_row(f"⚠ {escape(node.issue)}", palette.INK, 12))
+        rows.append(_row(f"⚠ {escape(node.issue)}", pal.ink, 12))
     return '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">' + "".join(rows) + "</TABLE>>"
 
 
-def _node_style(node, view) -> dict[str, str]:
+def _node_style(node, view, pal: Palette) -> dict[str, str]:
     if view.current is not None and node.id == view.current.id:
-        return {"style": "filled,bold", "fillcolor": palette.CURRENT, "penwidth": "3", "color": palette.INK}
+        return {"style": "filled,bold", "fillcolor": pal.current, "penwidth": "3", "color": pal.ink}
     if node.issue and node.id in view.values:
-        return {"style": "filled", "fillcolor": palette.PROBLEM, "penwidth": "2", "color": palette.INK}
+        return {"style": "filled", "fillcolor": pal.problem, "penwidth": "2", "color": pal.ink}
     if view.phase in ("backward", "done"):  # done once its gradient is known (or it needs none)
         done = node.id in view.grads or not node.requires_grad
     else:
         done = node.id in view.values
     if done:
-        return {"style": "filled", "fillcolor": palette.DONE_FILL, "color": palette.INK}
-    return {"style": "dashed", "color": palette.PENDING, "fontcolor": palette.PENDING}
+        return {"style": "filled", "fillcolor": pal.done_fill, "color": pal.ink}
+    return {"style": "filled,dashed", "fillcolor": pal.pending_fill, "color": pal.pending}
 
 
 def _attrs(attrs: dict[str, str]) -> str:
     return ", ".join(f'{k}="{v}"' if not v.startswith("<") else f"{k}={v}" for k, v in attrs.items())
 
 
-def graph_dot(walkthrough, view) -> str:
-    """The DOT source for ``walkthrough`` as it stands at ``view``."""
+def graph_dot(walkthrough, view, pal: Palette = LIGHT) -> str:
+    """The DOT source for ``walkthrough`` as it stands at ``view``, in the colours of ``pal``."""
     lines = [
         "digraph G {",
         '  rankdir=LR; bgcolor="transparent"; nodesep=0.35; ranksep=0.8;',
         f'  node [shape=box, fontname="Helvetica", margin="0.14,0.08", width=1.5, height=0.9, '
-        f'color="{palette.INK}"];',
-        f'  edge [fontname="Helvetica", fontsize=15, color="{palette.INK}", arrowsize=0.7];',
+        f'color="{pal.ink}"];',
+        f'  edge [fontname="Helvetica", fontsize=15, color="{pal.edge}", arrowsize=0.7];',
     ]
     for node in walkthrough.order:
-        attrs = {"label": _node_label(node, walkthrough, view), **_node_style(node, view)}
+        attrs = {"label": _node_label(node, view, pal), **_node_style(node, view, pal)}
         if node.kind == "const":
             attrs["shape"] = "ellipse"
         lines.append(f"  n{node.id} [{_attrs(attrs)}];")
@@ -86,10 +86,10 @@ def graph_dot(walkthrough, view) -> str:
         for arg, parent in enumerate(node.parents):
             parts = []
             if parent.id in view.values:
-                parts.append(f'<FONT COLOR="{palette.VALUE}">= {_num(parent.value)}</FONT>')
+                parts.append(f'<FONT COLOR="{pal.edge_value}">= {_num(parent.value)}</FONT>')
             grad = view.edge_grads.get((parent.id, node.id, arg))
             if grad is not None:
-                parts.append(f'<FONT COLOR="{palette.GRADIENT}"><B>grad {_num(grad)}</B></FONT>')
+                parts.append(f'<FONT COLOR="{pal.edge_gradient}"><B>grad {_num(grad)}</B></FONT>')
             label = f', label=<{"<BR/>".join(parts)}>' if parts else ""
             lines.append(f"  n{parent.id} -> n{node.id} [headport=w{label}];")
     lines.append("}")

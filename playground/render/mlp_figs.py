@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from . import palette
+from .palette import LIGHT, Palette
 from .surface_figs import LAYOUT, run_color
 
 CLASS_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000",
@@ -30,7 +30,7 @@ def boundary_figure(xs, ys, z, train, test, task: str) -> go.Figure:
             x=xs, y=ys, z=z, zmin=0, zmax=1 if binary else None, hoverinfo="skip", opacity=0.75,
             colorscale=[[0, "#9CC9E8"], [0.5, "#FFFFFF"], [1, "#F2B48C"]] if binary else "Viridis",
             colorbar=dict(title="P(class 1)" if binary else "class")))
-        for data, split_name, outline in ((train, "train", "white"), (test, "test", palette.INK)):
+        for data, split_name, outline in ((train, "train", "white"), (test, "test", LIGHT.ink)):
             for c in np.unique(data.y):
                 pts = data.x[data.y == c]
                 fig.add_trace(go.Scatter(
@@ -41,13 +41,13 @@ def boundary_figure(xs, ys, z, train, test, task: str) -> go.Figure:
     return fig
 
 
-def loss_figure(history) -> go.Figure:
+def loss_figure(history, pal: Palette = LIGHT) -> go.Figure:
     updates = [r.update for r in history]
     fig = go.Figure(go.Scatter(x=updates, y=[r.train_loss for r in history], name="train loss",
-                               line=dict(color=palette.VALUE, width=2.5)))
+                               line=dict(color=pal.edge_value, width=2.5)))
     if history and history[0].test_loss is not None:
         fig.add_trace(go.Scatter(x=updates, y=[r.test_loss for r in history], name="test loss",
-                                 line=dict(color=palette.GRADIENT, width=2.5, dash="dash")))
+                                 line=dict(color=pal.edge_gradient, width=2.5, dash="dash")))
     fig.update_layout(height=300, xaxis_title="update", yaxis_title="loss", yaxis_type="log", **LAYOUT)
     return fig
 
@@ -94,6 +94,6 @@ def landscape_figure(land) -> go.Figure:
     fig.add_trace(go.Scatter(x=land.path[:, 0], y=land.path[:, 1], mode="lines+markers", name="training path",
                              line=dict(color="white", width=2), marker=dict(size=4, color="white")))
     fig.add_trace(go.Scatter(x=[0], y=[0], mode="markers", name="now", marker=dict(size=14, symbol="star",
-                                                                                  color=palette.CURRENT)))
+                                                                                  color=LIGHT.current)))
     fig.update_layout(height=420, xaxis_title="α (direction 1)", yaxis_title="β (direction 2)", **LAYOUT)
     return fig

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from . import palette
+from .palette import LIGHT, Palette
 
 # Okabe-Ito, in an order where neighbours stay distinguishable: one colour per optimizer run.
 RUN_COLORS = ("#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
@@ -70,12 +70,12 @@ def _mark_start_and_minima(fig, race) -> None:
         fig.add_trace(go.Scatter(x=[start[0]], y=[start[1]], mode="markers+text", text=["start"],
                                  textposition="top center", showlegend=False, hoverinfo="skip",
                                  marker=dict(size=14, color="white", symbol="x",
-                                             line=dict(color=palette.INK, width=2))))
+                                             line=dict(color=LIGHT.ink, width=2))))
     if race.minima:
         mins = np.array(race.minima)
         fig.add_trace(go.Scatter(x=mins[:, 0], y=mins[:, 1], mode="markers", name="global minimum",
                                  marker=dict(size=14, color="white", symbol="star",
-                                             line=dict(color=palette.INK, width=1.5)), hoverinfo="skip"))
+                                             line=dict(color=LIGHT.ink, width=1.5)), hoverinfo="skip"))
 
 
 def surface3d_figure(race, frame: int) -> go.Figure:
@@ -96,10 +96,10 @@ def surface3d_figure(race, frame: int) -> go.Figure:
     return fig
 
 
-def curve_figure(race, frame: int) -> go.Figure:
+def curve_figure(race, frame: int, pal: Palette = LIGHT) -> go.Figure:
     """A 1-D surface: f(x) with each run's iterates on it, joined in order (zig-zags show)."""
     fig = go.Figure(go.Scatter(x=race.xs, y=race.z, mode="lines", name="f(x)",
-                               line=dict(color=palette.INK, width=2)))
+                               line=dict(color=pal.edge, width=2)))
     for i, run in enumerate(race.runs):
         k = _frame_index(run, frame)
         pts, losses = run.descent.points[: k + 1, 0], run.descent.losses[: k + 1]
@@ -117,7 +117,7 @@ def loss_figure(race, frame: int) -> go.Figure:
         losses = run.descent.losses
         all_positive &= bool(np.all(losses[np.isfinite(losses)] > 0))
         fig.add_trace(go.Scatter(y=losses, mode="lines", name=run.label, line=dict(color=run_color(i), width=2)))
-    fig.add_vline(x=frame, line=dict(color=palette.PENDING, dash="dash"))
+    fig.add_vline(x=frame, line=dict(color=LIGHT.pending, dash="dash"))
     fig.update_layout(height=340, xaxis_title="iteration", yaxis_title="loss",
                       yaxis_type="log" if all_positive else "linear", **LAYOUT)
     return fig
