@@ -1,0 +1,127 @@
+"""Load test: N concurrent real browser sessions against one local gradlab server (loopback only).
+
+Each session (its own headless Chromium context) opens the stepper on the classic circuit, steps
+through the whole forward and backward pass, then opens the MLP lab and trains with +10 five times.
+Interaction latency is measured from the click until the page shows the new step / update count.
+Reports p50 / p95 latency, errors, and the server's resident memory per session.
+
+    python benchmarks/load.py --sessions 30            # a table
+    python benchmarks/load.py --sessions 30 --json     # the same as JSON
+
+Bounded: at most 60 sessions, a fixed number of interactions each, and a wall-clock limit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import pathlib
+import statistics
+import sys
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+
+from benchmarks.streamlit_server import CHROMIUM_ARGS, find_chromium, rss_mb, start_server, stop_server  # noqa: E402
+
+MAX_SESSIONS = 60
+STEPPER_URL = "/?expr=(x%2By)*z&at=x%3D-2%3By%3D5%3Bz%3D-4"
+STEPPER_STEPS = 7
+MLP_URL = "/mlp?data=circle&hidden=8,8&act=relu,relu&n=200"
+MLP_CLICKS = 5
+TIMEOUT_MS = 60_000
+
+
+async def session(browser, base: str, latencies: dict[str, list[float]], errors: list[str],
+                  ready: asyncio.Event, gate: asyncio.Event) -> None:
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        await page.goto(base + STEPPER_URL)
+        await page.wait_for_selector("svg g.node")
+        ready.set()
+        await gate.wait()  # every session connected: now they all interact at once
+        next_button = page.get_by_role("button", name="Next")
+        for k in range(1, STEPPER_STEPS + 1):
+            start = time.perf_counter()
+            await next_button.click()
+            await page.get_by_text(f"Step {k} / {STEPPER_STEPS}").wait_for()
+            latencies["stepper"].append(time.perf_counter() - start)
+        await page.goto(base + MLP_URL)
+        await page.wait_for_selector(".js-plotly-plot")
+        plus_ten = page.get_by_role("button", name="+10", exact=True)
+        for k in range(1, MLP_CLICKS + 1):
+            start = time.perf_counter()
+            await plus_ten.click()
+            await page.get_by_text(f"update {10 * k} ·").wait_for()
+            latencies["mlp"].append(time.perf_counter() - start)
+        if await page.locator('[data-testid="stException"]').count():
+            errors.append("an exception box appeared")
+    except Exception as e:  # a timeout or a broken page counts as an error, not a crash of the test
+        errors.append(f"{type(e).__name__}: {str(e).splitlines()[0][:120]}")
+        ready.set()
+    finally:
+        await context.close()
+
+
+async def run(sessions: int, limit_s: float) -> dict:
+    from playwright.async_api import async_playwright
+
+    chromium = find_chromium()
+    if chromium is None:
+        raise SystemExit("no Chromium installed: apt-get install chromium")
+    proc, base = start_server()
+    try:
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+            warm = await browser.new_page()
+            await warm.goto(base + "/")
+            await warm.wait_for_selector("svg g.node")
+            await warm.close()
+            baseline = rss_mb(proc.pid)
+            latencies, errors, gate = {"stepper": [], "mlp": []}, [], asyncio.Event()
+            readies = [asyncio.Event() for _ in range(sessions)]
+            tasks = [asyncio.create_task(session(browser, base, latencies, errors, r, gate)) for r in readies]
+            await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), limit_s)
+            connected = rss_mb(proc.pid)
+            gate.set()
+            started = time.perf_counter()
+            await asyncio.wait_for(asyncio.gather(*tasks), limit_s)
+            peak = rss_mb(proc.pid)
+            await browser.close()
+    finally:
+        stop_server(proc)
+    everything = sorted(latencies["stepper"] + latencies["mlp"])
+    return {"sessions": sessions, "interactions": len(everything), "errors": len(errors), "error_samples": errors[:5],
+            **_percentiles("all", everything), **_percentiles("stepper", latencies["stepper"]),
+            **_percentiles("mlp", latencies["mlp"]), "wall_s": time.perf_counter() - started,
+            "server_rss_baseline_mb": baseline, "server_rss_connected_mb": connected, "server_rss_peak_mb": peak,
+            "mb_per_session": (peak - baseline) / sessions}
+
+
+def _percentiles(name: str, values: list[float]) -> dict[str, float]:
+    values = sorted(values)
+    if not values:
+        return {f"{name}_p50_s": float("nan"), f"{name}_p95_s": float("nan")}
+    return {f"{name}_p50_s": statistics.median(values), f"{name}_p95_s": values[min(len(values) - 1,
+                                                                                  int(0.95 * len(values)))]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--sessions", type=int, default=30, help=f"concurrent sessions (at most {MAX_SESSIONS})")
+    parser.add_argument("--limit", type=float, default=600.0, help="wall-clock limit in seconds")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    result = asyncio.run(run(max(1, min(args.sessions, MAX_SESSIONS)), args.limit))
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return
+    for key, value in result.items():
+        print(f"{key:26s} {value:.3f}" if isinstance(value, float) else f"{key:26s} {value}")
+
+
+if __name__ == "__main__":
+    main()
