@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from playground.mlp_lab import build_trainer, decision_grid, load_data, neuron_gradients, unroll_query
+from playground.mlp_lab import (
+    build_trainer,
+    csv_to_rows,
+    decision_grid,
+    load_data,
+    neuron_gradients,
+    rows_to_csv,
+    unroll_query,
+)
 from playground.mlp_state import OWN_DATA, MLPState
 from playground.presets import load_presets
 from playground.render.network_dot import network_dot
@@ -123,16 +131,27 @@ def test_bad_setup_keeps_the_previous_model():
     assert any("update 10" in m.value for m in at.markdown)
 
 
-def test_own_data_errors_are_words():
+def test_own_data_table_and_csv():
     at = start_page()
     at.selectbox(key="ml_data").select(OWN_DATA).run()
-    assert not at.exception
+    assert not at.exception and not any("Can't build" in e.value for e in at.error)  # the example points train
     at.text_area(key="ml_csv").input("1,2,0\n3,4,0\n5,6,0\n7,8,0\n").run()
-    assert any("only one class" in e.value for e in at.error)
+    at.button(key="ml_use_csv").click().run()
+    assert any("only one class" in e.value for e in at.error)  # the table now holds one class only
     at.text_area(key="ml_csv").input("x1,x2,label\n1,2\n").run()
-    assert any("three numbers" in e.value for e in at.error)
+    at.button(key="ml_use_csv").click().run()
+    assert any("three numbers" in e.value for e in at.error)  # refused; the table keeps its points
     at.text_area(key="ml_csv").input("0,0,0\n0,1,1\n1,0,1\n1,1,0\n0.1,0.1,0\n0.9,0.9,0\n").run()
+    at.button(key="ml_use_csv").click().run()
     assert not at.exception and not any("Can't build" in e.value for e in at.error)
+    at.button(key="ml_step10").click().run()
+    assert any("update 10" in m.value for m in at.markdown)
+
+
+def test_points_table_round_trip():
+    rows = csv_to_rows("x1,x2,label\n0.5,-1,0\n2,3,1\n")
+    assert rows == [{"x1": 0.5, "x2": -1.0, "label": 0}, {"x1": 2.0, "x2": 3.0, "label": 1}]
+    assert csv_to_rows(rows_to_csv(rows + [{"x1": 1.0, "x2": None, "label": 1}])) == rows  # half-typed row left out
 
 
 def test_tampered_link_warns_on_the_page():

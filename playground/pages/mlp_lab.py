@@ -15,7 +15,15 @@ from engine.landscape import loss_landscape
 from engine.limits import MAX_LAYERS, MAX_UPDATES, MAX_WIDTH
 from engine.nn import ACTIVATIONS, INITS, LOSSES
 from engine.optim import OPTIMIZERS, OptimizerConfig
-from playground.mlp_lab import build_trainer, decision_grid, load_data, neuron_gradients, unroll_query
+from playground.mlp_lab import (
+    build_trainer,
+    csv_to_rows,
+    decision_grid,
+    load_data,
+    neuron_gradients,
+    rows_to_csv,
+    unroll_query,
+)
 from playground.mlp_state import BATCH, DATASETS, NOISE, OWN_DATA, POINTS, SCALE, MLPState
 from playground.presets import load_presets
 from playground.render.mlp_figs import (
@@ -36,6 +44,7 @@ CAN_HIDE = {"lessons": "lessons", "setup": "data, network and training settings"
 CAN_LOCK = {"setup": "all settings"}
 SETUP_KEYS = ("ml_data", "ml_points", "ml_noise", "ml_dseed", "ml_test", "ml_features", "ml_init", "ml_scale",
               "ml_bias", "ml_loss", "ml_opt", "ml_lr", "ml_batch", "ml_l1", "ml_l2", "ml_clip", "ml_seed", "ml_csv")
+EXAMPLE_POINTS = "x1,x2,label\n-2,-2,0\n-1,-2,0\n-2,-1,0\n2,2,1\n1,2,1\n2,1,1\n"
 ss = st.session_state
 
 
@@ -63,7 +72,9 @@ def _init_session() -> None:
         ss.ml_warnings += more
         _load(state)
         ss.ml_target = 500
-        ss.ml_csv = "x1,x2,label\n-2,-2,0\n-1,-2,0\n-2,-1,0\n2,2,1\n1,2,1\n2,1,1\n"
+        ss.ml_csv = EXAMPLE_POINTS
+        ss.ml_rows, ss.ml_rows_v = csv_to_rows(EXAMPLE_POINTS), 0
+        ss.ml_own_csv = EXAMPLE_POINTS
         ss.ml_ready = True
 
 
@@ -97,6 +108,21 @@ def _toggle_play() -> None:
     ss.ml_playing = not ss.ml_playing
     if ss.ml_playing and ss.ml_trainer.updates >= ss.ml_target:
         ss.ml_target = ss.ml_trainer.updates + 500
+
+
+def _csv_into_table(text: str) -> None:
+    try:
+        ss.ml_rows = csv_to_rows(text)
+    except EngineError as e:
+        ss.ml_csv_error = str(e)
+        return
+    ss.ml_rows_v += 1  # a new table key: the editor shows the new rows
+
+
+def _upload_into_table() -> None:
+    upload = ss.get("ml_upload")
+    if upload is not None:
+        _csv_into_table(upload.getvalue().decode("utf-8", "replace"))
 
 
 def _reset() -> None:
@@ -151,10 +177,23 @@ def _setup() -> list[dict]:
         st.selectbox("Dataset", DATASETS, key="ml_data", disabled=locked,
                      format_func=lambda n: "XOR" if n == "xor" else n.capitalize())
         if ss.ml_data == OWN_DATA:
-            st.text_area("Points as CSV: x1, x2, label", key="ml_csv", disabled=locked, height=120,
-                         help="One point per line; labels 0, 1, 2, ... A header line is fine.")
-            st.file_uploader("…or upload a CSV (it replaces the text above)", type=["csv", "txt"], key="ml_upload",
-                             disabled=locked)
+            st.caption("Your points: edit the table, or fill it from CSV text or a file (x1, x2, label).")
+            edited = st.data_editor(ss.ml_rows, key=f"ml_pts_{ss.ml_rows_v}", disabled=locked, width="stretch",
+                                    num_rows="fixed" if locked else "dynamic", height=180, column_config={
+                                        "x1": st.column_config.NumberColumn("x1", format="%g", required=True),
+                                        "x2": st.column_config.NumberColumn("x2", format="%g", required=True),
+                                        "label": st.column_config.NumberColumn("label", min_value=0, max_value=9,
+                                                                               step=1, required=True)})
+            ss.ml_own_csv = rows_to_csv(edited)
+            with st.popover("From CSV", icon=":material/upload_file:", disabled=locked):
+                st.text_area("Points as CSV: x1, x2, label", key="ml_csv", height=120,
+                             help="One point per line; labels 0, 1, 2, ... A header line is fine.")
+                st.button("Put these points in the table", key="ml_use_csv",
+                          on_click=lambda: _csv_into_table(ss.ml_csv))
+                st.file_uploader("…or upload a CSV file", type=["csv", "txt"], key="ml_upload",
+                                 on_change=_upload_into_table)
+            if ss.get("ml_csv_error"):
+                st.error(f"That CSV can't be used: {ss.pop('ml_csv_error')}")
         else:
             st.number_input("Points", *POINTS, step=10, key="ml_points", disabled=locked)
             st.slider("Noise", *NOISE, step=0.01, key="ml_noise", disabled=locked)
@@ -199,10 +238,7 @@ else:  # hidden for the class: keep the link's settings (widget state is dropped
     layers = ss.ml_layers
 
 state = _state_from_widgets(layers)
-own_csv = None
-if ss.ml_data == OWN_DATA:
-    upload = ss.get("ml_upload")
-    own_csv = upload.getvalue().decode("utf-8", "replace") if upload is not None else ss.ml_csv
+own_csv = ss.ml_own_csv if ss.ml_data == OWN_DATA else None
 if ss.get("ml_trainer") is None or ss.get("ml_built_for") != (state, own_csv):
     try:
         data = load_data(state, own_csv, "classification")
