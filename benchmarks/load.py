@@ -23,7 +23,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
-from benchmarks.streamlit_server import CHROMIUM_ARGS, find_chromium, rss_mb, start_server, stop_server  # noqa: E402
+from benchmarks.streamlit_server import CHROMIUM_ARGS, cpu_seconds, find_chromium, rss_mb, start_server, stop_server  # noqa: E402
 
 MAX_SESSIONS = 60
 STEPPER_URL = "/?expr=(x%2By)*z&at=x%3D-2%3By%3D5%3Bz%3D-4"
@@ -87,16 +87,19 @@ async def run(sessions: int, limit_s: float) -> dict:
             await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), limit_s)
             connected = rss_mb(proc.pid)
             gate.set()
-            started = time.perf_counter()
+            started, cpu_before = time.perf_counter(), cpu_seconds(proc.pid)
             await asyncio.wait_for(asyncio.gather(*tasks), limit_s)
-            peak = rss_mb(proc.pid)
+            peak, server_cpu = rss_mb(proc.pid), cpu_seconds(proc.pid) - cpu_before
+            wall = time.perf_counter() - started
             await browser.close()
     finally:
         stop_server(proc)
     everything = sorted(latencies["stepper"] + latencies["mlp"])
-    return {"sessions": sessions, "interactions": len(everything), "errors": len(errors), "error_samples": errors[:5],
+    return {"sessions": sessions, "interactions": len(everything), "errors": len(errors), "error_samples": errors[:3],
             **_percentiles("all", everything), **_percentiles("stepper", latencies["stepper"]),
-            **_percentiles("mlp", latencies["mlp"]), "wall_s": time.perf_counter() - started,
+            **_percentiles("mlp", latencies["mlp"]), "wall_s": wall,
+            # The browsers share this machine's cores with the server: this says how busy the server was.
+            "server_cpu_s": server_cpu, "server_cpu_share_of_wall": server_cpu / wall,
             "server_rss_baseline_mb": baseline, "server_rss_connected_mb": connected, "server_rss_peak_mb": peak,
             "mb_per_session": (peak - baseline) / sessions}
 

@@ -169,17 +169,11 @@ def update(params, grads, t):
         params[i] = p - step
 
 
+{batches}
+
 def main():
-    rng = np.random.default_rng(SETUP["seed"] + 1)
-    n, size = len(X), SETUP["batch_size"] or len(X)
-    order, cursor, losses = np.empty(0, int), 0, []
-    for t in range(1, SETUP["updates"] + 1):
-        if size >= n:
-            batch = np.arange(n)
-        else:
-            if cursor + size > len(order):
-                order, cursor = rng.permutation(n), 0
-            batch, cursor = order[cursor: cursor + size], cursor + size
+    losses = []
+    for t, batch in enumerate(batches(len(X), SETUP["batch_size"], SETUP["seed"], SETUP["updates"]), start=1):
         _, grads = loss_and_grads(PARAMS, X[batch], Y[batch])
         update(PARAMS, grads, t)
         losses.append(float(loss_and_grads(PARAMS, X, Y)[0]))
@@ -273,21 +267,15 @@ def clip(params):
                 g.mul_(OPT["clip_norm"] / norm)
 
 
+{batches}
+
 def main():
     model = build_model()
     params = list(model.parameters())
     optimizer = make_optimizer(params)
     decoupled = OPT["decay_mode"] == "decoupled" and OPT["name"] != "adamw" and OPT["weight_decay"]
-    rng = np.random.default_rng(SETUP["seed"] + 1)
-    n, size = len(X), SETUP["batch_size"] or len(X)
-    order, cursor, losses = np.empty(0, int), 0, []
-    for t in range(1, SETUP["updates"] + 1):
-        if size >= n:
-            batch = np.arange(n)
-        else:
-            if cursor + size > len(order):
-                order, cursor = rng.permutation(n), 0
-            batch, cursor = order[cursor: cursor + size], cursor + size
+    losses = []
+    for t, batch in enumerate(batches(len(X), SETUP["batch_size"], SETUP["seed"], SETUP["updates"]), start=1):
         lr = learning_rate(t - 1)
         for group in optimizer.param_groups:
             group["lr"] = lr
@@ -310,10 +298,27 @@ if __name__ == "__main__":
 '''
 
 
+# Both scripts embed this, so they replay exactly the trainer's mini-batch order (Trainer._batch).
+_BATCHES = '''def batches(n, size, seed, updates):
+    """Mini-batch indices, reshuffled whenever an epoch runs out (size 0: the whole training set)."""
+    rng = np.random.default_rng(seed + 1)
+    order, cursor = np.empty(0, int), 0
+    for _ in range(updates):
+        if not size or size >= n:
+            yield np.arange(n)
+            continue
+        if cursor + size > len(order):
+            order, cursor = rng.permutation(n), 0
+        yield order[cursor: cursor + size]
+        cursor += size
+'''
+
+
 def _script(template: str, trainer: Trainer, updates: int) -> str:
     cfg = trainer.cfg
     sizes = "-".join(map(str, cfg.net.sizes))
-    return template.format(payload=_payload(trainer, updates), sizes=sizes, optimizer=cfg.optimizer.name)
+    return template.format(payload=_payload(trainer, updates), sizes=sizes, optimizer=cfg.optimizer.name,
+                           batches=_BATCHES)
 
 
 def numpy_script(trainer: Trainer, updates: int) -> str:

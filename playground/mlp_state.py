@@ -15,7 +15,7 @@ from engine.optim import OptimizerConfig
 from engine.train import TrainConfig
 
 from .surface_state import decode_runs, encode_run
-from .urlstate import bounded_int, finite_float, format_float, one_of, read_fields
+from .urlstate import bounded_float, bounded_int, format_float, one_of, read_fields
 
 OWN_DATA = "own data"
 DATASETS = (*GENERATORS, OWN_DATA)
@@ -46,29 +46,6 @@ def _flag(text: str) -> bool:
     if text not in ("0", "1"):
         raise ValueError("must be 0 or 1")
     return text == "1"
-
-
-def _fraction(text: str) -> float:
-    value = finite_float(text)
-    if not 0.0 <= value <= 0.9:
-        raise ValueError("between 0 and 0.9")
-    return value
-
-
-def _within(low: float, high: float):
-    def read(text: str) -> float:
-        value = finite_float(text)
-        if not low <= value <= high:
-            raise ValueError(f"must be between {low:g} and {high:g}")
-        return value
-    return read
-
-
-def _non_negative(text: str) -> float:
-    value = finite_float(text)
-    if value < 0:
-        raise ValueError("cannot be negative")
-    return value
 
 
 @dataclass(frozen=True)
@@ -114,12 +91,13 @@ class MLPState:
                  "act": "activations", "scale": "init_scale", "opt": "optimizer", "batch": "batch_size"}
         query = {names.get(k, k): v for k, v in query.items()}
         readers = {
-            "dataset": one_of(GENERATORS), "points": bounded_int(*POINTS), "noise": _within(*NOISE),
-            "data_seed": bounded_int(0, 2**31), "test_fraction": _fraction, "features": _names(tuple(FEATURES)),
+            "dataset": one_of(GENERATORS), "points": bounded_int(*POINTS), "noise": bounded_float(*NOISE),
+            "data_seed": bounded_int(0, 2**31), "test_fraction": bounded_float(0.0, 0.9),
+            "features": _names(tuple(FEATURES)),
             "hidden": _int_list, "activations": _names(ACTIVATIONS), "init": one_of(INITS),
-            "init_scale": _within(*SCALE), "bias": _flag, "loss": one_of(LOSSES),
+            "init_scale": bounded_float(*SCALE), "bias": _flag, "loss": one_of(LOSSES),
             "optimizer": lambda t: decode_runs(t)[0], "batch_size": bounded_int(*BATCH),
-            "l1": _non_negative, "l2": _non_negative, "seed": bounded_int(0, 2**31),
+            "l1": bounded_float(0.0), "l2": bounded_float(0.0), "seed": bounded_int(0, 2**31),
         }
         warnings = []
         if query.get("dataset") == OWN_DATA:

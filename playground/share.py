@@ -9,6 +9,14 @@ import streamlit as st
 from .teacher import TeacherView
 
 
+def read_link(state_class, can_hide: dict[str, str], can_lock: dict[str, str]):
+    """The page state and teacher flags this session's URL asks for, and every warning about it."""
+    query = st.query_params.to_dict()
+    state, warnings = state_class.from_query(query)
+    view, more = TeacherView.from_query(query, can_hide, can_lock)
+    return state, view, warnings + more
+
+
 def share_panel(key: str, query: dict[str, str], view: TeacherView, can_hide: dict[str, str],
                 can_lock: dict[str, str], note: str) -> None:
     """Keep the URL in step with the page, and offer a link (optionally with hide/lock flags)."""

@@ -41,6 +41,16 @@ def finite_float(text: str) -> float:
     return value
 
 
+def bounded_float(low: float, high: float = math.inf) -> Callable[[str], float]:
+    def read(text: str) -> float:
+        value = finite_float(text)
+        if not low <= value <= high:
+            bounds = f"at least {low:g}" if high == math.inf else f"between {low:g} and {high:g}"
+            raise ValueError(f"must be {bounds}")
+        return value
+    return read
+
+
 def bounded_int(low: int, high: int) -> Callable[[str], int]:
     def read(text: str) -> int:
         value = int(text)

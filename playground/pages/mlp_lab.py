@@ -35,7 +35,7 @@ from playground.render.mlp_figs import (
 )
 from playground.render.network_dot import network_dot
 from playground.render.palette import for_theme
-from playground.share import share_panel
+from playground.share import read_link, share_panel
 from playground.teacher import TeacherView
 
 UPDATES_PER_FRAME = 5
@@ -66,10 +66,7 @@ def _load(state: MLPState, note: str | None = None) -> None:
 
 def _init_session() -> None:
     if "ml_ready" not in ss:
-        query = st.query_params.to_dict()
-        state, ss.ml_warnings = MLPState.from_query(query)
-        ss.ml_teacher, more = TeacherView.from_query(query, CAN_HIDE, CAN_LOCK)
-        ss.ml_warnings += more
+        state, ss.ml_teacher, ss.ml_warnings = read_link(MLPState, CAN_HIDE, CAN_LOCK)
         _load(state)
         ss.ml_target = 500
         ss.ml_csv = EXAMPLE_POINTS

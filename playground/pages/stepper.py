@@ -20,7 +20,7 @@ from playground.render.ledger import (
     node_name,
 )
 from playground.render.palette import for_theme
-from playground.share import share_panel
+from playground.share import read_link, share_panel
 from playground.stepper_state import MODES, StepperState
 from playground.teacher import TeacherView
 from playground.walkthrough import build_walkthrough, check_gradients, prediction_is_close
@@ -48,11 +48,8 @@ def _load(state: StepperState) -> None:
 def _init_session() -> None:
     if "stepper_ready" in ss:
         return
-    query = st.query_params.to_dict()
-    state, warnings = StepperState.from_query(query)
-    ss.teacher, more = TeacherView.from_query(query, CAN_HIDE, CAN_LOCK)
+    state, ss.teacher, ss.url_warnings = read_link(StepperState, CAN_HIDE, CAN_LOCK)
     _load(state)
-    ss.url_warnings = warnings + more
     ss.quiz = {"right": 0, "asked": 0, "answered": {}}
     ss.stepper_ready = True
 

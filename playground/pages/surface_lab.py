@@ -12,7 +12,7 @@ from engine.optim import OPTIMIZERS, SCHEDULES, OptimizerConfig
 from engine.surfaces import SURFACES
 from playground.render.palette import for_theme
 from playground.render.surface_figs import contour_figure, curve_figure, loss_figure, surface3d_figure
-from playground.share import share_panel
+from playground.share import read_link, share_panel
 from playground.surface_lab import NAMES, point_at, results_rows, run_race, stepper_query
 from playground.surface_state import VIEWS, SurfaceState, run_to_row, runs_from_rows
 from playground.teacher import TeacherView
@@ -39,10 +39,7 @@ def _load(state: SurfaceState) -> None:
 
 def _init_session() -> None:
     if "sl_ready" not in ss:
-        query = st.query_params.to_dict()
-        state, ss.sl_warnings = SurfaceState.from_query(query)
-        ss.sl_teacher, more = TeacherView.from_query(query, CAN_HIDE, CAN_LOCK)
-        ss.sl_warnings += more
+        state, ss.sl_teacher, ss.sl_warnings = read_link(SurfaceState, CAN_HIDE, CAN_LOCK)
         _load(state)
         ss.sl_ready = True
 
