@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import json
 import pathlib
 import statistics
@@ -38,19 +39,23 @@ async def session(browser, base: str, latencies: dict[str, list[float]], errors:
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
+    phase = "opening the stepper"
     try:
         await page.goto(base + STEPPER_URL)
         await page.wait_for_selector("svg g.node")
         ready.set()
         await gate.wait()  # every session connected: now they all interact at once
+        phase = "stepping"
         next_button = page.get_by_role("button", name="Next")
         for k in range(1, STEPPER_STEPS + 1):
             start = time.perf_counter()
             await next_button.click()
             await page.get_by_text(f"Step {k} / {STEPPER_STEPS}").wait_for()
             latencies["stepper"].append(time.perf_counter() - start)
+        phase = "opening the MLP lab"
         await page.goto(base + MLP_URL)
         await page.wait_for_selector(".js-plotly-plot")
+        phase = "training"
         plus_ten = page.get_by_role("button", name="+10", exact=True)
         for k in range(1, MLP_CLICKS + 1):
             start = time.perf_counter()
@@ -60,7 +65,7 @@ async def session(browser, base: str, latencies: dict[str, list[float]], errors:
         if await page.locator('[data-testid="stException"]').count():
             errors.append("an exception box appeared")
     except Exception as e:  # a timeout or a broken page counts as an error, not a crash of the test
-        errors.append(f"{type(e).__name__}: {str(e).splitlines()[0][:120]}")
+        errors.append(f"{phase}: {type(e).__name__}: {str(e).splitlines()[0][:100]}")
         ready.set()
     finally:
         await context.close()
@@ -95,7 +100,9 @@ async def run(sessions: int, limit_s: float) -> dict:
     finally:
         stop_server(proc)
     everything = sorted(latencies["stepper"] + latencies["mlp"])
-    return {"sessions": sessions, "interactions": len(everything), "errors": len(errors), "error_samples": errors[:3],
+    by_phase = collections.Counter(e.split(":")[0] for e in errors)
+    return {"sessions": sessions, "interactions": len(everything), "errors": len(errors),
+            "errors_by_phase": dict(by_phase), "error_samples": errors[:2],
             **_percentiles("all", everything), **_percentiles("stepper", latencies["stepper"]),
             **_percentiles("mlp", latencies["mlp"]), "wall_s": wall,
             # The browsers share this machine's cores with the server: this says how busy the server was.
