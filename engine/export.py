@@ -121,15 +121,6 @@ def loss_and_grads(params, x, y):
     return loss, grads
 
 
-def learning_rate(t):
-    if OPT["schedule"] == "step":
-        return OPT["lr"] * OPT["gamma"] ** (t // OPT["step_every"])
-    if OPT["schedule"] == "cosine":
-        frac = min(t, OPT["total"]) / OPT["total"]
-        return OPT["min_lr"] + (OPT["lr"] - OPT["min_lr"]) * 0.5 * (1.0 + math.cos(math.pi * frac))
-    return OPT["lr"]
-
-
 def clip(grads):
     if OPT["clip_value"] is not None:
         grads = [np.clip(g, -OPT["clip_value"], OPT["clip_value"]) for g in grads]
@@ -169,7 +160,7 @@ def update(params, grads, t):
         params[i] = p - step
 
 
-{batches}
+{shared}
 
 def main():
     losses = []
@@ -233,15 +224,6 @@ def make_optimizer(params):
     return torch.optim.Adam(params, lr=lr, betas=(OPT["beta1"], OPT["beta2"]), eps=OPT["eps"], weight_decay=coupled)
 
 
-def learning_rate(t):
-    if OPT["schedule"] == "step":
-        return OPT["lr"] * OPT["gamma"] ** (t // OPT["step_every"])
-    if OPT["schedule"] == "cosine":
-        frac = min(t, OPT["total"]) / OPT["total"]
-        return OPT["min_lr"] + (OPT["lr"] - OPT["min_lr"]) * 0.5 * (1.0 + math.cos(math.pi * frac))
-    return OPT["lr"]
-
-
 def loss_fn(model, x, y):
     out = model(x)
     if SETUP["loss"] == "cross_entropy":
@@ -267,7 +249,7 @@ def clip(params):
                 g.mul_(OPT["clip_norm"] / norm)
 
 
-{batches}
+{shared}
 
 def main():
     model = build_model()
@@ -298,8 +280,18 @@ if __name__ == "__main__":
 '''
 
 
-# Both scripts embed this, so they replay exactly the trainer's mini-batch order (Trainer._batch).
-_BATCHES = '''def batches(n, size, seed, updates):
+# Both scripts embed this, so they replay exactly the trainer's mini-batch order (Trainer._batch)
+# and learning-rate schedule (engine.optim.learning_rate).
+_SHARED = '''def learning_rate(t):
+    if OPT["schedule"] == "step":
+        return OPT["lr"] * OPT["gamma"] ** (t // OPT["step_every"])
+    if OPT["schedule"] == "cosine":
+        frac = min(t, OPT["total"]) / OPT["total"]
+        return OPT["min_lr"] + (OPT["lr"] - OPT["min_lr"]) * 0.5 * (1.0 + math.cos(math.pi * frac))
+    return OPT["lr"]
+
+
+def batches(n, size, seed, updates):
     """Mini-batch indices, reshuffled whenever an epoch runs out (size 0: the whole training set)."""
     rng = np.random.default_rng(seed + 1)
     order, cursor = np.empty(0, int), 0
@@ -318,7 +310,7 @@ def _script(template: str, trainer: Trainer, updates: int) -> str:
     cfg = trainer.cfg
     sizes = "-".join(map(str, cfg.net.sizes))
     return template.format(payload=_payload(trainer, updates), sizes=sizes, optimizer=cfg.optimizer.name,
-                           batches=_BATCHES)
+                           shared=_SHARED)
 
 
 def numpy_script(trainer: Trainer, updates: int) -> str:

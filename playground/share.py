@@ -9,6 +9,14 @@ import streamlit as st
 from .teacher import TeacherView
 
 
+def page_header(title: str, caption: str, link_warnings: list[str]) -> None:
+    """The page's title and purpose, then a warning for each part of the opening link that was ignored."""
+    st.title(title)
+    st.caption(caption)
+    for warning in link_warnings:
+        st.warning(warning, icon=":material/warning:")
+
+
 def read_link(state_class, can_hide: dict[str, str], can_lock: dict[str, str]):
     """The page state and teacher flags this session's URL asks for, and every warning about it."""
     query = st.query_params.to_dict()

@@ -35,7 +35,7 @@ from playground.render.mlp_figs import (
 )
 from playground.render.network_dot import network_dot
 from playground.render.palette import for_theme
-from playground.share import read_link, share_panel
+from playground.share import page_header, read_link, share_panel
 from playground.teacher import TeacherView
 
 UPDATES_PER_FRAME = 5
@@ -147,11 +147,9 @@ def _load_json() -> None:
 # --- page ---
 
 _init_session()
-st.title("MLP lab")
-st.caption("Build a small network, train it, and look inside: the decision boundary, the loss, every layer's "
-           "gradient norm, and one neuron's upstream / local / downstream gradient.")
-for warning in ss.pop("ml_warnings", []):
-    st.warning(warning, icon=":material/warning:")
+page_header("MLP lab", "Build a small network, train it, and look inside: the decision boundary, the loss, every "
+            "layer's gradient norm, and one neuron's upstream / local / downstream gradient.",
+            ss.pop("ml_warnings", []))
 
 teacher: TeacherView = ss.ml_teacher
 locked = teacher.locks("setup")

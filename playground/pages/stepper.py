@@ -20,7 +20,7 @@ from playground.render.ledger import (
     node_name,
 )
 from playground.render.palette import for_theme
-from playground.share import read_link, share_panel
+from playground.share import page_header, read_link, share_panel
 from playground.stepper_state import MODES, StepperState
 from playground.teacher import TeacherView
 from playground.walkthrough import build_walkthrough, check_gradients, prediction_is_close
@@ -78,13 +78,10 @@ def _toggle_play() -> None:
 _init_session()
 view: TeacherView = ss.teacher
 frozen = view.locks("expression")
-st.title("Backprop stepper")
-st.caption("Type an expression, set its inputs, then step through the forward pass and the backward "
-           "pass one node at a time: every node shows the **upstream** gradient it receives, its "
-           "**local** gradient, and the **downstream** gradient it sends to its inputs. New here? Start with the "
-           "Lessons tab.")
-for warning in ss.pop("url_warnings", []):
-    st.warning(warning, icon=":material/warning:")
+page_header("Backprop stepper", "Type an expression, set its inputs, then step through the forward pass and the "
+            "backward pass one node at a time: every node shows the **upstream** gradient it receives, its **local** "
+            "gradient, and the **downstream** gradient it sends to its inputs. New here? Start with the Lessons tab.",
+            ss.pop("url_warnings", []))
 
 if view.shows("presets") and not frozen:
     with st.expander("Presets from the classic course material", expanded=False):

@@ -12,7 +12,7 @@ from engine.optim import OPTIMIZERS, SCHEDULES, OptimizerConfig
 from engine.surfaces import SURFACES
 from playground.render.palette import for_theme
 from playground.render.surface_figs import contour_figure, curve_figure, loss_figure, surface3d_figure
-from playground.share import read_link, share_panel
+from playground.share import page_header, read_link, share_panel
 from playground.surface_lab import NAMES, point_at, results_rows, run_race, stepper_query
 from playground.surface_state import VIEWS, SurfaceState, run_to_row, runs_from_rows
 from playground.teacher import TeacherView
@@ -79,11 +79,9 @@ def _toggle_play() -> None:
 # --- page ---
 
 _init_session()
-st.title("Optimizer and loss-surface lab")
-st.caption("Pick a surface, a start point and some optimizers; watch each one's path. Step size, "
-           "momentum and adaptive methods behave very differently on the same surface.")
-for warning in ss.pop("sl_warnings", []):
-    st.warning(warning, icon=":material/warning:")
+page_header("Optimizer and loss-surface lab", "Pick a surface, a start point and some optimizers; watch each one's "
+            "path. Step size, momentum and adaptive methods behave very differently on the same surface.",
+            ss.pop("sl_warnings", []))
 
 teacher: TeacherView = ss.sl_teacher
 locked = teacher.locks("setup")
