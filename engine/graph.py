@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .errors import ShapeError
-from .node import Node, _all_finite, diagnose, evaluate
+from .node import Node, all_finite, diagnose, evaluate
 from .ops import unbroadcast
 
 
@@ -133,7 +133,7 @@ def backward_steps(root: Node, seed=1.0, order: list[Node] | None = None, check_
         if check_finite:
             with np.errstate(all="ignore"):
                 local, downstream = _send(node, upstream)
-            if _all_finite(upstream) and not all(_all_finite(g) for g in downstream if g is not None):
+            if all_finite(upstream) and not all(all_finite(g) for g in downstream if g is not None):
                 issue = f"the gradient through {node.op.name} becomes NaN/inf here"
         else:
             local, downstream = _send(node, upstream)

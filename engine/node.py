@@ -19,7 +19,7 @@ from .ops import OPS, Op
 _ids = itertools.count()
 
 
-def _all_finite(a: np.ndarray) -> bool:
+def all_finite(a: np.ndarray) -> bool:
     return math.isfinite(a) if a.ndim == 0 else bool(np.isfinite(a).all())
 
 
@@ -111,7 +111,7 @@ def diagnose(node: Node) -> None:
 
     Parents must have been diagnosed first, as a forward walk in topological order does.
     """
-    node.finite = _all_finite(node.value)
+    node.finite = all_finite(node.value)
     node.issue = None
     if node.finite:
         return

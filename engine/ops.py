@@ -39,10 +39,6 @@ class Op:
     callable_in_expressions: bool = True  # may be written as name(...) in the parser
     gate: str | None = None  # the classic gate pattern this op illustrates
 
-    @property
-    def elementwise(self) -> bool:
-        return self.local is not None
-
 
 OPS: dict[str, Op] = {}
 

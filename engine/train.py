@@ -18,7 +18,7 @@ from .errors import EngineError
 from .graph import backward
 from .limits import MAX_TRAJECTORY
 from .nn import LOSSES, MLP, NetConfig, init_params, loss_node, one_hot
-from .node import _all_finite
+from .node import all_finite
 from .optim import Optimizer, OptimizerConfig
 
 
@@ -149,7 +149,7 @@ class Trainer:
             with np.errstate(all="ignore"):
                 self.optimizer.step()
             problem = next((f"update {update}: {p.label} became NaN/inf after the update (the step was "
-                            f"too large)" for p in self.params if not _all_finite(p.value)), None)
+                            f"too large)" for p in self.params if not all_finite(p.value)), None)
         record = self._record(update, len(batch), before, hidden, problem)  # what happened, honestly
         if problem is None and not math.isfinite(record.train_loss):
             problem = f"update {update}: the loss became {record.train_loss} after the update (the step was too large)"
@@ -167,12 +167,12 @@ class Trainer:
 
     def _first_non_finite(self, update: int, total, hidden) -> str | None:
         for i, h in enumerate(hidden, start=1):
-            if not _all_finite(h.value):
+            if not all_finite(h.value):
                 return f"update {update}: the activations of hidden layer {i} became NaN/inf"
-        if not _all_finite(total.value):
+        if not all_finite(total.value):
             return f"update {update}: the loss became {float(total.value)}"
         for p in reversed(self.params):  # backward order: where the gradient first went bad
-            if p.grad is not None and not _all_finite(p.grad):
+            if p.grad is not None and not all_finite(p.grad):
                 return f"update {update}: the gradient of {p.label} became NaN/inf"
         return None
 

@@ -7,7 +7,7 @@ comes from the engine's step records; nothing here recomputes a gradient.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -51,7 +51,6 @@ class Walkthrough:
     forward: list[ForwardStep]  # op nodes only: inputs are given, not computed
     backward: list[BackwardStep]
     backward_error: str | None = None  # why there is no backward pass (e.g. a vector output)
-    consumers: dict[int, list[Node]] = field(default_factory=dict)
 
     @property
     def total_steps(self) -> int:
@@ -106,11 +105,7 @@ def build_walkthrough(text: str, values: dict[str, str], seed: float = 1.0) -> W
         error = str(e)
     if not expression.variables:
         error = "this expression has no variables, so there is nothing to differentiate"
-    consumers: dict[int, list[Node]] = {}
-    for node in order:
-        for parent in node.parents:
-            consumers.setdefault(parent.id, []).append(node)
-    return Walkthrough(text, root, leaves, order, forward, backward, error, consumers)
+    return Walkthrough(text, root, leaves, order, forward, backward, error)
 
 
 def check_gradients(walkthrough: Walkthrough):
