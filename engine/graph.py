@@ -83,27 +83,27 @@ def _seed_for(root: Node, seed) -> np.ndarray:
 
 def _send(node: Node, upstream: np.ndarray):
     """The local and downstream gradient for each parent of an op node (None where none is needed)."""
-    op, xs = node.op, [p.value for p in node.parents]
-    local, downstream = [], []
-    for i, parent in enumerate(node.parents):
+    op, parents, out = node.op, node.parents, node.value
+    xs = [p.value for p in parents]
+    local: list = [None] * len(parents)
+    downstream: list = [None] * len(parents)
+    for i, parent in enumerate(parents):
         if not parent.requires_grad:
-            local.append(None)
-            downstream.append(None)
             continue
         if op.local is not None:
-            d_local = op.local[i](node.value, *xs)
+            d_local = op.local[i](out, *xs)
             if type(d_local) is float:  # a constant: 1 for the add gate passes upstream unchanged
                 grad = upstream if d_local == 1.0 else upstream * d_local
                 d_local = np.float64(d_local)
             else:
                 grad = upstream * d_local
+            local[i] = d_local
         else:
-            d_local = None
-            grad = op.vjp[i](upstream, node.value, *xs, **node.attrs)
+            grad = op.vjp[i](upstream, out, *xs, **node.attrs)
         if type(grad) is not np.ndarray:  # numpy returns scalars for 0-d arithmetic
             grad = np.asarray(grad, dtype=np.float64)
-        local.append(d_local)
-        downstream.append(grad if grad.shape == parent.value.shape else unbroadcast(grad, parent.value.shape))
+        shape = parent.value.shape
+        downstream[i] = grad if grad.shape == shape else unbroadcast(grad, shape)
     return tuple(local), tuple(downstream)
 
 

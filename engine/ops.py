@@ -203,11 +203,15 @@ def _as_matrices(a, b):
 
 
 def _matmul_grad_a(g, out, a, b):
+    if a.ndim == 2 and b.ndim == 2:  # the common case (every layer of an MLP) needs no reshaping
+        return g @ b.T
     a2, b2 = _as_matrices(a, b)
     return (g.reshape(a2.shape[0], b2.shape[1]) @ b2.T).reshape(a.shape)
 
 
 def _matmul_grad_b(g, out, a, b):
+    if a.ndim == 2 and b.ndim == 2:
+        return a.T @ g
     a2, b2 = _as_matrices(a, b)
     return (a2.T @ g.reshape(a2.shape[0], b2.shape[1])).reshape(b.shape)
 
