@@ -76,14 +76,14 @@ def _toggle_play() -> None:
 # --- page ---
 
 _init_session()
-view: TeacherView = ss.teacher
-frozen = view.locks("expression")
+teacher: TeacherView = ss.teacher
+frozen = teacher.locks("expression")
 page_header("Backprop stepper", "Type an expression, set its inputs, then step through the forward pass and the "
             "backward pass one node at a time: every node shows the **upstream** gradient it receives, its **local** "
             "gradient, and the **downstream** gradient it sends to its inputs. New here? Start with the Lessons tab.",
             ss.pop("url_warnings", []))
 
-if view.shows("presets") and not frozen:
+if teacher.shows("presets") and not frozen:
     with st.expander("Presets from the classic course material", expanded=False):
         cols = st.columns(3)
         for i, preset in enumerate(load_presets("stepper")):
@@ -113,7 +113,7 @@ if variables:
         cols[i % 4].text_input(name, key=key, help="a number, or a vector like [1, 2, 3]", disabled=frozen)
     cols[-1].number_input("seed gradient ∂L/∂out", key="seed", step=1.0, format="%g", disabled=frozen,
                            help="The gradient fed into the output. 1 means 'the output itself is L'.")
-st.segmented_control("Mode", MODES, key="mode", format_func=str.capitalize, disabled=view.locks("mode"),
+st.segmented_control("Mode", MODES, key="mode", format_func=str.capitalize, disabled=teacher.locks("mode"),
                      help="Learn: every number is shown. Quiz: predict each downstream gradient "
                           "before it is revealed.")
 
@@ -185,7 +185,6 @@ def _render_step_area() -> None:
 
 def _render_ledger(view, targets, answered, hidden) -> None:
     explain_col, table_col = st.columns([1, 1], gap="large")
-    teacher = ss.teacher
     if teacher.shows("ledger"):
         with explain_col:
             st.subheader("Chain-rule ledger")
@@ -282,6 +281,6 @@ def _gradient_check() -> None:
             st.error(str(e))
 
 
-if view.shows("gradcheck"):
+if teacher.shows("gradcheck"):
     with st.expander("Gradient check: numerical vs analytic"):
         _gradient_check()
