@@ -10,12 +10,11 @@ import time
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from streamlit.testing.v1 import AppTest
 
 from engine import EngineError, ParseError, parse
 from engine.cli import main as cli_main
+from tests.apptest import open_page
 
-APP = str(pathlib.Path(__file__).resolve().parent.parent / "playground" / "app.py")
 SENTINEL = pathlib.Path("/tmp/gradlab-fuzz-sentinel")
 TIME_BOUND = 1.0  # seconds for any single parse or CLI call
 
@@ -113,10 +112,5 @@ PAGE_KEYS = {
 @pytest.mark.parametrize("page", sorted(PAGE_KEYS))
 @pytest.mark.parametrize("value", NASTY, ids=range(len(NASTY)))
 def test_tampered_query_parameters_on_every_page(page, value):
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key in PAGE_KEYS[page]:
-        at.query_params[key] = value
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, at.exception
+    at = open_page(page, **{key: value for key in PAGE_KEYS[page]})
     assert at.get("graphviz_chart") or at.get("plotly_chart")

@@ -1,6 +1,5 @@
 """The MLP lab page through AppTest, and its pure helpers."""
 
-import pathlib
 
 import numpy as np
 import pytest
@@ -20,8 +19,7 @@ from playground.presets import load_presets
 from playground.render.network_dot import network_dot
 from playground.stepper_state import StepperState
 from playground.walkthrough import build_walkthrough
-
-APP = str(pathlib.Path(__file__).resolve().parent.parent / "playground" / "app.py")
+from tests.apptest import open_page
 
 
 def test_state_round_trips_through_the_url():
@@ -89,13 +87,7 @@ def test_decision_grid_is_a_probability_map():
 
 
 def start_page(**query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.switch_page("pages/mlp_lab.py")
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page("pages/mlp_lab.py", **query)
 
 
 def metric(at, label):

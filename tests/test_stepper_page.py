@@ -1,20 +1,14 @@
 """The stepper page through Streamlit's AppTest: widgets -> state -> what is displayed."""
 
-import pathlib
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(pathlib.Path(__file__).resolve().parent.parent / "playground" / "app.py")
+from tests.apptest import open_page
 
 
 def start(**query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(None, **query)
 
 
 def texts(at) -> str:

@@ -1,6 +1,5 @@
 """The surface lab: state round trip, the race model, the figures, and the page through AppTest."""
 
-import pathlib
 
 import numpy as np
 import pytest
@@ -10,8 +9,8 @@ from engine.optim import OptimizerConfig
 from playground.render.surface_figs import contour_figure, curve_figure, loss_figure, surface3d_figure
 from playground.surface_lab import results_rows, run_race, stepper_query
 from playground.surface_state import SurfaceState, decode_runs, encode_run, run_to_row, runs_from_rows
+from tests.apptest import open_page
 
-APP = str(pathlib.Path(__file__).resolve().parent.parent / "playground" / "app.py")
 LESSON = "|x| (step-size lesson)"
 
 
@@ -86,13 +85,7 @@ def test_stepper_link_query_opens_the_same_expression():
 
 
 def start_page(**query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.switch_page("pages/surface_lab.py")
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page("pages/surface_lab.py", **query)
 
 
 def results(at):

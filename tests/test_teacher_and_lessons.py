@@ -1,16 +1,14 @@
 """Teacher links (hide / lock), the lessons page, and that every lesson link is a valid state."""
 
-import pathlib
 
-from streamlit.testing.v1 import AppTest
 
 from playground.mlp_state import MLPState
 from playground.presets import load_presets
 from playground.stepper_state import StepperState
 from playground.surface_state import SurfaceState
 from playground.teacher import TeacherView
+from tests.apptest import open_page
 
-APP = str(pathlib.Path(__file__).resolve().parent.parent / "playground" / "app.py")
 STATES = {"stepper": StepperState, "surfaces": SurfaceState, "mlp": MLPState}
 
 
@@ -31,13 +29,7 @@ def test_every_lesson_link_is_a_clean_state():
 
 
 def run(page, **query):
-    at = AppTest.from_file(APP, default_timeout=60)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(page, **query)
 
 
 def test_lessons_page_lists_links():
