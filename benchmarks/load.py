@@ -3,10 +3,16 @@
 Each session (its own headless Chromium context) opens the stepper on the classic circuit, steps
 through the whole forward and backward pass, then opens the MLP lab and trains with +10 five times.
 Interaction latency is measured from the click until the page shows the new step / update count.
-Reports p50 / p95 latency, errors, and the server's resident memory per session.
+Reports p50 / p95 latency, errors, the server's resident memory per session, and the CPU time the
+server and the browsers used per interaction (here both share this machine's cores).
 
-    python benchmarks/load.py --sessions 30            # a table
-    python benchmarks/load.py --sessions 30 --json     # the same as JSON
+Between interactions a session pauses like a student reading the page: a random think time of
+0.5-1.5x ``--think`` seconds (seeded, so runs are comparable). ``--think 0`` is the stress test:
+every session clicks again the moment its page has updated.
+
+    python benchmarks/load.py --sessions 30             # a table, 3 s think time
+    python benchmarks/load.py --sessions 30 --think 0   # the stress test
+    python benchmarks/load.py --sessions 30 --json      # the same as JSON
 
 Bounded: at most 60 sessions, a fixed number of interactions each, and a wall-clock limit.
 """
@@ -17,14 +23,24 @@ import argparse
 import asyncio
 import collections
 import json
+import os
 import pathlib
+import random
 import statistics
 import sys
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
-from benchmarks.streamlit_server import CHROMIUM_ARGS, cpu_seconds, find_chromium, rss_mb, start_server, stop_server  # noqa: E402
+from benchmarks.streamlit_server import (  # noqa: E402
+    CHROMIUM_ARGS,
+    chromium_cpu_seconds,
+    cpu_seconds,
+    find_chromium,
+    rss_mb,
+    start_server,
+    stop_server,
+)
 
 MAX_SESSIONS = 60
 STEPPER_URL = "/?expr=(x%2By)*z&at=x%3D-2%3By%3D5%3Bz%3D-4"
@@ -34,30 +50,43 @@ MLP_CLICKS = 5
 TIMEOUT_MS = 60_000
 
 
-async def session(browser, base: str, latencies: dict[str, list[float]], errors: list[str],
-                  ready: asyncio.Event, gate: asyncio.Event) -> None:
+async def session(browser, base: str, index: int, think: float, latencies: dict[str, list[float]],
+                  errors: list[str], ready: asyncio.Event, gate: asyncio.Event) -> None:
+    rng = random.Random(index)
+
+    async def read_the_page() -> None:
+        if think > 0:
+            await asyncio.sleep(rng.uniform(0.5, 1.5) * think)
+
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     phase = "opening the stepper"
     try:
+        start = time.perf_counter()
         await page.goto(base + STEPPER_URL)
         await page.wait_for_selector("svg g.node")
+        latencies["open"].append(time.perf_counter() - start)
         ready.set()
-        await gate.wait()  # every session connected: now they all interact at once
+        await gate.wait()  # every session connected: now they all start interacting
         phase = "stepping"
         next_button = page.get_by_role("button", name="Next")
         for k in range(1, STEPPER_STEPS + 1):
+            await read_the_page()
             start = time.perf_counter()
             await next_button.click()
             await page.get_by_text(f"Step {k} / {STEPPER_STEPS}").wait_for()
             latencies["stepper"].append(time.perf_counter() - start)
+        await read_the_page()
         phase = "opening the MLP lab"
+        start = time.perf_counter()
         await page.goto(base + MLP_URL)
         await page.wait_for_selector(".js-plotly-plot")
+        latencies["open"].append(time.perf_counter() - start)
         phase = "training"
         plus_ten = page.get_by_role("button", name="+10", exact=True)
         for k in range(1, MLP_CLICKS + 1):
+            await read_the_page()
             start = time.perf_counter()
             await plus_ten.click()
             await page.get_by_text(f"update {10 * k} ·").wait_for()
@@ -71,7 +100,7 @@ async def session(browser, base: str, latencies: dict[str, list[float]], errors:
         await context.close()
 
 
-async def run(sessions: int, limit_s: float) -> dict:
+async def run(sessions: int, think: float, limit_s: float) -> dict:
     from playwright.async_api import async_playwright
 
     chromium = find_chromium()
@@ -81,32 +110,40 @@ async def run(sessions: int, limit_s: float) -> dict:
     try:
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
-            warm = await browser.new_page()
+            warm = await browser.new_page()  # one visit to each page first: imports are not per session
             await warm.goto(base + "/")
             await warm.wait_for_selector("svg g.node")
+            await warm.goto(base + MLP_URL)
+            await warm.wait_for_selector(".js-plotly-plot")
             await warm.close()
             baseline = rss_mb(proc.pid)
-            latencies, errors, gate = {"stepper": [], "mlp": []}, [], asyncio.Event()
+            latencies, errors, gate = {"stepper": [], "mlp": [], "open": []}, [], asyncio.Event()
             readies = [asyncio.Event() for _ in range(sessions)]
-            tasks = [asyncio.create_task(session(browser, base, latencies, errors, r, gate)) for r in readies]
+            tasks = [asyncio.create_task(session(browser, base, i, think, latencies, errors, r, gate))
+                     for i, r in enumerate(readies)]
             await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), limit_s)
             connected = rss_mb(proc.pid)
             gate.set()
-            started, cpu_before = time.perf_counter(), cpu_seconds(proc.pid)
+            started, cpu_before, browser_before = time.perf_counter(), cpu_seconds(proc.pid), chromium_cpu_seconds()
             await asyncio.wait_for(asyncio.gather(*tasks), limit_s)
             peak, server_cpu = rss_mb(proc.pid), cpu_seconds(proc.pid) - cpu_before
+            browser_cpu = chromium_cpu_seconds() - browser_before
             wall = time.perf_counter() - started
             await browser.close()
     finally:
         stop_server(proc)
     everything = sorted(latencies["stepper"] + latencies["mlp"])
     by_phase = collections.Counter(e.split(":")[0] for e in errors)
-    return {"sessions": sessions, "interactions": len(everything), "errors": len(errors),
+    interactions = max(len(everything), 1)
+    return {"sessions": sessions, "think_s": think, "interactions": len(everything), "errors": len(errors),
             "errors_by_phase": dict(by_phase), "error_samples": errors[:2],
             **_percentiles("all", everything), **_percentiles("stepper", latencies["stepper"]),
-            **_percentiles("mlp", latencies["mlp"]), "wall_s": wall,
-            # The browsers share this machine's cores with the server: this says how busy the server was.
+            **_percentiles("mlp", latencies["mlp"]), **_percentiles("page_open", latencies["open"]), "wall_s": wall,
+            # The browsers share this machine's cores with the server: this says who used them.
             "server_cpu_s": server_cpu, "server_cpu_share_of_wall": server_cpu / wall,
+            "browser_cpu_s": browser_cpu, "cpu_share_of_machine": (server_cpu + browser_cpu) / (wall * os.cpu_count()),
+            "server_cpu_ms_per_interaction": 1000 * server_cpu / interactions,
+            "browser_cpu_ms_per_interaction": 1000 * browser_cpu / interactions,
             "server_rss_baseline_mb": baseline, "server_rss_connected_mb": connected, "server_rss_peak_mb": peak,
             "mb_per_session": (peak - baseline) / sessions}
 
@@ -122,10 +159,12 @@ def _percentiles(name: str, values: list[float]) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--sessions", type=int, default=30, help=f"concurrent sessions (at most {MAX_SESSIONS})")
-    parser.add_argument("--limit", type=float, default=600.0, help="wall-clock limit in seconds")
+    parser.add_argument("--think", type=float, default=3.0,
+                        help="mean pause between a session's interactions in seconds (0 = stress test)")
+    parser.add_argument("--limit", type=float, default=900.0, help="wall-clock limit in seconds")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    result = asyncio.run(run(max(1, min(args.sessions, MAX_SESSIONS)), args.limit))
+    result = asyncio.run(run(max(1, min(args.sessions, MAX_SESSIONS)), max(args.think, 0.0), args.limit))
     if args.json:
         print(json.dumps(result, indent=2))
         return

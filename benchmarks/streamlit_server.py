@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pathlib
 import shutil
 import socket
@@ -70,5 +71,18 @@ def rss_mb(pid: int) -> float:
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time a process has used so far (Linux)."""
     fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    import os
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def chromium_cpu_seconds() -> float:
+    """CPU time used so far by Chromium: every running Chromium process (browser, renderers, GPU,
+    utilities) plus the children they have reaped, so closed tabs' renderers still count."""
+    total = 0.0
+    for proc in pathlib.Path("/proc").glob("[0-9]*"):
+        try:
+            if "chrom" in (proc / "comm").read_text():
+                fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+                total += sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):  # the process ended while we looked
+            continue
+    return total
