@@ -43,7 +43,7 @@ from benchmarks.streamlit_server import (  # noqa: E402
 )
 
 MAX_SESSIONS = 60
-STEPPER_URL = "/?expr=(x%2By)*z&at=x%3D-2%3By%3D5%3Bz%3D-4"
+STEPPER_URL = "/stepper?expr=(x%2By)*z&at=x%3D-2%3By%3D5%3Bz%3D-4"
 STEPPER_STEPS = 7
 MLP_URL = "/mlp?data=circle&hidden=8,8&act=relu,relu&n=200"
 MLP_CLICKS = 5
@@ -111,7 +111,7 @@ async def run(sessions: int, think: float, limit_s: float) -> dict:
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
             warm = await browser.new_page()  # one visit to each page first: imports are not per session
-            await warm.goto(base + "/")
+            await warm.goto(base + STEPPER_URL)
             await warm.wait_for_selector("svg g.node")
             await warm.goto(base + MLP_URL)
             await warm.wait_for_selector(".js-plotly-plot")

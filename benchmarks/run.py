@@ -141,6 +141,7 @@ def bench_stepper_rerun() -> dict:
     at.query_params["expr"] = THIRTY_NODE_EXPR
     at.query_params["at"] = ";".join(f"{k}={v}" for k, v in values.items())
     at.query_params["step"] = str(step)
+    at.switch_page("pages/stepper.py")
     at.run()
     assert not at.exception, at.exception
     rerun = best_seconds(lambda: at.run(), number=5, repeat=3)

@@ -14,10 +14,10 @@ st.set_page_config(page_title="gradlab — backprop playground", page_icon="🧮
                    initial_sidebar_state="collapsed")
 
 PAGES = [
-    st.Page(str(ROOT / "playground" / "pages" / "lessons.py"), title="Lessons", icon=":material/school:",
-            url_path="lessons"),
+    st.Page(str(ROOT / "playground" / "pages" / "home.py"), title="Home and lessons", icon=":material/school:",
+            default=True),
     st.Page(str(ROOT / "playground" / "pages" / "stepper.py"), title="Backprop stepper",
-            icon=":material/account_tree:", url_path="stepper", default=True),
+            icon=":material/account_tree:", url_path="stepper"),
     st.Page(str(ROOT / "playground" / "pages" / "surface_lab.py"), title="Optimizer & loss-surface lab",
             icon=":material/landscape:", url_path="surfaces"),
     st.Page(str(ROOT / "playground" / "pages" / "mlp_lab.py"), title="MLP lab", icon=":material/hub:",

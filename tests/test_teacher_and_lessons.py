@@ -1,12 +1,12 @@
-"""Teacher links (hide / lock), the lessons page, and that every lesson link is a valid state."""
+"""Teacher links (hide / lock), the home page with its lessons, and that every lesson link is a valid state."""
 
-
-
+from engine.formatting import format_array
 from playground.mlp_state import MLPState
 from playground.presets import load_presets
 from playground.stepper_state import StepperState
 from playground.surface_state import SurfaceState
 from playground.teacher import TeacherView
+from playground.walkthrough import build_walkthrough
 from tests.apptest import open_page
 
 STATES = {"stepper": StepperState, "surfaces": SurfaceState, "mlp": MLPState}
@@ -33,7 +33,7 @@ def run(page, **query):
 
 
 def test_lessons_page_lists_links():
-    at = run("pages/lessons.py")
+    at = run("pages/home.py")
     assert len(at.get("page_link")) >= 12 and not at.warning
 
 
@@ -73,3 +73,22 @@ def test_mlp_lab_locked_and_hidden():
     at.button(key="ml_step10").click().run()
     assert not at.exception and any("update 10" in m.value for m in at.markdown)
     assert at.query_params["data"] in (["xor"], "xor")
+
+
+def test_home_shows_the_classic_circuit_solved():
+    at = run(None)
+    example = StepperState()
+    walk = build_walkthrough(example.expr, example.values, example.seed)
+    spec = at.get("graphviz_chart")[0].proto.spec
+    for leaf in walk.leaves.values():  # every input's gradient is drawn: the backward pass is complete
+        assert f"grad {format_array(leaf.grad)}" in spec, (leaf.label, spec)
+    assert f"**{walk.root.value:g}**" in " ".join(m.value for m in at.markdown)
+    links = [p.proto for p in at.get("page_link")]
+    assert any(link.label == "Step through the circuit" for link in links)
+
+
+def test_old_stepper_link_on_home_opens_the_stepper():
+    at = run(None, expr="x * y", at="x=2;y=3", seed="5", hide="table")
+    assert at.text_input(key="expr").value == "x * y"
+    assert at.text_input(key="val_x").value == "2"
+    assert not at.warning

@@ -80,7 +80,8 @@ teacher: TeacherView = ss.teacher
 frozen = teacher.locks("expression")
 page_header("Backprop stepper", "Type an expression, set its inputs, then step through the forward pass and the "
             "backward pass one node at a time: every node shows the **upstream** gradient it receives, its **local** "
-            "gradient, and the **downstream** gradient it sends to its inputs. New here? Start with the Lessons tab.",
+            "gradient, and the **downstream** gradient it sends to its inputs. New here? Home has the lessons in "
+            "order.",
             ss.pop("url_warnings", []))
 
 if teacher.shows("presets") and not frozen:
