@@ -1,18 +1,20 @@
 """Load test: N concurrent real browser sessions against one local gradlab server (loopback only).
 
 Each session (its own headless Chromium context) opens the stepper on the classic circuit, steps
-through the whole forward and backward pass, then opens the MLP lab and trains with +10 five times.
-Interaction latency is measured from the click until the page shows the new step / update count.
-Reports p50 / p95 latency, errors, the server's resident memory per session, and the CPU time the
-server and the browsers used per interaction (here both share this machine's cores).
+through the whole forward and backward pass, switches to the MLP lab with the top navigation and
+trains with +10 five times. Latency is measured from the click until the page shows the new step /
+update count (or, for the switch, the lab's +10 button and first chart). Reports p50 / p95 latency,
+errors, page-load times, the server's resident memory per session, and the CPU time the server and
+the browsers used per interaction (here both share this machine's cores).
 
-Between interactions a session pauses like a student reading the page: a random think time of
-0.5-1.5x ``--think`` seconds (seeded, so runs are comparable). ``--think 0`` is the stress test:
-every session clicks again the moment its page has updated.
+Like a class: the sessions open the link spread over ``--ramp`` seconds; once all are connected they
+interact at the same time, each pausing between clicks like a student reading the page, for a random
+0.5-1.5x ``--think`` seconds (seeded, so runs are comparable). ``--think 0 --ramp 0`` is the stress
+test: everyone opens at once and clicks again the moment the page has updated.
 
-    python benchmarks/load.py --sessions 30             # a table, 3 s think time
-    python benchmarks/load.py --sessions 30 --think 0   # the stress test
-    python benchmarks/load.py --sessions 30 --json      # the same as JSON
+    python benchmarks/load.py --sessions 30                      # a table; 3 s think time, 30 s ramp
+    python benchmarks/load.py --sessions 30 --think 0 --ramp 0   # the stress test
+    python benchmarks/load.py --sessions 30 --json               # the same as JSON
 
 Bounded: at most 60 sessions, a fixed number of interactions each, and a wall-clock limit.
 """
@@ -45,14 +47,14 @@ from benchmarks.streamlit_server import (  # noqa: E402
 MAX_SESSIONS = 60
 STEPPER_URL = "/stepper?expr=(x%2By)*z&at=x%3D-2%3By%3D5%3Bz%3D-4"
 STEPPER_STEPS = 7
-MLP_URL = "/mlp?data=circle&hidden=8,8&act=relu,relu&n=200"
 MLP_CLICKS = 5
 TIMEOUT_MS = 60_000
 
 
-async def session(browser, base: str, index: int, think: float, latencies: dict[str, list[float]],
+async def session(browser, base: str, index: int, think: float, arrive: float, latencies: dict[str, list[float]],
                   errors: list[str], ready: asyncio.Event, gate: asyncio.Event) -> None:
     rng = random.Random(index)
+    await asyncio.sleep(arrive)
 
     async def read_the_page() -> None:
         if think > 0:
@@ -78,13 +80,14 @@ async def session(browser, base: str, index: int, think: float, latencies: dict[
             await page.get_by_text(f"Step {k} / {STEPPER_STEPS}").wait_for()
             latencies["stepper"].append(time.perf_counter() - start)
         await read_the_page()
-        phase = "opening the MLP lab"
-        start = time.perf_counter()
-        await page.goto(base + MLP_URL)
-        await page.wait_for_selector(".js-plotly-plot")
-        latencies["open"].append(time.perf_counter() - start)
-        phase = "training"
+        phase = "switching to the MLP lab"
         plus_ten = page.get_by_role("button", name="+10", exact=True)
+        start = time.perf_counter()
+        await page.get_by_role("link", name="MLP lab").click()
+        await plus_ten.wait_for()
+        await page.wait_for_selector(".js-plotly-plot")
+        latencies["switch"].append(time.perf_counter() - start)
+        phase = "training"
         for k in range(1, MLP_CLICKS + 1):
             await read_the_page()
             start = time.perf_counter()
@@ -100,7 +103,7 @@ async def session(browser, base: str, index: int, think: float, latencies: dict[
         await context.close()
 
 
-async def run(sessions: int, think: float, limit_s: float) -> dict:
+async def run(sessions: int, think: float, ramp: float, limit_s: float) -> dict:
     from playwright.async_api import async_playwright
 
     chromium = find_chromium()
@@ -113,14 +116,15 @@ async def run(sessions: int, think: float, limit_s: float) -> dict:
             warm = await browser.new_page()  # one visit to each page first: imports are not per session
             await warm.goto(base + STEPPER_URL)
             await warm.wait_for_selector("svg g.node")
-            await warm.goto(base + MLP_URL)
+            await warm.goto(base + "/mlp")
             await warm.wait_for_selector(".js-plotly-plot")
             await warm.close()
             baseline = rss_mb(proc.pid)
-            latencies, errors, gate = {"stepper": [], "mlp": [], "open": []}, [], asyncio.Event()
+            latencies = {"stepper": [], "switch": [], "mlp": [], "open": []}
+            errors, gate = [], asyncio.Event()
             readies = [asyncio.Event() for _ in range(sessions)]
-            tasks = [asyncio.create_task(session(browser, base, i, think, latencies, errors, r, gate))
-                     for i, r in enumerate(readies)]
+            tasks = [asyncio.create_task(session(browser, base, i, think, ramp * i / sessions, latencies, errors, r,
+                                                 gate)) for i, r in enumerate(readies)]
             await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), limit_s)
             connected = rss_mb(proc.pid)
             gate.set()
@@ -132,13 +136,14 @@ async def run(sessions: int, think: float, limit_s: float) -> dict:
             await browser.close()
     finally:
         stop_server(proc)
-    everything = sorted(latencies["stepper"] + latencies["mlp"])
+    everything = sorted(latencies["stepper"] + latencies["switch"] + latencies["mlp"])
     by_phase = collections.Counter(e.split(":")[0] for e in errors)
     interactions = max(len(everything), 1)
-    return {"sessions": sessions, "think_s": think, "interactions": len(everything), "errors": len(errors),
-            "errors_by_phase": dict(by_phase), "error_samples": errors[:2],
+    return {"sessions": sessions, "think_s": think, "ramp_s": ramp, "interactions": len(everything),
+            "errors": len(errors), "errors_by_phase": dict(by_phase), "error_samples": errors[:2],
             **_percentiles("all", everything), **_percentiles("stepper", latencies["stepper"]),
-            **_percentiles("mlp", latencies["mlp"]), **_percentiles("page_open", latencies["open"]), "wall_s": wall,
+            **_percentiles("switch", latencies["switch"]), **_percentiles("mlp", latencies["mlp"]),
+            **_percentiles("page_load", latencies["open"]), "wall_s": wall,
             # The browsers share this machine's cores with the server: this says who used them.
             "server_cpu_s": server_cpu, "server_cpu_share_of_wall": server_cpu / wall,
             "browser_cpu_s": browser_cpu, "cpu_share_of_machine": (server_cpu + browser_cpu) / (wall * os.cpu_count()),
@@ -161,10 +166,13 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=30, help=f"concurrent sessions (at most {MAX_SESSIONS})")
     parser.add_argument("--think", type=float, default=3.0,
                         help="mean pause between a session's interactions in seconds (0 = stress test)")
+    parser.add_argument("--ramp", type=float, default=30.0,
+                        help="seconds over which the sessions open the page (0 = all at once)")
     parser.add_argument("--limit", type=float, default=900.0, help="wall-clock limit in seconds")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    result = asyncio.run(run(max(1, min(args.sessions, MAX_SESSIONS)), max(args.think, 0.0), args.limit))
+    result = asyncio.run(run(max(1, min(args.sessions, MAX_SESSIONS)), max(args.think, 0.0), max(args.ramp, 0.0),
+                             args.limit))
     if args.json:
         print(json.dumps(result, indent=2))
         return

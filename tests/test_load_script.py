@@ -12,12 +12,13 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
 def test_one_session_completes_every_interaction(chromium_path):
-    done = subprocess.run([sys.executable, "benchmarks/load.py", "--sessions", "1", "--think", "0.2", "--json",
-                           "--limit", "240"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    args = ["--sessions", "1", "--think", "0.2", "--ramp", "0", "--json", "--limit", "240"]
+    done = subprocess.run([sys.executable, "benchmarks/load.py", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(done.stdout)
     assert report["errors"] == 0, report["error_samples"]
-    assert report["interactions"] == 7 + 5  # every step of the circuit, every +10
+    assert report["interactions"] == 7 + 1 + 5  # every step of the circuit, the switch to the lab, every +10
     assert 0 < report["all_p50_s"] <= report["all_p95_s"] < 60
     assert report["server_cpu_s"] > 0 and report["browser_cpu_s"] > 0
     assert report["server_rss_peak_mb"] > report["server_rss_baseline_mb"] * 0.5
