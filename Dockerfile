@@ -1,7 +1,9 @@
 # gradlab: the Streamlit app only (no test or dev dependencies), run as a non-root user.
 FROM python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+# A served app's files never change: no file watcher (it re-scans modules after every rerun).
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    STREAMLIT_SERVER_FILE_WATCHER_TYPE=none
 RUN useradd --create-home --uid 10001 gradlab
 WORKDIR /app
 

@@ -37,7 +37,7 @@ def start_server(log=subprocess.DEVNULL, timeout: float = 60.0) -> tuple[subproc
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "playground" / "app.py"),
          "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--browser.gatherUsageStats", "false"],
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout

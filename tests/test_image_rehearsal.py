@@ -29,6 +29,12 @@ def instructions() -> list[tuple[str, str]]:
     return [tuple(line.split(None, 1)) for line in lines]
 
 
+def base_python() -> str:
+    """A system CPython 3.11, as the image's base has in /usr/local/bin: every user can run it (a pyenv
+    build under /root can't be run by the image's user)."""
+    return shutil.which("python3.11", path="/usr/local/bin:/usr/bin") or sys.executable
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -64,7 +70,7 @@ class Rehearsal:
                     else:
                         shutil.copy2(ROOT / source, target)
             elif kind == "RUN":
-                subprocess.run([sys.executable, "-m", "venv", str(self.venv)], check=True)
+                subprocess.run([base_python(), "-m", "venv", str(self.venv)], check=True)
                 cache = {"PIP_CACHE_DIR": str(pathlib.Path.home() / ".cache" / "pip")}  # the test run's own cache
                 subprocess.run(shlex.split(rest), cwd=self.app, env={**self.env, **cache}, check=True,
                                capture_output=True)
@@ -100,11 +106,10 @@ def image():
 
 def test_image_has_no_dev_dependencies_and_a_non_root_user(image):
     assert image.user not in ("root", "0") and image.uid is not None and image.uid != 0
-    check = ("import importlib.util, sys; "
-             f"sys.exit(','.join(m for m in {DEV_ONLY!r} if importlib.util.find_spec(m)))")
-    done = image.run_as_user([str(image.venv / "bin" / "python"), "-c", check], stderr=subprocess.PIPE, text=True)
-    _, installed = done.communicate(timeout=60)
-    assert done.returncode == 0, f"dev-only packages in the image: {installed}"
+    check = f"import importlib.util; print(','.join(m for m in {DEV_ONLY!r} if importlib.util.find_spec(m)))"
+    done = image.run_as_user([str(image.venv / "bin" / "python"), "-c", check], stdout=subprocess.PIPE, text=True)
+    installed, _ = done.communicate(timeout=60)
+    assert done.returncode == 0 and installed.strip() == "", f"dev-only packages in the image: {installed}"
 
 
 def test_cmd_serves_the_app_and_the_healthcheck_passes(image):
@@ -121,6 +126,9 @@ def test_cmd_serves_the_app_and_the_healthcheck_passes(image):
             assert server.poll() is None, server.stdout.read()
             assert time.monotonic() < deadline, "the HEALTHCHECK never passed"
             time.sleep(1)
+        if os.geteuid() == 0:  # the server really runs as the image's user
+            status = pathlib.Path(f"/proc/{server.pid}/status").read_text()
+            assert f"Uid:\t{image.uid}\t" in status
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as page:
             assert page.status == 200 and b"<html" in page.read().lower()
     finally:
