@@ -31,11 +31,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(log=subprocess.DEVNULL, timeout: float = 60.0) -> tuple[subprocess.Popen, str]:
-    """Start the app; return the process and its base URL once /_stcore/health answers."""
+def start_server(log=subprocess.DEVNULL, timeout: float = 60.0,
+                 timings: pathlib.Path | None = None) -> tuple[subprocess.Popen, str]:
+    """Start the app; return the process and its base URL once /_stcore/health answers. With
+    ``timings``, the server writes each rerun's response time there (benchmarks/timed_server.py)."""
     port = free_port()
+    launcher = ["-m", "benchmarks.timed_server", str(timings)] if timings else ["-m", "streamlit"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "playground" / "app.py"),
+        [sys.executable, *launcher, "run", str(ROOT / "playground" / "app.py"),
          "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
          "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
