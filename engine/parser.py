@@ -153,7 +153,8 @@ def parse(text: str) -> Expression:
     _precheck(text)
     try:  # wrapped so leading spaces are fine; every ast column is then one more than ours
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", SyntaxWarning)  # e.g. "1x": we report our own error
+            # e.g. "1x" or "'\@'": we report our own error, and a learner's typing never reaches the log
+            warnings.simplefilter("ignore")
             tree = ast.parse("(" + text + ")", mode="eval")
     except SyntaxError as e:
         raise _syntax_error(e, text) from None

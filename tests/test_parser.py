@@ -2,6 +2,7 @@
 
 import os
 import time
+import warnings
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -108,3 +109,12 @@ def test_nothing_executes(tmp_path):
         with pytest.raises(ParseError):
             parse(text)
     assert not os.path.exists(sentinel)
+
+
+@pytest.mark.parametrize("text", ["'\\@'", "1x", "'\\d' + x"])
+def test_no_python_warning_escapes_the_parser(text):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(ParseError):
+            parse(text)
+    assert not caught, [str(w.message) for w in caught]
