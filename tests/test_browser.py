@@ -141,6 +141,10 @@ def test_mlp_lab_trains_and_the_loss_falls(page):
 
 def test_lesson_link_opens_its_example(page):
     page.goto(page.base_url + "/")
+    page.wait_for_selector("svg g.node")
+    no_exception(page)
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(ASSETS / "home.png"))
     page.get_by_text("The mul gate swaps").click()
     page.get_by_role("heading", name="Backprop stepper").wait_for()
     # Home draws a graph too, so wait for the stepper's own input, not for any graph
