@@ -78,7 +78,7 @@ async def session(browser, base: str, index: int, think: float, arrive: float, l
         start = time.perf_counter()
         await page.goto(base + STEPPER_URL)
         await page.wait_for_selector("svg g.node")
-        latencies["open"].append(time.perf_counter() - start)
+        latencies["page_load"].append(time.perf_counter() - start)
         ready.set()
         await gate.wait()  # every session connected: now they all start interacting
         phase = "stepping"
@@ -134,7 +134,7 @@ async def run(sessions: int, think: float, ramp: float, limit_s: float, server_f
             await warm.wait_for_selector(".js-plotly-plot")
             await warm.close()
             baseline = rss_mb(proc.pid)
-            latencies = {"stepper": [], "switch": [], "mlp": [], "open": []}
+            latencies = {"stepper": [], "switch": [], "mlp": [], "page_load": []}
             errors, gate = [], asyncio.Event()
             readies = [asyncio.Event() for _ in range(sessions)]
             tasks = [asyncio.create_task(session(browser, base, i, think, ramp * i / sessions, latencies, errors, r,
@@ -165,7 +165,7 @@ async def run(sessions: int, think: float, ramp: float, limit_s: float, server_f
             **_percentiles("server", server_times),
             **_percentiles("stepper", latencies["stepper"]),
             **_percentiles("switch", latencies["switch"]), **_percentiles("mlp", latencies["mlp"]),
-            **_percentiles("page_load", latencies["open"]), "wall_s": wall,
+            **_percentiles("page_load", latencies["page_load"]), "wall_s": wall,
             # The browsers share this machine's cores with the server: this says who used them.
             "server_cpu_s": server_cpu, "server_cpu_share_of_wall": server_cpu / wall,
             "browser_cpu_s": browser_cpu, "cpu_share_of_machine": (server_cpu + browser_cpu) / (wall * os.cpu_count()),

@@ -71,10 +71,11 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used so far (Linux)."""
+def cpu_seconds(pid: int, reaped_children: bool = False) -> float:
+    """User + system CPU time a process has used so far (Linux), optionally with that of the children
+    it has waited for."""
     fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return sum(int(f) for f in fields[11:15 if reaped_children else 13]) / os.sysconf("SC_CLK_TCK")
 
 
 def _chromium_processes():
@@ -92,9 +93,8 @@ def chromium_cpu_seconds() -> float:
     total = 0.0
     for proc in _chromium_processes():
         try:
-            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
-            total += sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
-        except (OSError, ValueError, IndexError):
+            total += cpu_seconds(int(proc.name), reaped_children=True)
+        except (OSError, ValueError, IndexError):  # the process ended while we looked
             continue
     return total
 
