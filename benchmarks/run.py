@@ -141,7 +141,7 @@ def bench_stepper_rerun() -> dict:
     at.query_params["expr"] = THIRTY_NODE_EXPR
     at.query_params["at"] = ";".join(f"{k}={v}" for k, v in values.items())
     at.query_params["step"] = str(step)
-    at.switch_page("pages/stepper.py")
+    at.switch_page("views/stepper.py")
     at.run()
     assert not at.exception, at.exception
     rerun = best_seconds(lambda: at.run(), number=5, repeat=3)
@@ -195,7 +195,7 @@ def bench_mlp_frame() -> dict:
     frame_time = best_seconds(frame, 10, repeat=3)
     app = pathlib.Path(__file__).resolve().parent.parent / "playground" / "app.py"
     at = AppTest.from_file(str(app), default_timeout=60)
-    at.switch_page("pages/mlp_lab.py")
+    at.switch_page("views/mlp.py")
     at.run()
     at.button(key="ml_step100").click().run()
     rerun = best_seconds(lambda: at.run(), 3, repeat=3)

@@ -48,8 +48,7 @@ def browser(chromium_path):
 
 @pytest.fixture(scope="session")
 def warm_server(browser, streamlit_server):
-    """Open the default page once: Streamlit shows a spurious "Page not found" modal on the very first
-    visit of a non-default page after the server starts (streamlit/streamlit#9992)."""
+    """Open the default page once, so the first test does not pay for the server's first imports."""
     context = browser.new_context()
     first = context.new_page()
     first.goto(streamlit_server)

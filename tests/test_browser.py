@@ -187,3 +187,21 @@ def test_dark_theme_draws_light_edges(browser, warm_server):
     assert strokes == {DARK.edge.lower()}
     no_exception(pg)
     context.close()
+
+
+@pytest.mark.parametrize("path,title", [(p, t) for p, t in PAGES.items() if p != "/"])
+def test_deep_link_is_the_first_visit_after_a_restart(browser, path, title):
+    from benchmarks.streamlit_server import start_server, stop_server
+    proc, url = start_server()  # a fresh server: no page has run yet, as after a deploy or a wake-up
+    try:
+        context = browser.new_context()
+        pg = context.new_page()
+        pg.goto(url + path)
+        pg.get_by_role("heading", name=title).wait_for(timeout=60_000)
+        pg.wait_for_timeout(1500)  # the spurious modal, if any, arrives with the first run
+        assert pg.get_by_text("Page not found").count() == 0
+        assert pg.get_by_role("link", name="MLP lab").count() == 1  # this app's own top navigation
+        no_exception(pg)
+        context.close()
+    finally:
+        stop_server(proc)

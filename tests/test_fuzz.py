@@ -102,10 +102,10 @@ def test_extreme_but_valid_expressions_are_honest(text):
 NASTY = ["", "-1", "nan", "inf", "1e999", "9" * 400, "x" * 5000, "<script>alert(1)</script>", "☃", "\x00",
          "__import__('os')", "1,2,3,4,5", ";;;;", "a=b=c", "[[[", "%00"]
 PAGE_KEYS = {
-    "pages/home.py": ["expr", "at", "hide", "lock", "unknown"],  # home forwards any query to the stepper
-    "pages/stepper.py": ["expr", "at", "seed", "step", "mode"],
-    "pages/surface_lab.py": ["surface", "f", "xr", "yr", "start", "runs", "iters", "tol", "frame", "view"],
-    "pages/mlp_lab.py": ["data", "n", "noise", "dseed", "test", "features", "hidden", "act", "init", "scale", "bias",
+    "views/home.py": ["expr", "at", "hide", "lock", "unknown"],  # home forwards any query to the stepper
+    "views/stepper.py": ["expr", "at", "seed", "step", "mode"],
+    "views/surfaces.py": ["surface", "f", "xr", "yr", "start", "runs", "iters", "tol", "frame", "view"],
+    "views/mlp.py": ["data", "n", "noise", "dseed", "test", "features", "hidden", "act", "init", "scale", "bias",
                          "loss", "opt", "batch", "l1", "l2", "seed"],
 }
 

@@ -138,7 +138,7 @@ def test_cmd_serves_the_app_and_the_healthcheck_passes(image):
 
 def test_every_page_runs_in_the_image_without_an_exception(image):
     pages = sorted(p.relative_to(image.app / "playground").as_posix()
-                   for p in (image.app / "playground" / "pages").glob("*.py"))
+                   for p in (image.app / "playground" / "views").glob("*.py"))
     assert len(pages) >= 4
     script = ("import sys\nfrom streamlit.testing.v1 import AppTest\n"
               f"for page in {pages!r}:\n"

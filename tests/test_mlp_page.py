@@ -87,7 +87,7 @@ def test_decision_grid_is_a_probability_map():
 
 
 def start_page(**query) -> AppTest:
-    return open_page("pages/mlp_lab.py", **query)
+    return open_page("views/mlp.py", **query)
 
 
 def metric(at, label):

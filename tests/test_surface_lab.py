@@ -85,7 +85,7 @@ def test_stepper_link_query_opens_the_same_expression():
 
 
 def start_page(**query) -> AppTest:
-    return open_page("pages/surface_lab.py", **query)
+    return open_page("views/surfaces.py", **query)
 
 
 def results(at):

@@ -33,12 +33,12 @@ def run(page, **query):
 
 
 def test_lessons_page_lists_links():
-    at = run("pages/home.py")
+    at = run("views/home.py")
     assert len(at.get("page_link")) >= 12 and not at.warning
 
 
 def test_stepper_hidden_and_locked_for_the_class():
-    at = run("pages/stepper.py", expr="x * y", at="x=2;y=3", seed="5", hide="table,ledger,presets,gradcheck",
+    at = run("views/stepper.py", expr="x * y", at="x=2;y=3", seed="5", hide="table,ledger,presets,gradcheck",
              lock="expression,mode")
     assert at.text_input(key="expr").disabled and at.text_input(key="val_x").disabled
     assert not any(b.label == "Mul gate swaps" for b in at.button)
@@ -50,15 +50,15 @@ def test_stepper_hidden_and_locked_for_the_class():
 
 
 def test_stepper_tampered_flags_only_warn():
-    at = run("pages/stepper.py", hide="__import__", lock="everything")
+    at = run("views/stepper.py", hide="__import__", lock="everything")
     assert len(at.warning) == 2 and not at.text_input(key="expr").disabled
 
 
 def test_surface_lab_locked_and_hidden():
-    at = run("pages/surface_lab.py", lock="setup", hide="results")
+    at = run("views/surfaces.py", lock="setup", hide="results")
     assert at.selectbox(key="sl_surface").disabled and at.text_input(key="sl_expr").disabled
     assert not at.table
-    at = run("pages/surface_lab.py", hide="setup", surface="Rosenbrock", f="(1 - x)**2 + 100*(y - x**2)**2",
+    at = run("views/surfaces.py", hide="setup", surface="Rosenbrock", f="(1 - x)**2 + 100*(y - x**2)**2",
              xr="-2,2", yr="-1,3", start="-1.5,2", runs="adam:lr=0.05")
     assert not at.text_input and at.table[-1].value["optimizer"][0] == "Adam (η=0.05)"
     at.run()  # the hidden settings survive a rerun
@@ -66,10 +66,10 @@ def test_surface_lab_locked_and_hidden():
 
 
 def test_mlp_lab_locked_and_hidden():
-    at = run("pages/mlp_lab.py", lock="setup", hide="export,landscape")
+    at = run("views/mlp.py", lock="setup", hide="export,landscape")
     assert at.selectbox(key="ml_data").disabled and at.number_input(key="ml_lr").disabled
     assert not any("Export" in e.label for e in at.expander)
-    at = run("pages/mlp_lab.py", hide="setup", data="xor", hidden="8", act="relu")
+    at = run("views/mlp.py", hide="setup", data="xor", hidden="8", act="relu")
     at.button(key="ml_step10").click().run()
     assert not at.exception and any("update 10" in m.value for m in at.markdown)
     assert at.query_params["data"] in (["xor"], "xor")

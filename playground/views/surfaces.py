@@ -219,7 +219,7 @@ def _inspect(frame: int) -> None:
                    + (" (gradient clipped)" if u.clipped else ""))
     if run.descent.reason:
         st.info(f"{run.label}: {run.descent.reason}.")
-    st.page_link("pages/stepper.py", label="Open this point in the backprop stepper",
+    st.page_link("views/stepper.py", label="Open this point in the backprop stepper",
                  icon=":material/account_tree:", query_params=stepper_query(race, point))
 
 

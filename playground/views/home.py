@@ -11,7 +11,7 @@ from playground.render.palette import for_theme
 from playground.stepper_state import StepperState
 from playground.walkthrough import build_walkthrough
 
-PAGES = {"stepper": "pages/stepper.py", "surfaces": "pages/surface_lab.py", "mlp": "pages/mlp_lab.py"}
+PAGES = {"stepper": "views/stepper.py", "surfaces": "views/surfaces.py", "mlp": "views/mlp.py"}
 ICONS = {"stepper": ":material/account_tree:", "surfaces": ":material/landscape:", "mlp": ":material/hub:"}
 
 # Before this page was home, the stepper lived at "/": a link from then carries the stepper's state.

@@ -345,7 +345,7 @@ def _unroll() -> None:
     sample = st.number_input("Training sample", 0, max(len(trainer.x_train) - 1, 0), key="ml_sample")
     query, why = unroll_query(trainer, int(sample))
     if query:
-        st.page_link("pages/stepper.py", label="Open this sample's loss graph in the stepper",
+        st.page_link("views/stepper.py", label="Open this sample's loss graph in the stepper",
                      icon=":material/account_tree:", query_params=query)
     else:
         st.info(f"Not available: {why}. The lesson 'Tiny 2-2-2 net' fits.")
