@@ -73,37 +73,37 @@ async def session(browser, base: str, index: int, think: float, arrive: float, l
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
+
+    async def timed(kind: str, *steps) -> None:
+        """Await the steps in order (the action, then what shows it is done); record how long they took."""
+        start = time.perf_counter()
+        try:
+            for step in steps:
+                await step
+        finally:
+            for step in steps:  # after a timeout, the steps never reached are closed, not left pending
+                step.close()
+        latencies[kind].append(time.perf_counter() - start)
+
     phase = "opening the stepper"
     try:
-        start = time.perf_counter()
-        await page.goto(base + STEPPER_URL)
-        await page.wait_for_selector("svg g.node")
-        latencies["page_load"].append(time.perf_counter() - start)
+        await timed("page_load", page.goto(base + STEPPER_URL), page.wait_for_selector("svg g.node"))
         ready.set()
         await gate.wait()  # every session connected: now they all start interacting
         phase = "stepping"
         next_button = page.get_by_role("button", name="Next")
         for k in range(1, STEPPER_STEPS + 1):
             await read_the_page()
-            start = time.perf_counter()
-            await next_button.click()
-            await page.get_by_text(f"Step {k} / {STEPPER_STEPS}").wait_for()
-            latencies["stepper"].append(time.perf_counter() - start)
+            await timed("stepper", next_button.click(), page.get_by_text(f"Step {k} / {STEPPER_STEPS}").wait_for())
         await read_the_page()
         phase = "switching to the MLP lab"
         plus_ten = page.get_by_role("button", name="+10", exact=True)
-        start = time.perf_counter()
-        await page.get_by_role("link", name="MLP lab").click()
-        await plus_ten.wait_for()
-        await page.wait_for_selector(".js-plotly-plot")
-        latencies["switch"].append(time.perf_counter() - start)
+        await timed("switch", page.get_by_role("link", name="MLP lab").click(), plus_ten.wait_for(),
+                    page.wait_for_selector(".js-plotly-plot"))
         phase = "training"
         for k in range(1, MLP_CLICKS + 1):
             await read_the_page()
-            start = time.perf_counter()
-            await plus_ten.click()
-            await page.get_by_text(f"update {10 * k} ·").wait_for()
-            latencies["mlp"].append(time.perf_counter() - start)
+            await timed("mlp", plus_ten.click(), page.get_by_text(f"update {10 * k} ·").wait_for())
         if await page.locator('[data-testid="stException"]').count():
             errors.append("an exception box appeared")
     except Exception as e:  # a timeout or a broken page counts as an error, not a crash of the test
