@@ -6,6 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from benchmarks.streamlit_server import start_server, stop_server
+
 pytestmark = pytest.mark.browser
 ASSETS = pathlib.Path(__file__).resolve().parent.parent / "assets"
 
@@ -191,7 +193,6 @@ def test_dark_theme_draws_light_edges(browser, warm_server):
 
 @pytest.mark.parametrize("path,title", [(p, t) for p, t in PAGES.items() if p != "/"])
 def test_deep_link_is_the_first_visit_after_a_restart(browser, path, title):
-    from benchmarks.streamlit_server import start_server, stop_server
     proc, url = start_server()  # a fresh server: no page has run yet, as after a deploy or a wake-up
     try:
         context = browser.new_context()
