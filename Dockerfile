@@ -9,6 +9,7 @@ WORKDIR /app
 
 COPY pyproject.toml README.md ./
 COPY engine engine
+COPY labs labs
 COPY playground playground
 COPY assets assets
 COPY .streamlit .streamlit

@@ -124,11 +124,10 @@ def bench_stepper_rerun() -> dict:
     """Server-side time of one stepper page rerun at a backward step (Streamlit AppTest, no browser)."""
     import logging
 
-    from streamlit.testing.v1 import AppTest
-
     from engine import parse
-    from playground.render.graph_dot import graph_dot
-    from playground.walkthrough import build_walkthrough
+    from playground.stepper.graph_figure import graph_dot
+    from playground.stepper.walkthrough import build_walkthrough
+    from tests.apptest import open_page
 
     logging.getLogger("streamlit").setLevel(logging.ERROR)
     expression = parse(THIRTY_NODE_EXPR)
@@ -136,14 +135,8 @@ def bench_stepper_rerun() -> dict:
     walk = build_walkthrough(THIRTY_NODE_EXPR, values)
     assert len(walk.forward) == 30
     step = len(walk.forward) + 5
-    app = pathlib.Path(__file__).resolve().parent.parent / "playground" / "app.py"
-    at = AppTest.from_file(str(app), default_timeout=60)
-    at.query_params["expr"] = THIRTY_NODE_EXPR
-    at.query_params["at"] = ";".join(f"{k}={v}" for k, v in values.items())
-    at.query_params["step"] = str(step)
-    at.switch_page("views/stepper.py")
-    at.run()
-    assert not at.exception, at.exception
+    at = open_page("stepper/view.py", expr=THIRTY_NODE_EXPR, at=";".join(f"{k}={v}" for k, v in values.items()),
+                   step=str(step))
     rerun = best_seconds(lambda: at.run(), number=5, repeat=3)
     model_and_dot = best_seconds(lambda: graph_dot(w := build_walkthrough(THIRTY_NODE_EXPR, values),
                                                    w.view(step)), number=20, repeat=3)
@@ -154,7 +147,7 @@ def bench_stepper_rerun() -> dict:
 def bench_grid() -> dict:
     """A 200×200 grid of a typed surface, in units of one scalar evaluation of the same expression
     (a per-point loop would cost 40,000 of them)."""
-    from engine.surfaces import evaluate_grid, surface_expression
+    from labs.surfaces import evaluate_grid, surface_expression
 
     results = {}
     for name, text in (("rosenbrock", "(1 - x)**2 + 100*(y - x**2)**2"),
@@ -172,12 +165,11 @@ def bench_mlp_frame() -> dict:
     (decision map, charts, network graph), without Streamlit; and a whole page rerun via AppTest."""
     import logging
 
-    from streamlit.testing.v1 import AppTest
-
-    from playground.mlp_lab import build_trainer, decision_grid, load_data
-    from playground.mlp_state import MLPState
-    from playground.render.mlp_figs import boundary_figure, grad_norm_figure, gradient_histogram_figure, loss_figure
-    from playground.render.network_dot import network_dot
+    from playground.mlp.figures import boundary_figure, grad_norm_figure, gradient_histogram_figure, loss_figure
+    from playground.mlp.lab import build_trainer, decision_grid, load_data
+    from playground.mlp.network_figure import network_dot
+    from playground.mlp.state import MLPState
+    from tests.apptest import open_page
 
     logging.getLogger("streamlit").setLevel(logging.ERROR)
     state = MLPState()
@@ -193,10 +185,7 @@ def bench_mlp_frame() -> dict:
 
     update = best_seconds(lambda: trainer.run(1), 50, repeat=3)
     frame_time = best_seconds(frame, 10, repeat=3)
-    app = pathlib.Path(__file__).resolve().parent.parent / "playground" / "app.py"
-    at = AppTest.from_file(str(app), default_timeout=60)
-    at.switch_page("views/mlp.py")
-    at.run()
+    at = open_page("mlp/view.py")
     at.button(key="ml_step100").click().run()
     rerun = best_seconds(lambda: at.run(), 3, repeat=3)
     return {"update_with_stats_ms": update * 1e3, "frame_5_updates_and_figures_ms": frame_time * 1e3,

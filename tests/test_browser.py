@@ -180,7 +180,7 @@ def test_two_concurrent_sessions_never_share_state(browser, warm_server):
 
 
 def test_dark_theme_draws_light_edges(browser, warm_server):
-    from playground.render.palette import DARK
+    from playground.common.palette import DARK
     context = browser.new_context(color_scheme="dark")
     pg = context.new_page()
     pg.goto(warm_server + "/stepper?expr=(x%2By)*z&at=x%3D-2%3By%3D5%3Bz%3D-4&step=4")

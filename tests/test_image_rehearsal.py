@@ -138,15 +138,21 @@ def test_cmd_serves_the_app_and_the_healthcheck_passes(image):
 
 def test_every_page_runs_in_the_image_without_an_exception(image):
     pages = sorted(p.relative_to(image.app / "playground").as_posix()
-                   for p in (image.app / "playground" / "views").glob("*.py"))
+                   for p in (image.app / "playground").glob("*/view.py"))
     assert len(pages) >= 4
-    script = ("import sys\nfrom streamlit.testing.v1 import AppTest\n"
+    # The router runs once first (pages are found by path only once it has registered them); every page
+    # must then show its own title, so a switch that silently stayed on home fails.
+    script = ("import sys\nfrom streamlit.testing.v1 import AppTest\ntitles = set()\n"
               f"for page in {pages!r}:\n"
               "    at = AppTest.from_file('playground/app.py', default_timeout=120)\n"
+              "    at.run()\n"
               "    at.switch_page(page)\n"
               "    at.run()\n"
               "    if at.exception:\n"
-              "        sys.exit(f'{page}: {at.exception[0].message}')\n")
+              "        sys.exit(f'{page}: {at.exception[0].message}')\n"
+              "    titles.add(at.title[0].value)\n"
+              f"if len(titles) != {len(pages)}:\n"
+              "    sys.exit(f'pages share titles: {titles}')\n")
     done = image.run_as_user([str(image.venv / "bin" / "python"), "-c", script], stderr=subprocess.PIPE, text=True)
     _, errors = done.communicate(timeout=300)
     assert done.returncode == 0, errors[-3000:]

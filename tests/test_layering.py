@@ -32,9 +32,28 @@ def test_engine_imports_only_numpy_and_stdlib():
         assert set(_imports(path)) <= allowed, path
 
 
-def test_render_modules_do_not_import_streamlit():
-    for path in (ROOT / "playground" / "render").rglob("*.py"):
-        assert "streamlit" not in set(_imports(path)), path
+def test_labs_import_only_the_engine_numpy_and_stdlib():
+    allowed = set(sys.stdlib_module_names) | {"numpy", "engine", "labs"}
+    paths = [p for p in (ROOT / "labs").rglob("*.py") if "templates" not in p.parts]
+    assert paths
+    for path in paths:
+        assert set(_imports(path)) <= allowed, path
+
+
+# The only modules that may import streamlit: each feature's view, and the panels every page shares.
+STREAMLIT_MODULES = {"app.py", "view.py", "page.py"}
+
+
+def test_only_views_and_the_shared_panels_import_streamlit():
+    for path in (ROOT / "playground").rglob("*.py"):
+        if "streamlit" in set(_imports(path)):
+            assert path.name in STREAMLIT_MODULES, path
+
+
+def test_every_feature_lives_in_one_folder_with_its_view():
+    features = {p.parent.name for p in (ROOT / "playground").glob("*/view.py")}
+    assert features == {"home", "stepper", "surfaces", "mlp"}
+    assert {p.name for p in (ROOT / "playground").glob("*.py")} <= {"app.py", "__init__.py"}
 
 
 def test_no_eval_or_exec_anywhere():

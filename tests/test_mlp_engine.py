@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 from engine import EngineError, gradient_check
-from engine.datasets import GENERATORS, make_dataset, parse_csv, split
-from engine.export import config_from_json, config_to_json, numpy_script, torch_script
-from engine.landscape import batched_loss, loss_landscape
-from engine.nn import ACTIVATIONS, MLP, NetConfig, init_params, loss_node, one_hot
-from engine.optim import OptimizerConfig
-from engine.train import TrainConfig, Trainer
+from labs.mlp.datasets import GENERATORS, make_dataset, parse_csv, split
+from labs.mlp.export import config_from_json, config_to_json, numpy_script, torch_script
+from labs.mlp.loss_slice import batched_loss, loss_landscape
+from labs.mlp.nn import ACTIVATIONS, MLP, NetConfig, init_params, loss_node, one_hot
+from labs.mlp.train import TrainConfig, Trainer
+from labs.optim import OptimizerConfig
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None
 
@@ -201,7 +201,7 @@ def test_config_json_round_trip_and_errors():
 
 
 def test_trajectory_memory_is_bounded(monkeypatch):
-    import engine.train as train_module
+    import labs.mlp.train as train_module
     monkeypatch.setattr(train_module, "MAX_TRAJECTORY", 16)
     train, test = small_data()
     trainer = Trainer(TrainConfig(), train, test)

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from playground.mlp_lab import (
+from playground.common.presets import load_presets
+from playground.mlp.lab import (
     build_trainer,
     csv_to_rows,
     decision_grid,
@@ -14,11 +15,10 @@ from playground.mlp_lab import (
     rows_to_csv,
     unroll_query,
 )
-from playground.mlp_state import OWN_DATA, MLPState
-from playground.presets import load_presets
-from playground.render.network_dot import network_dot
-from playground.stepper_state import StepperState
-from playground.walkthrough import build_walkthrough
+from playground.mlp.network_figure import network_dot
+from playground.mlp.state import OWN_DATA, MLPState
+from playground.stepper.state import StepperState
+from playground.stepper.walkthrough import build_walkthrough
 from tests.apptest import open_page
 
 
@@ -87,7 +87,7 @@ def test_decision_grid_is_a_probability_map():
 
 
 def start_page(**query) -> AppTest:
-    return open_page("views/mlp.py", **query)
+    return open_page("mlp/view.py", **query)
 
 
 def metric(at, label):

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from engine import var
-from engine.optim import OPTIMIZERS, Optimizer, OptimizerConfig, learning_rate
-from engine.surfaces import SURFACES, descend, evaluate_grid, surface_expression
+from labs.optim import OPTIMIZERS, Optimizer, OptimizerConfig, learning_rate
+from labs.surfaces import SURFACES, descend, evaluate_grid, surface_expression
 
 # f(x, y) = x² + 3y², so g = (2x, 6y). Start (1, -2), η = 0.1.
 QUADRATIC = "x**2 + 3*y**2"
@@ -19,7 +19,7 @@ def grad(p):
 
 
 def textbook(name, steps=3, lr=0.1, mu=0.9, rho=0.9, b1=0.9, b2=0.999, eps=1e-8, wd=0.0):
-    """Each rule written out per coordinate in plain Python, independent of engine.optim."""
+    """Each rule written out per coordinate in plain Python, independent of labs.optim."""
     p, path = list(START), []
     s1, s2 = [0.0, 0.0], [0.0, 0.0]
     for t in range(1, steps + 1):

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from engine import ParseError
-from playground.presets import load_presets
-from playground.render.graph_dot import graph_dot
-from playground.render.ledger import chain_rule_lines, input_names, ledger_rows, local_formulas
-from playground.stepper_state import StepperState, parse_value
-from playground.walkthrough import build_walkthrough, check_gradients, prediction_is_close
+from playground.common.presets import load_presets
+from playground.stepper.graph_figure import graph_dot
+from playground.stepper.ledger import chain_rule_lines, input_names, ledger_rows, local_formulas
+from playground.stepper.state import StepperState, parse_value
+from playground.stepper.walkthrough import build_walkthrough, check_gradients, prediction_is_close
 
 CLASSIC = {"x": "-2", "y": "5", "z": "-4"}
 
@@ -184,7 +184,7 @@ def test_presets_all_build():
 
 
 def test_dark_palette_changes_only_what_sits_on_the_background():
-    from playground.render.palette import DARK, LIGHT
+    from playground.common.palette import DARK, LIGHT
     walk = build_walkthrough("(x + y) * z", CLASSIC)
     view = walk.view(4)
     light, dark = graph_dot(walk, view, LIGHT), graph_dot(walk, view, DARK)

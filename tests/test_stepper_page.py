@@ -8,7 +8,7 @@ from tests.apptest import open_page
 
 
 def start(**query) -> AppTest:
-    return open_page("views/stepper.py", **query)
+    return open_page("stepper/view.py", **query)
 
 
 def texts(at) -> str:

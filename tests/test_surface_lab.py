@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine.optim import OptimizerConfig
-from playground.render.surface_figs import contour_figure, curve_figure, loss_figure, surface3d_figure
-from playground.surface_lab import results_rows, run_race, stepper_query
-from playground.surface_state import SurfaceState, decode_runs, encode_run, run_to_row, runs_from_rows
+from labs.optim import OptimizerConfig
+from playground.surfaces.figures import contour_figure, curve_figure, loss_figure, surface3d_figure
+from playground.surfaces.race import results_rows, run_race, stepper_query
+from playground.surfaces.state import SurfaceState, decode_runs, encode_run, run_to_row, runs_from_rows
 from tests.apptest import open_page
 
 LESSON = "|x| (step-size lesson)"
@@ -85,7 +85,7 @@ def test_stepper_link_query_opens_the_same_expression():
 
 
 def start_page(**query) -> AppTest:
-    return open_page("views/surfaces.py", **query)
+    return open_page("surfaces/view.py", **query)
 
 
 def results(at):

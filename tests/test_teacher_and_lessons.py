@@ -1,12 +1,12 @@
 """Teacher links (hide / lock), the home page with its lessons, and that every lesson link is a valid state."""
 
 from engine.formatting import format_array
-from playground.mlp_state import MLPState
-from playground.presets import load_presets
-from playground.stepper_state import StepperState
-from playground.surface_state import SurfaceState
-from playground.teacher import TeacherView
-from playground.walkthrough import build_walkthrough
+from playground.common.presets import load_presets
+from playground.common.teacher import TeacherView
+from playground.mlp.state import MLPState
+from playground.stepper.state import StepperState
+from playground.stepper.walkthrough import build_walkthrough
+from playground.surfaces.state import SurfaceState
 from tests.apptest import open_page
 
 STATES = {"stepper": StepperState, "surfaces": SurfaceState, "mlp": MLPState}
@@ -33,12 +33,12 @@ def run(page, **query):
 
 
 def test_lessons_page_lists_links():
-    at = run("views/home.py")
+    at = run("home/view.py")
     assert len(at.get("page_link")) >= 12 and not at.warning
 
 
 def test_stepper_hidden_and_locked_for_the_class():
-    at = run("views/stepper.py", expr="x * y", at="x=2;y=3", seed="5", hide="table,ledger,presets,gradcheck",
+    at = run("stepper/view.py", expr="x * y", at="x=2;y=3", seed="5", hide="table,ledger,presets,gradcheck",
              lock="expression,mode")
     assert at.text_input(key="expr").disabled and at.text_input(key="val_x").disabled
     assert not any(b.label == "Mul gate swaps" for b in at.button)
@@ -50,15 +50,15 @@ def test_stepper_hidden_and_locked_for_the_class():
 
 
 def test_stepper_tampered_flags_only_warn():
-    at = run("views/stepper.py", hide="__import__", lock="everything")
+    at = run("stepper/view.py", hide="__import__", lock="everything")
     assert len(at.warning) == 2 and not at.text_input(key="expr").disabled
 
 
 def test_surface_lab_locked_and_hidden():
-    at = run("views/surfaces.py", lock="setup", hide="results")
+    at = run("surfaces/view.py", lock="setup", hide="results")
     assert at.selectbox(key="sl_surface").disabled and at.text_input(key="sl_expr").disabled
     assert not at.table
-    at = run("views/surfaces.py", hide="setup", surface="Rosenbrock", f="(1 - x)**2 + 100*(y - x**2)**2",
+    at = run("surfaces/view.py", hide="setup", surface="Rosenbrock", f="(1 - x)**2 + 100*(y - x**2)**2",
              xr="-2,2", yr="-1,3", start="-1.5,2", runs="adam:lr=0.05")
     assert not at.text_input and at.table[-1].value["optimizer"][0] == "Adam (η=0.05)"
     at.run()  # the hidden settings survive a rerun
@@ -66,10 +66,10 @@ def test_surface_lab_locked_and_hidden():
 
 
 def test_mlp_lab_locked_and_hidden():
-    at = run("views/mlp.py", lock="setup", hide="export,landscape")
+    at = run("mlp/view.py", lock="setup", hide="export,landscape")
     assert at.selectbox(key="ml_data").disabled and at.number_input(key="ml_lr").disabled
     assert not any("Export" in e.label for e in at.expander)
-    at = run("views/mlp.py", hide="setup", data="xor", hidden="8", act="relu")
+    at = run("mlp/view.py", hide="setup", data="xor", hidden="8", act="relu")
     at.button(key="ml_step10").click().run()
     assert not at.exception and any("update 10" in m.value for m in at.markdown)
     assert at.query_params["data"] in (["xor"], "xor")

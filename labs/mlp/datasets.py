@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import EngineError
-from .limits import MAX_CSV_BYTES, MAX_POINTS
+from engine.errors import EngineError
+from engine.limits import MAX_CSV_BYTES, MAX_POINTS
 
 FEATURES = {  # input features, as in TensorFlow Playground
     "x1": lambda x: x[:, 0], "x2": lambda x: x[:, 1], "x1²": lambda x: x[:, 0] ** 2,

@@ -8,14 +8,14 @@ import streamlit as st
 
 from engine import EngineError
 from engine.formatting import format_array, format_number
-from engine.optim import OPTIMIZERS, SCHEDULES, OptimizerConfig
-from engine.surfaces import SURFACES
-from playground.render.palette import for_theme
-from playground.render.surface_figs import contour_figure, curve_figure, loss_figure, surface3d_figure
-from playground.share import page_header, read_link, share_panel
-from playground.surface_lab import NAMES, point_at, results_rows, run_race, stepper_query
-from playground.surface_state import VIEWS, SurfaceState, run_to_row, runs_from_rows
-from playground.teacher import TeacherView
+from labs.optim import OPTIMIZERS, SCHEDULES, OptimizerConfig
+from labs.surfaces import SURFACES
+from playground.common.page import page_header, read_link, share_panel
+from playground.common.palette import for_theme
+from playground.common.teacher import TeacherView
+from playground.surfaces.figures import contour_figure, curve_figure, loss_figure, surface3d_figure
+from playground.surfaces.race import NAMES, point_at, results_rows, run_race, stepper_query
+from playground.surfaces.state import VIEWS, SurfaceState, run_to_row, runs_from_rows
 
 CUSTOM = "custom"
 SPEEDS = {"slow": 0.8, "normal": 0.35, "fast": 0.12}
@@ -219,7 +219,7 @@ def _inspect(frame: int) -> None:
                    + (" (gradient clipped)" if u.clipped else ""))
     if run.descent.reason:
         st.info(f"{run.label}: {run.descent.reason}.")
-    st.page_link("views/stepper.py", label="Open this point in the backprop stepper",
+    st.page_link("stepper/view.py", label="Open this point in the backprop stepper",
                  icon=":material/account_tree:", query_params=stepper_query(race, point))
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import dataclasses
 import json
 
+from labs.optim import OptimizerConfig
+
 from .nn import NetConfig
-from .optim import OptimizerConfig
 from .train import TrainConfig, Trainer
 
 CONFIG_VERSION = 1
@@ -281,7 +282,7 @@ if __name__ == "__main__":
 
 
 # Both scripts embed this, so they replay exactly the trainer's mini-batch order (Trainer._batch)
-# and learning-rate schedule (engine.optim.learning_rate).
+# and learning-rate schedule (labs.optim.learning_rate).
 _SHARED = '''def learning_rate(t):
     if OPT["schedule"] == "step":
         return OPT["lr"] * OPT["gamma"] ** (t // OPT["step_every"])

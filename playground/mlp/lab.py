@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from engine import EngineError, ParseError, parse
-from engine.datasets import Dataset, make_dataset, parse_csv, split
-from engine.train import Trainer
+from labs.mlp.datasets import Dataset, make_dataset, parse_csv, split
+from labs.mlp.train import Trainer
 
-from .mlp_state import OWN_DATA, MLPState
+from .state import OWN_DATA, MLPState
 
 PLOT_MARGIN = 0.5
 UNROLL_LIMIT = 24  # parameters: beyond this the scalar graph is too big to step through

@@ -8,9 +8,12 @@ import streamlit as st
 
 from engine import EngineError, ParseError, parse
 from engine.formatting import format_array
-from playground.presets import load_presets
-from playground.render.graph_dot import graph_dot
-from playground.render.ledger import (
+from playground.common.page import page_header, read_link, share_panel
+from playground.common.palette import for_theme
+from playground.common.presets import load_presets
+from playground.common.teacher import TeacherView
+from playground.stepper.graph_figure import graph_dot
+from playground.stepper.ledger import (
     arithmetic_text,
     chain_rule_lines,
     forward_formula,
@@ -19,11 +22,8 @@ from playground.render.ledger import (
     local_formulas,
     node_name,
 )
-from playground.render.palette import for_theme
-from playground.share import page_header, read_link, share_panel
-from playground.stepper_state import MODES, StepperState
-from playground.teacher import TeacherView
-from playground.walkthrough import build_walkthrough, check_gradients, prediction_is_close
+from playground.stepper.state import MODES, StepperState
+from playground.stepper.walkthrough import build_walkthrough, check_gradients, prediction_is_close
 
 PHASE_NAMES = {"start": "ready", "forward": "forward pass", "backward": "backward pass", "done": "done"}
 SPEEDS = {"slow": 1.6, "normal": 0.9, "fast": 0.4}  # seconds per step while playing

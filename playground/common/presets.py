@@ -6,7 +6,7 @@ import functools
 import json
 import pathlib
 
-PRESET_DIR = pathlib.Path(__file__).resolve().parent.parent / "assets" / "presets"
+PRESET_DIR = pathlib.Path(__file__).resolve().parents[2] / "assets" / "presets"
 
 
 @functools.cache

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .palette import LIGHT, Palette
+from playground.common.palette import LIGHT, Palette
 
 # Okabe-Ito, in an order where neighbours stay distinguishable: one colour per optimizer run.
 RUN_COLORS = ("#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")

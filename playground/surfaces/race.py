@@ -8,10 +8,10 @@ import numpy as np
 
 from engine import EngineError
 from engine.formatting import format_number
-from engine.optim import OptimizerConfig
-from engine.surfaces import SURFACES, Descent, Expression, descend, dims_of, evaluate_grid, surface_expression
+from labs.optim import OptimizerConfig
+from labs.surfaces import SURFACES, Descent, Expression, descend, dims_of, evaluate_grid, surface_expression
 
-from .surface_state import SurfaceState
+from .state import SurfaceState
 
 NAMES = {"sgd": "SGD", "momentum": "Momentum", "nesterov": "Nesterov", "adagrad": "AdaGrad",
          "rmsprop": "RMSProp", "adam": "Adam", "adamw": "AdamW"}

@@ -5,13 +5,13 @@ from dataclasses import replace
 
 import streamlit as st
 
-from playground.presets import load_presets
-from playground.render.graph_dot import graph_dot
-from playground.render.palette import for_theme
-from playground.stepper_state import StepperState
-from playground.walkthrough import build_walkthrough
+from playground.common.palette import for_theme
+from playground.common.presets import load_presets
+from playground.stepper.graph_figure import graph_dot
+from playground.stepper.state import StepperState
+from playground.stepper.walkthrough import build_walkthrough
 
-PAGES = {"stepper": "views/stepper.py", "surfaces": "views/surfaces.py", "mlp": "views/mlp.py"}
+PAGES = {"stepper": "stepper/view.py", "surfaces": "surfaces/view.py", "mlp": "mlp/view.py"}
 ICONS = {"stepper": ":material/account_tree:", "surfaces": ":material/landscape:", "mlp": ":material/hub:"}
 
 # Before this page was home, the stepper lived at "/": a link from then carries the stepper's state.

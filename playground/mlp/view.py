@@ -8,14 +8,25 @@ from dataclasses import replace
 import streamlit as st
 
 from engine import EngineError
-from engine.datasets import FEATURES, GENERATORS
-from engine.export import config_from_json, config_to_json, numpy_script, torch_script
 from engine.formatting import format_number
-from engine.landscape import loss_landscape
 from engine.limits import MAX_LAYERS, MAX_UPDATES, MAX_WIDTH
-from engine.nn import ACTIVATIONS, INITS, LOSSES
-from engine.optim import OPTIMIZERS, OptimizerConfig
-from playground.mlp_lab import (
+from labs.mlp.datasets import FEATURES, GENERATORS
+from labs.mlp.export import config_from_json, config_to_json, numpy_script, torch_script
+from labs.mlp.loss_slice import loss_landscape
+from labs.mlp.nn import ACTIVATIONS, INITS, LOSSES
+from labs.optim import OPTIMIZERS, OptimizerConfig
+from playground.common.page import page_header, read_link, share_panel
+from playground.common.palette import for_theme
+from playground.common.presets import load_presets
+from playground.common.teacher import TeacherView
+from playground.mlp.figures import (
+    boundary_figure,
+    grad_norm_figure,
+    gradient_histogram_figure,
+    landscape_figure,
+    loss_figure,
+)
+from playground.mlp.lab import (
     build_trainer,
     csv_to_rows,
     decision_grid,
@@ -24,19 +35,8 @@ from playground.mlp_lab import (
     rows_to_csv,
     unroll_query,
 )
-from playground.mlp_state import BATCH, DATASETS, NOISE, OWN_DATA, POINTS, SCALE, MLPState
-from playground.presets import load_presets
-from playground.render.mlp_figs import (
-    boundary_figure,
-    grad_norm_figure,
-    gradient_histogram_figure,
-    landscape_figure,
-    loss_figure,
-)
-from playground.render.network_dot import network_dot
-from playground.render.palette import for_theme
-from playground.share import page_header, read_link, share_panel
-from playground.teacher import TeacherView
+from playground.mlp.network_figure import network_dot
+from playground.mlp.state import BATCH, DATASETS, NOISE, OWN_DATA, POINTS, SCALE, MLPState
 
 UPDATES_PER_FRAME = 5
 CAN_HIDE = {"lessons": "lessons", "setup": "data, network and training settings", "export": "export and import",
@@ -345,7 +345,7 @@ def _unroll() -> None:
     sample = st.number_input("Training sample", 0, max(len(trainer.x_train) - 1, 0), key="ml_sample")
     query, why = unroll_query(trainer, int(sample))
     if query:
-        st.page_link("views/stepper.py", label="Open this sample's loss graph in the stepper",
+        st.page_link("stepper/view.py", label="Open this sample's loss graph in the stepper",
                      icon=":material/account_tree:", query_params=query)
     else:
         st.info(f"Not available: {why}. The lesson 'Tiny 2-2-2 net' fits.")

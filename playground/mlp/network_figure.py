@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine.formatting import format_number
-
-from .palette import LIGHT, Palette
+from playground.common.palette import LIGHT, Palette
 
 MAX_EDGES = 600  # beyond this only the largest weights are drawn
 

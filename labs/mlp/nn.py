@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .limits import MAX_LAYERS, MAX_WIDTH
-from .node import Node, apply, const, var
+from engine.limits import MAX_LAYERS, MAX_WIDTH
+from engine.node import Node, apply, const, var
 
 ACTIVATIONS = ("relu", "leaky_relu", "elu", "tanh", "sigmoid", "linear")
 INITS = ("xavier", "he", "normal")

@@ -11,8 +11,7 @@ from __future__ import annotations
 from html import escape
 
 from engine.formatting import format_array
-
-from .palette import LIGHT, Palette
+from playground.common.palette import LIGHT, Palette
 
 MAX_ITEMS = 4  # vector entries shown inside a node before eliding
 

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import EngineError
-from .graph import backward, forward_steps, topo_order
-from .limits import MAX_ITERATIONS, MAX_RESOLUTION
-from .optim import Optimizer, OptimizerConfig, Update
-from .parser import Expression, parse
+from engine.errors import EngineError
+from engine.graph import backward, forward_steps, topo_order
+from engine.limits import MAX_ITERATIONS, MAX_RESOLUTION
+from engine.parser import Expression, parse
+from labs.optim import Optimizer, OptimizerConfig, Update
 
 COORDS = ("x", "y")
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .ops import OPS, _log_softmax
+from engine.ops import OPS, _log_softmax
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from engine.errors import EngineError
+from engine.graph import backward
+from engine.limits import MAX_TRAJECTORY
+from engine.node import all_finite
+from labs.optim import Optimizer, OptimizerConfig
+
 from .datasets import Dataset, featurize
-from .errors import EngineError
-from .graph import backward
-from .limits import MAX_TRAJECTORY
 from .nn import LOSSES, MLP, NetConfig, init_params, loss_node, one_hot
-from .node import all_finite
-from .optim import Optimizer, OptimizerConfig
 
 
 @dataclass(frozen=True)

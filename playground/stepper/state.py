@@ -12,8 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from engine import ParseError, parse
 from engine.limits import MAX_LENGTH, MAX_STEP, MAX_VECTOR
-
-from .urlstate import bounded_int, finite_float, format_float, one_of, read_fields
+from playground.common.fields import bounded_int, finite_float, format_float, one_of, read_fields
 
 MODES = ("learn", "quiz")
 DEFAULT_EXPR = "(x + y) * z"

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .palette import LIGHT, Palette
-from .surface_figs import LAYOUT, run_color
+from playground.common.palette import LIGHT, Palette
+from playground.surfaces.figures import LAYOUT, run_color
 
 CLASS_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000",
                 "#999999", "#882255")

@@ -7,10 +7,9 @@ from dataclasses import dataclass, field, fields, replace
 
 from engine import EngineError
 from engine.limits import MAX_ITERATIONS, MAX_RUNS
-from engine.optim import OPTIMIZERS, OptimizerConfig
-from engine.surfaces import SURFACES, surface_expression
-
-from .urlstate import bounded_int, finite_float, format_float, one_of, read_fields
+from labs.optim import OPTIMIZERS, OptimizerConfig
+from labs.surfaces import SURFACES, surface_expression
+from playground.common.fields import bounded_int, finite_float, format_float, one_of, read_fields
 
 DEFAULT_SURFACE = "Ill-conditioned ravine"
 VIEWS = ("contour", "3d")

@@ -23,7 +23,7 @@ from engine import (
     topo_order,
 )
 
-from .stepper_state import parse_value
+from .state import parse_value
 
 PREDICTION_TOLERANCE = 0.01  # relative, absolute below 1: what "close enough" means in quiz mode
 

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from engine.datasets import FEATURES, GENERATORS
 from engine.limits import MAX_LAYERS, MAX_WIDTH
-from engine.nn import ACTIVATIONS, INITS, LOSSES, NetConfig
-from engine.optim import OptimizerConfig
-from engine.train import TrainConfig
-
-from .surface_state import decode_runs, encode_run
-from .urlstate import bounded_float, bounded_int, format_float, one_of, read_fields
+from labs.mlp.datasets import FEATURES, GENERATORS
+from labs.mlp.nn import ACTIVATIONS, INITS, LOSSES, NetConfig
+from labs.mlp.train import TrainConfig
+from labs.optim import OptimizerConfig
+from playground.common.fields import bounded_float, bounded_int, format_float, one_of, read_fields
+from playground.surfaces.state import decode_runs, encode_run
 
 OWN_DATA = "own data"
 DATASETS = (*GENERATORS, OWN_DATA)

@@ -1,0 +1,1 @@
+"""The MLP lab's model: datasets, the network, the trainer, the loss slice and export."""

@@ -1,0 +1,1 @@
+"""Home: the classic circuit solved, then the lessons in order."""

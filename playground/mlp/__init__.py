@@ -1,0 +1,1 @@
+"""The MLP lab: train a small network and look inside it."""

@@ -1,1 +1,0 @@
-"""Pure rendering helpers (DOT, LaTeX, Plotly figures): no Streamlit import, unit-testable."""

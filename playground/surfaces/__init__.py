@@ -1,0 +1,1 @@
+"""The optimizer and loss-surface lab: optimizers racing on a surface."""
