@@ -1,12 +1,26 @@
-"""The share panel every page shows: a link that restores the exact state, with teacher options."""
+"""What every page shows around its own content: the header with the link's warnings, and the share panel
+(a link that restores the exact state, with teacher options, and the same settings as JSON)."""
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 import streamlit as st
 
+from .fields import StateSpec
 from .teacher import TeacherView
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+MAX_JSON_CHARS = 20_000
+
+
+def plain(text: str) -> str:
+    """``text`` with every Markdown character escaped, so a value echoed from a link or a file is shown as
+    it is and can never become a link, an image or formatting."""
+    return _MARKDOWN.sub(r"\\\1", text)
 
 
 def page_header(title: str, caption: str, link_warnings: list[str]) -> None:
@@ -14,20 +28,24 @@ def page_header(title: str, caption: str, link_warnings: list[str]) -> None:
     st.title(title)
     st.caption(caption)
     for warning in link_warnings:
-        st.warning(warning, icon=":material/warning:")
+        st.warning(plain(warning), icon=":material/warning:")
 
 
-def read_link(state_class, can_hide: dict[str, str], can_lock: dict[str, str]):
-    """The page state and teacher flags this session's URL asks for, and every warning about it."""
+def read_link(spec, can_hide: dict[str, str], can_lock: dict[str, str]):
+    """The page state and teacher flags this session's URL asks for, and every warning about it.
+    ``spec`` is the page's StateSpec (or, until every page has one, a state class with from_query)."""
     query = st.query_params.to_dict()
-    state, warnings = state_class.from_query(query)
+    state, warnings = spec.from_query(query)
     view, more = TeacherView.from_query(query, can_hide, can_lock)
     return state, view, warnings + more
 
 
 def share_panel(key: str, query: dict[str, str], view: TeacherView, can_hide: dict[str, str],
-                can_lock: dict[str, str], note: str) -> None:
-    """Keep the URL in step with the page, and offer a link (optionally with hide/lock flags)."""
+                can_lock: dict[str, str], note: str, settings: tuple[StateSpec, object] | None = None,
+                load: Callable[[object], None] | None = None) -> None:
+    """Keep the URL in step with the page, and offer a link (optionally with hide/lock flags). With
+    ``settings`` (the page's spec and state), the same settings also as JSON to copy, and a box to paste
+    JSON settings into, loaded with ``load`` (the page's own loader) before the next run draws widgets."""
     st.query_params.from_dict({**query, **view.to_query()})
     with st.expander("Share this page", icon=":material/link:"):
         c = st.columns(2)
@@ -39,3 +57,29 @@ def share_panel(key: str, query: dict[str, str], view: TeacherView, can_hide: di
         base = (st.context.url or "").split("?")[0]
         st.code(f"{base}?{urlencode(link_query)}", language=None, wrap_lines=True)
         st.caption(note + " Hidden panels and locked controls apply to whoever opens the link.")
+        if settings is not None:
+            _json_settings(key, *settings, load, can_load=not view.locked)
+
+
+def _json_settings(key: str, spec: StateSpec, state, load, can_load: bool) -> None:
+    st.markdown("**The same settings as JSON**")
+    st.code(json.dumps(spec.to_json(state), indent=1), language="json", wrap_lines=True)
+    if can_load:
+        st.text_area("Paste JSON settings to load them", key=f"{key}_json_text", height=100,
+                     max_chars=MAX_JSON_CHARS)
+        st.button("Load these settings", key=f"{key}_json_load", on_click=_load_json,
+                  args=(key, spec, load or (lambda s: spec.to_session(s, st.session_state))))
+    for message in st.session_state.pop(f"{key}_json_messages", []):
+        (st.success if message.startswith("Loaded") else st.warning)(plain(message))
+
+
+def _load_json(key: str, spec: StateSpec, load) -> None:
+    text = st.session_state.get(f"{key}_json_text") or ""
+    try:
+        state, warnings = spec.from_json(json.loads(text))
+    except (ValueError, RecursionError) as e:  # json.JSONDecodeError is a ValueError
+        st.session_state[f"{key}_json_messages"] = [f"Those settings can't be loaded: {e}"]
+        return
+    load(state)
+    st.session_state[f"{key}_json_messages"] = ["Loaded the settings." + (" Some were ignored:" if warnings
+                                                                          else ""), *warnings]
