@@ -139,7 +139,7 @@ def bench_stepper_rerun() -> dict:
                    step=str(step))
     rerun = best_seconds(lambda: at.run(), number=5, repeat=3)
     model_and_dot = best_seconds(lambda: graph_dot(w := build_walkthrough(THIRTY_NODE_EXPR, values),
-                                                   w.view(step)), number=20, repeat=3)
+                                                   w.view(step)).source, number=20, repeat=3)
     return {"op_nodes": len(walk.forward), "page_rerun_ms": rerun * 1e3,
             "walkthrough_and_dot_ms": model_and_dot * 1e3}
 
@@ -181,7 +181,7 @@ def bench_mlp_frame() -> dict:
         trainer.run(5)
         boundary_figure(*decision_grid(trainer, data), trainer.train_set, trainer.test_set, data.task)
         loss_figure(trainer.history), grad_norm_figure(trainer.history), gradient_histogram_figure(trainer)
-        network_dot(trainer)
+        return network_dot(trainer).source  # the DOT text, as the page hands it to the browser
 
     update = best_seconds(lambda: trainer.run(1), 50, repeat=3)
     frame_time = best_seconds(frame, 10, repeat=3)

@@ -16,13 +16,13 @@ CLASSIC = {"x": "-2", "y": "5", "z": "-4"}
 
 
 def _node_block(dot, node_id):
-    match = re.search(rf"^  n{node_id} \[(.*)\];$", dot, re.M)
+    match = re.search(rf"^\tn{node_id} \[(.*)\]$", dot, re.M)
     assert match, f"node n{node_id} missing from DOT"
     return match.group(1)
 
 
 def _current_ids(dot):
-    return re.findall(r"^  n(\d+) \[.*▶ now", dot, re.M)
+    return re.findall(r"^\tn(\d+) \[.*▶ now", dot, re.M)
 
 
 def test_classic_circuit_steps():
@@ -38,7 +38,7 @@ def test_classic_circuit_steps():
 def test_dot_highlights_exactly_the_current_node(step):
     walk = build_walkthrough("(x + y) * z", CLASSIC)
     view = walk.view(step)
-    dot = graph_dot(walk, view)
+    dot = graph_dot(walk, view).source
     current = _current_ids(dot)
     if step == 0:
         assert current == []
@@ -53,29 +53,29 @@ def test_dot_values_and_gradients_at_each_backward_step():
     ids = {n.label: n.id for n in walk.order}
     nf = len(walk.forward)
     # Before backward: values everywhere, no gradients.
-    dot = graph_dot(walk, walk.view(nf))
+    dot = graph_dot(walk, walk.view(nf)).source
     assert "= -12" in _node_block(dot, ids["×"]) and "grad" not in dot.split("edge [")[1].split("\n", 1)[1]
     # Backward step 1 (×): its gradient 1 and the gradients it sends to + (-4) and z (3).
-    dot = graph_dot(walk, walk.view(nf + 1))
+    dot = graph_dot(walk, walk.view(nf + 1)).source
     assert "grad 1" in _node_block(dot, ids["×"])
     assert re.search(rf"n{ids['+']} -> n{ids['×']} .*grad -4", dot)
     assert re.search(rf"n{ids['z']} -> n{ids['×']} .*grad 3", dot)
     assert "local -4, 3" in _node_block(dot, ids["×"])
     assert "grad" not in _node_block(dot, ids["x"])
     # Backward step 2 (+): receives -4, sends -4 to both x and y.
-    dot = graph_dot(walk, walk.view(nf + 2))
+    dot = graph_dot(walk, walk.view(nf + 2)).source
     assert "grad -4" in _node_block(dot, ids["+"])
     assert re.search(rf"n{ids['x']} -> n{ids['+']} .*grad -4", dot)
     assert re.search(rf"n{ids['y']} -> n{ids['+']} .*grad -4", dot)
     # End: every variable shows its final gradient.
-    dot = graph_dot(walk, walk.view(walk.total_steps))
+    dot = graph_dot(walk, walk.view(walk.total_steps)).source
     for name, grad in (("x", "-4"), ("y", "-4"), ("z", "3")):
         assert f"grad {grad}" in _node_block(dot, ids[name])
 
 
 def test_pending_nodes_are_dashed_and_values_unknown():
     walk = build_walkthrough("(x + y) * z", CLASSIC)
-    dot = graph_dot(walk, walk.view(0))
+    dot = graph_dot(walk, walk.view(0)).source
     mul = next(n for n in walk.order if n.label == "×")
     assert "dashed" in _node_block(dot, mul.id) and "= ?" in _node_block(dot, mul.id)
 
@@ -84,7 +84,7 @@ def test_nan_node_is_flagged_in_dot_and_stepping_works():
     walk = build_walkthrough("log(x) * y", {"x": "-1", "y": "2"})
     (node, issue), = walk.issues
     assert node.op.name == "log" and "negative" in issue
-    dot = graph_dot(walk, walk.view(walk.total_steps))
+    dot = graph_dot(walk, walk.view(walk.total_steps)).source
     assert "⚠" in _node_block(dot, node.id)
     assert len(walk.backward) == 4
 
@@ -95,7 +95,7 @@ def test_vectors_need_a_scalar_output():
     walk = build_walkthrough("sum(w * x)", {"w": "[0.5, -1, 2]", "x": "[1, 2, 3]"})
     np.testing.assert_allclose(walk.leaves["w"].grad, [1, 2, 3])
     np.testing.assert_allclose(walk.leaves["x"].grad, [0.5, -1, 2])
-    assert "(3,)" in graph_dot(walk, walk.view(1))
+    assert "(3,)" in graph_dot(walk, walk.view(1)).source
 
 
 def test_copy_gate_contributions_add_up():
@@ -187,6 +187,6 @@ def test_dark_palette_changes_only_what_sits_on_the_background():
     from playground.common.palette import DARK, LIGHT
     walk = build_walkthrough("(x + y) * z", CLASSIC)
     view = walk.view(4)
-    light, dark = graph_dot(walk, view, LIGHT), graph_dot(walk, view, DARK)
+    light, dark = graph_dot(walk, view, LIGHT).source, graph_dot(walk, view, DARK).source
     assert f'color="{DARK.edge}"' in dark and f'color="{DARK.edge}"' not in light
     assert DARK.edge_gradient in dark and 'fillcolor="#F0E442"' in dark  # node fills are the same

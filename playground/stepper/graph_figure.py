@@ -1,14 +1,19 @@
-"""Graphviz DOT for a walkthrough at one step: left to right, like the course diagrams.
+"""The Graphviz graph of a walkthrough at one step: left to right, like the course diagrams.
 
 Each node is a box with its op symbol (or variable name), its value once known and its gradient once
 known. Edges carry the value flowing forward (blue, "=") and the gradient flowing back (vermillion,
 "grad"). The current node is filled yellow and marked "▶ now"; nodes not reached yet are grey and
 dashed; a node where NaN/inf first appears is marked "⚠" with the reason.
+
+The graph is a ``graphviz.Digraph``: it quotes every attribute. Labels are HTML-like (``<...>``), which
+graphviz passes through raw, so every piece of text inside them goes through ``html.escape`` here.
 """
 
 from __future__ import annotations
 
 from html import escape
+
+import graphviz
 
 from engine.formatting import format_array
 from playground.common.palette import LIGHT, Palette
@@ -63,24 +68,21 @@ def _node_style(node, view, pal: Palette) -> dict[str, str]:
     return {"style": "filled,dashed", "fillcolor": pal.pending_fill, "color": pal.pending}
 
 
-def _attrs(attrs: dict[str, str]) -> str:
-    return ", ".join(f'{k}="{v}"' if not v.startswith("<") else f"{k}={v}" for k, v in attrs.items())
-
-
-def graph_dot(walkthrough, view, pal: Palette = LIGHT) -> str:
-    """The DOT source for ``walkthrough`` as it stands at ``view``, in the colours of ``pal``."""
-    lines = [
-        "digraph G {",
-        '  rankdir=LR; bgcolor="transparent"; nodesep=0.35; ranksep=0.8;',
-        f'  node [shape=box, fontname="Helvetica", margin="0.14,0.08", width=1.5, height=0.9, '
-        f'color="{pal.ink}"];',
-        f'  edge [fontname="Helvetica", fontsize=15, color="{pal.edge}", arrowsize=0.7];',
-    ]
+def graph_dot(walkthrough, view, pal: Palette = LIGHT) -> graphviz.Digraph:
+    """The graph of ``walkthrough`` as it stands at ``view``, in the colours of ``pal`` (``.source`` is
+    its DOT text; ``st.graphviz_chart`` takes it as it is)."""
+    g = graphviz.Digraph(
+        "G",
+        graph_attr={"rankdir": "LR", "bgcolor": "transparent", "nodesep": "0.35", "ranksep": "0.8"},
+        node_attr={"shape": "box", "fontname": "Helvetica", "margin": "0.14,0.08", "width": "1.5",
+                   "height": "0.9", "color": pal.ink},
+        edge_attr={"fontname": "Helvetica", "fontsize": "15", "color": pal.edge, "arrowsize": "0.7"},
+    )
     for node in walkthrough.order:
-        attrs = {"label": _node_label(node, view, pal), **_node_style(node, view, pal)}
+        attrs = _node_style(node, view, pal)
         if node.kind == "const":
             attrs["shape"] = "ellipse"
-        lines.append(f"  n{node.id} [{_attrs(attrs)}];")
+        g.node(f"n{node.id}", _node_label(node, view, pal), **attrs)
     for node in walkthrough.order:
         for arg, parent in enumerate(node.parents):
             parts = []
@@ -89,7 +91,6 @@ def graph_dot(walkthrough, view, pal: Palette = LIGHT) -> str:
             grad = view.edge_grads.get((parent.id, node.id, arg))
             if grad is not None:
                 parts.append(f'<FONT COLOR="{pal.edge_gradient}"><B>grad {_num(grad)}</B></FONT>')
-            label = f', label=<{"<BR/>".join(parts)}>' if parts else ""
-            lines.append(f"  n{parent.id} -> n{node.id} [headport=w{label}];")
-    lines.append("}")
-    return "\n".join(lines)
+            label = f'<{"<BR/>".join(parts)}>' if parts else None
+            g.edge(f"n{parent.id}", f"n{node.id}", label, headport="w")
+    return g
