@@ -1,19 +1,7 @@
-"""Optimizers over engine parameters: each update rule is one small class, documented by its formula.
+"""Optimizers over engine parameters: the settings, their checks, and the update applied to engine nodes.
 
-Conventions follow PyTorch (so exported code and textbook numbers agree). For a parameter p with
-gradient g at iteration t (1-based), learning rate η from the schedule:
-
-    sgd        p ← p − η g
-    momentum   v ← μ v + g;                      p ← p − η v
-    nesterov   v ← μ v + g;                      p ← p − η (g + μ v)
-    adagrad    G ← G + g²;                       p ← p − η g / (√G + ε)
-    rmsprop    s ← ρ s + (1 − ρ) g²;             p ← p − η g / (√s + ε)
-    adam       m ← β₁ m + (1 − β₁) g;  v ← β₂ v + (1 − β₂) g²
-               p ← p − η m̂ / (√v̂ + ε),  m̂ = m / (1 − β₁ᵗ),  v̂ = v / (1 − β₂ᵗ)
-    adamw      adam with decoupled weight decay: p ← p − η λ p before the adam step
-
-Before the rule: gradients are clipped (by value to [−c, c], or rescaled so their global norm is
-at most c), then L2 weight decay adds λ p to g ("l2"), or decoupled decay shrinks p ("decoupled").
+The arithmetic of every rule (formulas in its docstring), clipping, weight decay, the schedules and
+the mini-batch order live in ``labs.update_rules``, the one copy that the exported scripts paste in.
 """
 
 from __future__ import annotations
@@ -22,6 +10,11 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from labs.update_rules import global_norm, initial_state, learning_rate, optimizer_step
+
+# learning_rate is re-exported: callers ask this module for the schedule of an OptimizerConfig.
+__all__ = ["OPTIMIZERS", "SCHEDULES", "Optimizer", "OptimizerConfig", "Update", "learning_rate"]
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
 SCHEDULES = ("constant", "step", "cosine")
@@ -69,103 +62,6 @@ class OptimizerConfig:
         return out
 
 
-def learning_rate(cfg: OptimizerConfig, t: int) -> float:
-    """η at iteration t (0-based) under the schedule."""
-    if cfg.schedule == "step":
-        return cfg.lr * cfg.gamma ** (t // cfg.step_every)
-    if cfg.schedule == "cosine":
-        frac = min(t, cfg.total) / cfg.total
-        return cfg.min_lr + (cfg.lr - cfg.min_lr) * 0.5 * (1.0 + math.cos(math.pi * frac))
-    return cfg.lr
-
-
-def clip_gradients(grads: list[np.ndarray], cfg: OptimizerConfig) -> tuple[list[np.ndarray], bool]:
-    """Clipped copies of ``grads`` and whether clipping changed anything."""
-    clipped = False
-    if cfg.clip_value is not None:
-        new = [np.clip(g, -cfg.clip_value, cfg.clip_value) for g in grads]
-        clipped = any(not np.array_equal(a, b) for a, b in zip(new, grads, strict=True))
-        grads = new
-    if cfg.clip_norm is not None:
-        norm = global_norm(grads)
-        if norm > cfg.clip_norm:
-            grads = [g * (cfg.clip_norm / norm) for g in grads]
-            clipped = True
-    return grads, clipped
-
-
-def global_norm(arrays) -> float:
-    return math.sqrt(sum(float(np.sum(a * a)) for a in arrays))
-
-
-class Rule:
-    """One update rule: ``direction`` turns a gradient into the step to subtract (before × η)."""
-
-    def __init__(self, cfg: OptimizerConfig, shapes):
-        self.cfg = cfg
-        self.state = [self.init(np.zeros(s)) for s in shapes]
-
-    def init(self, zeros):
-        return None
-
-    def direction(self, g, state, t):
-        raise NotImplementedError
-
-
-class SGD(Rule):
-    def direction(self, g, state, t):
-        return g, state
-
-
-class Momentum(Rule):
-    def init(self, zeros):
-        return zeros
-
-    def direction(self, g, v, t):
-        v = self.cfg.momentum * v + g
-        return v, v
-
-
-class Nesterov(Momentum):
-    def direction(self, g, v, t):
-        v = self.cfg.momentum * v + g
-        return g + self.cfg.momentum * v, v
-
-
-class AdaGrad(Rule):
-    def init(self, zeros):
-        return zeros
-
-    def direction(self, g, acc, t):
-        acc = acc + g * g
-        return g / (np.sqrt(acc) + self.cfg.eps), acc
-
-
-class RMSProp(Rule):
-    def init(self, zeros):
-        return zeros
-
-    def direction(self, g, s, t):
-        s = self.cfg.rho * s + (1.0 - self.cfg.rho) * g * g
-        return g / (np.sqrt(s) + self.cfg.eps), s
-
-
-class Adam(Rule):
-    def init(self, zeros):
-        return zeros, zeros.copy()
-
-    def direction(self, g, mv, t):
-        c = self.cfg
-        m = c.beta1 * mv[0] + (1.0 - c.beta1) * g
-        v = c.beta2 * mv[1] + (1.0 - c.beta2) * g * g
-        m_hat, v_hat = m / (1.0 - c.beta1 ** t), v / (1.0 - c.beta2 ** t)
-        return m_hat / (np.sqrt(v_hat) + c.eps), (m, v)
-
-
-RULES = {"sgd": SGD, "momentum": Momentum, "nesterov": Nesterov, "adagrad": AdaGrad,
-         "rmsprop": RMSProp, "adam": Adam, "adamw": Adam}
-
-
 @dataclass(frozen=True)
 class Update:
     """What one optimizer step did (for charts, tables and the NaN trap)."""
@@ -189,23 +85,13 @@ class Optimizer:
         problems = self.cfg.problems()
         if problems:
             raise ValueError("; ".join(problems))
-        self.rule = RULES[self.cfg.name](self.cfg, [p.value.shape for p in self.params])
+        self.states = [initial_state(self.cfg.name, p.value.shape) for p in self.params]
 
     def step(self) -> Update:
-        c = self.cfg
-        lr = learning_rate(c, self.t)
         self.t += 1
         raw = [p.grad if p.grad is not None else np.zeros_like(p.value) for p in self.params]
-        grads, clipped = clip_gradients(raw, c)
-        decoupled = c.name == "adamw" or c.decay_mode == "decoupled"
-        steps = []
-        for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
-            if c.weight_decay and not decoupled:
-                g = g + c.weight_decay * p.value
-            d, self.rule.state[i] = self.rule.direction(g, self.rule.state[i], self.t)
-            step = lr * d
-            if c.weight_decay and decoupled:
-                step = step + lr * c.weight_decay * p.value
-            p.value = p.value - step  # a new array: earlier values (e.g. a recorded path) stay intact
-            steps.append(step)
+        values, steps, lr, clipped = optimizer_step(self.cfg, [p.value for p in self.params], raw, self.states,
+                                                    self.t)
+        for p, value in zip(self.params, values, strict=True):
+            p.value = value  # a new array: earlier values (e.g. a recorded path) stay intact
         return Update(self.t, lr, global_norm(raw), global_norm(steps), clipped)

@@ -18,6 +18,7 @@ from engine.graph import backward
 from engine.limits import MAX_TRAJECTORY
 from engine.node import all_finite
 from labs.optim import Optimizer, OptimizerConfig
+from labs.update_rules import MiniBatches
 
 from .datasets import Dataset, featurize
 from .nn import LOSSES, MLP, NetConfig, init_params, loss_node, one_hot
@@ -83,9 +84,7 @@ class Trainer:
         self.params = self.model.parameters()
         self.weights = [layer.weight for layer in self.model.layers]
         self.optimizer = Optimizer(self.params, cfg.optimizer)
-        self.rng = np.random.default_rng(cfg.seed + 1)
-        self.order: np.ndarray = np.empty(0, int)
-        self.cursor = 0
+        self.batches = MiniBatches(len(self.x_train), cfg.batch_size, cfg.seed)  # the order the exports replay
         self.history: list[StepRecord] = []
         self.trajectory: list[np.ndarray] = [self.flat_params()]  # every stride-th update, bounded
         self.stride = 1
@@ -103,16 +102,6 @@ class Trainer:
 
     def flat_params(self) -> np.ndarray:
         return np.concatenate([p.value.ravel() for p in self.params])
-
-    def _batch(self) -> np.ndarray:
-        n, size = len(self.x_train), self.cfg.batch_size or len(self.x_train)
-        if size >= n:
-            return np.arange(n)
-        if self.cursor + size > len(self.order):  # a new epoch: reshuffle, as the exported scripts do
-            self.order, self.cursor = self.rng.permutation(n), 0
-        batch = self.order[self.cursor: self.cursor + size]
-        self.cursor += size
-        return batch
 
     def loss(self, x: np.ndarray, y: np.ndarray):
         scores, hidden = self.model(x)
@@ -138,7 +127,7 @@ class Trainer:
         """One update. Returns None once the NaN trap has fired (call ``rewind`` or start over)."""
         if self.halted:
             return None
-        batch = self._batch()
+        batch = self.batches.next()
         with np.errstate(all="ignore"):
             total, _, hidden = self.loss(self.x_train[batch], self.y_train[batch])
             backward(total)
