@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.ops import OPS, _log_softmax
+from . import numpy_net
 
 
 @dataclass(frozen=True)
@@ -37,28 +37,13 @@ def filter_normalized_directions(trainer, rng) -> np.ndarray:
 
 def batched_loss(trainer, flat: np.ndarray) -> np.ndarray:
     """The training loss for K flattened parameter sets at once: flat has shape (K, P)."""
-    cfg = trainer.cfg
-    x, y = trainer.x_train, trainer.y_train
     k, offset = flat.shape[0], 0
     shaped = []
     for p in trainer.params:
         shaped.append(flat[:, offset: offset + p.value.size].reshape(k, *p.value.shape))
         offset += p.value.size
-    step = 2 if cfg.net.bias else 1
-    h = np.broadcast_to(x, (k, *x.shape))
-    penalty = np.zeros(k)
-    with np.errstate(all="ignore"):
-        for i, act in zip(range(0, len(shaped), step), (*cfg.net.activations, "linear"), strict=True):
-            w = shaped[i]
-            h = h @ w + (shaped[i + 1][:, None, :] if cfg.net.bias else 0.0)
-            if act != "linear":
-                h = OPS[act].forward(h)
-            penalty += cfg.l1 * np.abs(w).sum(axis=(1, 2)) + cfg.l2 * (w * w).sum(axis=(1, 2))
-        if cfg.loss == "cross_entropy":
-            data = -np.sum(y * _log_softmax(h), axis=(1, 2)) / x.shape[0]
-        else:
-            data = np.mean((h - y) ** 2, axis=(1, 2))
-    return data + penalty
+    with np.errstate(all="ignore"):  # far from the weights the loss may overflow: the plot shows inf
+        return numpy_net.loss(shaped, trainer.x_train, trainer.y_train, trainer.cfg)
 
 
 def loss_landscape(trainer, resolution: int = 21, span: float = 1.0, seed: int = 0) -> Landscape:
