@@ -1,8 +1,8 @@
 """The Graphviz graph of an MLP: neurons as nodes, weights as edges (colour = sign, width = size).
 
 The graph is a ``graphviz.Digraph``, which quotes every attribute. Labels are plain DOT strings, in
-which a backslash starts an escape and ``<...>`` would be read as HTML, so the text put into them goes
-through ``_text`` first; ``\\n`` between lines is the one escape meant.
+which a backslash starts an escape, ``&...;`` is an HTML entity and ``<...>`` would be read as HTML, so
+the text put into them goes through ``_text`` first; ``\\n`` between lines is the one escape meant.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ MAX_EDGES = 600  # beyond this only the largest weights are drawn
 
 
 def _text(*lines: str) -> str:
-    """Lines as one literal DOT label: backslashes kept as they are, never read as HTML."""
-    return graphviz.nohtml("\\n".join(graphviz.escape(line) for line in lines))
+    """Lines as one literal DOT label: backslashes and ampersands kept as they are, never read as HTML."""
+    return graphviz.nohtml("\\n".join(graphviz.escape(line.replace("&", "&amp;")) for line in lines))
 
 
 def network_dot(trainer, selected: tuple[int, int] | None = None, info: dict | None = None,

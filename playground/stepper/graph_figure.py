@@ -6,7 +6,9 @@ known. Edges carry the value flowing forward (blue, "=") and the gradient flowin
 dashed; a node where NaN/inf first appears is marked "⚠" with the reason.
 
 The graph is a ``graphviz.Digraph``: it quotes every attribute. Labels are HTML-like (``<...>``), which
-graphviz passes through raw, so every piece of text inside them goes through ``html.escape`` here.
+graphviz passes through raw, so every piece of text inside them goes through ``_text`` here: HTML
+escaping, and a doubled backslash, since Graphviz reads ``\\N``, ``\\G`` (the node's, the graph's name)
+even inside HTML-like labels.
 """
 
 from __future__ import annotations
@@ -21,8 +23,13 @@ from playground.common.palette import LIGHT, Palette
 MAX_ITEMS = 4  # vector entries shown inside a node before eliding
 
 
+def _text(text: str) -> str:
+    """``text`` drawn literally inside an HTML-like label."""
+    return escape(text).replace("\\", "\\\\")
+
+
 def _num(a) -> str:
-    return escape(format_array(a, digits=4, max_items=MAX_ITEMS))
+    return _text(format_array(a, digits=4, max_items=MAX_ITEMS))
 
 
 def _row(text: str, color: str, size: int = 12, bold: bool = False) -> str:
@@ -31,13 +38,13 @@ def _row(text: str, color: str, size: int = 12, bold: bool = False) -> str:
 
 
 def _node_label(node, view, pal: Palette) -> str:
-    title = escape(node.label if node.op is None else node.op.symbol)
+    title = _text(node.label if node.op is None else node.op.symbol)
     rows = [_row(title, pal.ink, size=22, bold=True)]
     if node.op is not None and node.op.symbol != node.op.name:
-        rows.append(_row(escape(node.op.name), pal.muted, 12))
+        rows.append(_row(_text(node.op.name), pal.muted, 12))
     if node.id in view.values:
         shape = f" {tuple(node.shape)}" if node.value.ndim else ""
-        rows.append(_row(f"= {_num(node.value)}{escape(shape)}", pal.value, 16, bold=True))
+        rows.append(_row(f"= {_num(node.value)}{_text(shape)}", pal.value, 16, bold=True))
     else:
         rows.append(_row("= ?", pal.muted, 16))
     if node.id in view.grads:
@@ -50,7 +57,7 @@ def _node_label(node, view, pal: Palette) -> str:
     if is_current:
         rows.append(_row("▶ now", pal.ink, 14, bold=True))
     if node.issue and node.id in view.values:
-        rows.append(_row(f"⚠ {escape(node.issue)}", pal.ink, 12))
+        rows.append(_row(f"⚠ {_text(node.issue)}", pal.ink, 12))
     return '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">' + "".join(rows) + "</TABLE>>"
 
 
