@@ -6,11 +6,13 @@ import numpy as np
 import pytest
 
 from engine import ParseError
+from engine.limits import MAX_STEP
 from playground.common.presets import load_presets
 from playground.stepper.graph_figure import graph_dot
 from playground.stepper.ledger import chain_rule_lines, input_names, ledger_rows, local_formulas
-from playground.stepper.state import StepperState, parse_value
-from playground.stepper.walkthrough import build_walkthrough, check_gradients, prediction_is_close
+from playground.stepper.quiz import prediction_is_close
+from playground.stepper.state import STEPPER_SPEC, StepperState, parse_value
+from playground.stepper.walkthrough import build_walkthrough, check_gradients
 
 CLASSIC = {"x": "-2", "y": "5", "z": "-4"}
 
@@ -107,7 +109,7 @@ def test_copy_gate_contributions_add_up():
 
 
 def test_ledger_formulas_come_from_the_registry():
-    walk = build_walkthrough("x * y", {"x": "2", "y": "3"}, seed=5.0)
+    walk = build_walkthrough("x * y", {"x": "2", "y": "3"}, output_grad=5.0)
     step = walk.backward[0]
     assert local_formulas(step) == [r"\frac{\partial\,\mathrm{out}}{\partial a} = b",
                                     r"\frac{\partial\,\mathrm{out}}{\partial b} = a"]
@@ -148,22 +150,31 @@ def test_parse_value_rejects(text):
 
 def test_state_round_trips_through_the_url():
     state = StepperState("sum(w * x)", {"w": "[0.5, -1, 2]", "x": "[1, 2, 3]"}, 2.5, 4, "quiz")
-    back, warnings = StepperState.from_query(state.to_query())
+    back, warnings = STEPPER_SPEC.from_query(STEPPER_SPEC.to_query(state))
+    assert back == state and warnings == []
+    back, warnings = STEPPER_SPEC.from_json(STEPPER_SPEC.to_json(state))
     assert back == state and warnings == []
 
 
 @pytest.mark.parametrize("query,field", [
     ({"expr": "__import__('os')"}, "expression"), ({"step": "-3"}, "step"), ({"step": "x"}, "step"),
-    ({"seed": "inf"}, "seed"), ({"mode": "<script>"}, "mode"),
-    ({"expr": "x + y", "at": "x=1;y=evil()"}, "value for y"),
+    ({"seed": "inf"}, "output gradient"), ({"grad": "nan"}, "output gradient"), ({"mode": "<script>"}, "mode"),
+    ({"expr": "x + y", "at": "x=1;y=evil()"}, "value for y"), ({"step": "99999999"}, "step"),
+    ({"colour": "red"}, "no setting called 'colour'"),
 ])
 def test_tampered_url_falls_back_with_a_warning(query, field):
-    state, warnings = StepperState.from_query(query)
-    assert any(field in w for w in warnings)
+    state, warnings = STEPPER_SPEC.from_query(query)
+    assert any(field in w for w in warnings), warnings
     default = StepperState()
-    for name in ("seed", "step", "mode"):
+    for name, attribute in (("seed", "output_grad"), ("grad", "output_grad"), ("step", "step"), ("mode", "mode")):
         if name in query:
-            assert getattr(state, name) == getattr(default, name)
+            assert getattr(state, attribute) == getattr(default, attribute)
+
+
+def test_out_of_range_step_names_the_field_and_its_bounds():
+    _, warnings = STEPPER_SPEC.from_query({"step": "99999999"})
+    assert warnings == [f"The link's step (step=) was ignored: must be between 0 and {MAX_STEP:,}, not 99,999,999. "
+                        "Using the default."]
 
 
 def test_gradient_check_and_quiz_tolerance():
@@ -178,7 +189,7 @@ def test_presets_all_build():
     presets = load_presets("stepper")
     assert len(presets) >= 10
     for p in presets:
-        walk = build_walkthrough(p["expr"], p["values"], p["seed"])
+        walk = build_walkthrough(p["expr"], p["values"], p["output_grad"])
         assert walk.total_steps > 0, p["name"]
         assert walk.backward_error is None, p["name"]
 

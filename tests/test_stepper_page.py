@@ -30,7 +30,7 @@ def dot(at) -> str:
 
 def test_default_page_shows_the_classic_graph():
     at = start()
-    assert at.text_input(key="expr").value == "(x + y) * z"
+    assert at.text_input(key="stepper_expr").value == "(x + y) * z"
     assert "Step 0 / 7" in texts(at)
     assert "= -2" in dot(at) and "= ?" in dot(at)
 
@@ -39,7 +39,7 @@ def test_mul_gate_preset_shows_upstream_local_downstream():
     at = start()
     preset = next(b for b in at.button if b.label == "Mul gate swaps")
     preset.click().run()
-    assert at.text_input(key="expr").value == "x * y" and at.number_input(key="seed").value == 5
+    assert at.text_input(key="stepper_expr").value == "x * y" and at.number_input(key="stepper_output_grad").value == 5
     next_(at, 2)  # forward ×, then backward ×
     page = texts(at)
     assert "receives upstream **5**" in page
@@ -70,7 +70,7 @@ def test_back_and_reset():
 
 def test_bad_expression_shows_caret_and_keeps_previous_graph():
     at = start()
-    at.text_input(key="expr").input("x ^ 2").run()
+    at.text_input(key="stepper_expr").input("x ^ 2").run()
     assert not at.exception
     assert any("^" in c.value and "**" in c.value for c in at.code)
     assert "can't be read" in texts(at)
@@ -79,8 +79,8 @@ def test_bad_expression_shows_caret_and_keeps_previous_graph():
 
 def test_url_restores_the_state():
     at = start(expr="x * y", at="x=2;y=3", seed="5", step="2", mode="learn")
-    assert at.text_input(key="expr").value == "x * y"
-    assert at.text_input(key="val_x").value == "2"
+    assert at.text_input(key="stepper_expr").value == "x * y"
+    assert at.text_input(key="stepper_values_x").value == "2"
     assert "Step 2 / 4" in texts(at) and "= 15" in texts(at)
     assert at.query_params["step"] == ["2"] or at.query_params["step"] == "2"
 

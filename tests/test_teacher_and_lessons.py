@@ -4,12 +4,12 @@ from engine.formatting import format_array
 from playground.common.presets import load_presets
 from playground.common.teacher import TeacherView
 from playground.mlp.state import MLPState
-from playground.stepper.state import StepperState
+from playground.stepper.state import STEPPER_SPEC, StepperState
 from playground.stepper.walkthrough import build_walkthrough
 from playground.surfaces.state import SurfaceState
 from tests.apptest import open_page
 
-STATES = {"stepper": StepperState, "surfaces": SurfaceState, "mlp": MLPState}
+STATES = {"stepper": STEPPER_SPEC, "surfaces": SurfaceState, "mlp": MLPState}
 
 
 def test_teacher_view_keeps_known_names_only():
@@ -40,7 +40,7 @@ def test_lessons_page_lists_links():
 def test_stepper_hidden_and_locked_for_the_class():
     at = run("stepper/view.py", expr="x * y", at="x=2;y=3", seed="5", hide="table,ledger,presets,gradcheck",
              lock="expression,mode")
-    assert at.text_input(key="expr").disabled and at.text_input(key="val_x").disabled
+    assert at.text_input(key="stepper_expr").disabled and at.text_input(key="stepper_values_x").disabled
     assert not any(b.label == "Mul gate swaps" for b in at.button)
     assert not any(s.value == "Chain-rule ledger" for s in at.subheader)
     at.button(key="next").click().run()
@@ -51,7 +51,7 @@ def test_stepper_hidden_and_locked_for_the_class():
 
 def test_stepper_tampered_flags_only_warn():
     at = run("stepper/view.py", hide="__import__", lock="everything")
-    assert len(at.warning) == 2 and not at.text_input(key="expr").disabled
+    assert len(at.warning) == 2 and not at.text_input(key="stepper_expr").disabled
 
 
 def test_surface_lab_locked_and_hidden():
@@ -78,7 +78,7 @@ def test_mlp_lab_locked_and_hidden():
 def test_home_shows_the_classic_circuit_solved():
     at = run(None)
     example = StepperState()
-    walk = build_walkthrough(example.expr, example.values, example.seed)
+    walk = build_walkthrough(example.expr, example.values, example.output_grad)
     spec = at.get("graphviz_chart")[0].proto.spec
     for leaf in walk.leaves.values():  # every input's gradient is drawn: the backward pass is complete
         assert f"grad {format_array(leaf.grad)}" in spec, (leaf.label, spec)
@@ -89,6 +89,6 @@ def test_home_shows_the_classic_circuit_solved():
 
 def test_old_stepper_link_on_home_opens_the_stepper():
     at = run(None, expr="x * y", at="x=2;y=3", seed="5", hide="table")
-    assert at.text_input(key="expr").value == "x * y"
-    assert at.text_input(key="val_x").value == "2"
+    assert at.text_input(key="stepper_expr").value == "x * y"
+    assert at.text_input(key="stepper_values_x").value == "2"
     assert not at.warning

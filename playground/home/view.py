@@ -8,7 +8,7 @@ import streamlit as st
 from playground.common.palette import for_theme
 from playground.common.presets import load_presets
 from playground.stepper.graph_figure import graph_dot
-from playground.stepper.state import StepperState
+from playground.stepper.state import STEPPER_SPEC, StepperState
 from playground.stepper.walkthrough import build_walkthrough
 
 PAGES = {"stepper": "stepper/view.py", "surfaces": "surfaces/view.py", "mlp": "mlp/view.py"}
@@ -25,7 +25,7 @@ st.caption("A playground for computational graphs and backpropagation: type an e
            "links to send, with panels hidden or controls locked for the class.")
 
 example = StepperState()
-walk = build_walkthrough(example.expr, example.values, example.seed)
+walk = build_walkthrough(example.expr, example.values, example.output_grad)
 graph_col, text_col = st.columns([1.3, 1], gap="large", vertical_alignment="center")
 with graph_col:
     solved = replace(walk.view(walk.total_steps), current=None)  # every number shown, no "now" marker
@@ -37,7 +37,7 @@ with text_col:
                 "forward value, each orange one the gradient of the output with respect to that node. Where do "
                 "they come from? Step through it: forward, then backward, one node at a time.")
     st.page_link(PAGES["stepper"], label="Step through the circuit", icon=ICONS["stepper"],
-                 query_params=example.to_query())
+                 query_params=STEPPER_SPEC.to_query(example))
 
 st.header("Lessons")
 st.caption("A path from one gate to a trained network. Each link opens a page on its example; everything stays "

@@ -29,6 +29,30 @@ def input_names(node) -> str:
     return ", ".join(f"{n} is {node_name(p)}" for n, p in zip(names, node.parents, strict=True))
 
 
+def step_intro(view) -> str:
+    """The ledger's first line at this step, in Markdown: what the current node does."""
+    if view.forward is not None:
+        return (f"**Forward** · {node_name(view.current)} computes its value from its inputs "
+                f"({input_names(view.current)}):")
+    if view.backward is not None and view.backward.is_leaf:
+        return (f"**Backward** · {node_name(view.current)} is an input: its gradient is final, "
+                f"**{format_array(view.backward.upstream)}**.")
+    if view.backward is not None:
+        return (f"**Backward** · {node_name(view.current)} receives upstream **{format_array(view.backward.upstream)}**"
+                f" and multiplies it by its local gradients ({input_names(view.backward.node)}):")
+    return "Press **Next ▶** to compute the first node, or **End ⏭** to see every gradient."
+
+
+def copy_gate_note(walkthrough, view) -> str | None:
+    """At an input used more than once: its gradient is the sum of what every use sent back."""
+    parts = walkthrough.contributions(view.current, view)
+    if len(parts) < 2:
+        return None
+    terms = " + ".join(format_array(g) for _, g in parts)
+    return (f"**Copy gate** — {view.current.label} is used {len(parts)} times, so the gradients from every use "
+            f"add up: {terms} = {format_array(view.backward.upstream)}.")
+
+
 def forward_formula(step) -> str:
     """LaTeX: the op's formula, then the same with numbers, e.g. ``a + b = 3 + 5 = 8``."""
     op = step.node.op
@@ -86,3 +110,9 @@ def ledger_rows(walkthrough, view) -> list[dict[str, str]]:
                      "downstream": ", ".join(format_array(x) for x in s.downstream if x is not None),
                      "note": s.issue or ""})
     return [{"step": str(i + 1), **row} for i, row in enumerate(rows)]
+
+
+def gradient_check_rows(result) -> list[dict[str, str]]:
+    """The gradient check as table rows: each variable's analytic and numerical gradient and the verdict."""
+    return [{"variable": v.name, "analytic": format_array(v.analytic), "numerical": format_array(v.numeric),
+             "error": f"{v.error:.1e}", "result": "pass ✓" if v.passed else "FAIL ✗"} for v in result.variables]

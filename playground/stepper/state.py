@@ -1,22 +1,21 @@
-"""Everything the stepper page shows, in one object that round-trips through the URL.
-
-Like TensorFlow Playground's state.ts: typed fields with defaults; ``to_query`` writes them,
-``from_query`` reads them back and falls back to the default, with a warning, for any field that is
-malformed or tampered with. Nothing read from a URL can raise.
-"""
+"""Everything the stepper page is set to, in one object, and the one field table (``STEPPER_SPEC``) from
+which its URL, its widgets' session state and its JSON settings are derived."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from engine import ParseError, parse
 from engine.limits import MAX_LENGTH, MAX_STEP, MAX_VECTOR
-from playground.common.fields import bounded_int, finite_float, format_float, one_of, read_fields
+from playground.common.fields import Choice, Field, Float, Int, Kind, StateSpec, echo
 
 MODES = ("learn", "quiz")
 DEFAULT_EXPR = "(x + y) * z"
 DEFAULT_VALUES = {"x": "-2", "y": "5", "z": "-4"}
+MISSING_VALUE = "1"  # a variable the link or the widgets give no value
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^[+-]?(inf|nan)$", re.IGNORECASE)
 
 
@@ -37,47 +36,81 @@ def parse_value(text: str) -> float | list[float]:
 @dataclass(frozen=True)
 class StepperState:
     expr: str = DEFAULT_EXPR
-    values: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_VALUES))  # as typed
-    seed: float = 1.0
+    values: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_VALUES))  # as typed, per variable
+    output_grad: float = 1.0  # ∂L/∂output: the gradient the backward pass starts from
     step: int = 0  # 0: nothing computed yet; then forward steps, then backward steps
     mode: str = "learn"
 
-    def to_query(self) -> dict[str, str]:
-        return {
-            "expr": self.expr,
-            "at": ";".join(f"{k}={v}" for k, v in self.values.items()),
-            "seed": format_float(self.seed),
-            "step": str(self.step),
-            "mode": self.mode,
-        }
 
-    @classmethod
-    def from_query(cls, query: dict[str, str]) -> tuple[StepperState, list[str]]:
-        """The state a URL describes, and a warning for every part that had to fall back."""
-        state, warnings = cls(), []
-        expr = query.get("expr")
-        if expr is not None:
-            try:
-                expression = parse(expr[: MAX_LENGTH + 1])
-                values, warnings = _decode_values(query.get("at", ""), expression.variables)
-                state = replace(state, expr=expr, values=values)
-            except ParseError as e:
-                warnings.append(f"The link's expression was ignored ({e.message}); using the default.")
-        state, more = read_fields(state, query, {"seed": finite_float, "step": bounded_int(0, MAX_STEP),
-                                                 "mode": one_of(MODES)})
-        return state, warnings + more
+class ExpressionKind(Kind):
+    def parse(self, text: str) -> str:
+        try:
+            parse(text[: MAX_LENGTH + 1])
+        except ParseError as e:
+            raise ValueError(e.message) from None
+        return text
 
 
-def _decode_values(encoded: str, variables: tuple[str, ...]) -> tuple[dict[str, str], list[str]]:
-    """The typed values for ``variables`` from "x=-2;w=[1, 2]", 1 for any that is missing or bad."""
-    given = dict(item.partition("=")[::2] for item in encoded.split(";") if "=" in item)
-    values, problems = {}, []
+class ValuesKind(Kind):
+    """Each variable's value as typed: ``x=-2;w=[1, 2]`` in a link, an object in JSON, one text box each.
+    Values are checked against the expression in ``settle``, which knows its variables."""
+
+    def parse(self, text: str) -> dict[str, str]:
+        return dict(item.partition("=")[::2] for item in text.split(";")[:MAX_VECTOR] if "=" in item)
+
+    def format(self, value: dict[str, str]) -> str:
+        return ";".join(f"{k}={v}" for k, v in value.items())
+
+    def to_json(self, value: dict[str, str]) -> dict[str, str]:
+        return dict(value)
+
+    def from_json(self, data: Any) -> dict[str, str]:
+        if not isinstance(data, dict) or not all(isinstance(v, str | int | float) and not isinstance(v, bool)
+                                                 for v in data.values()):
+            raise ValueError('must be an object of values such as {"x": "-2", "w": "[1, 2]"}')
+        return {str(k): str(v) for k, v in data.items()}
+
+    def widget_values(self, key: str, value: dict[str, str]) -> dict[str, Any]:
+        return {f"{key}_{name}": text for name, text in value.items()}
+
+    def from_widgets(self, key: str, session: Mapping[str, Any]) -> dict[str, str]:
+        prefix = f"{key}_"
+        return {k[len(prefix):]: v for k, v in session.items() if isinstance(k, str) and k.startswith(prefix)}
+
+    def widget_keys(self, key: str) -> tuple[str, ...]:
+        return ()  # one box per variable of the expression, always drawn
+
+
+def settle(state: StepperState) -> tuple[StepperState, list[str]]:
+    """One value per variable of the expression, each readable; a missing or unreadable one is 1."""
+    try:
+        variables = parse(state.expr).variables
+    except ParseError:
+        return state, []  # only a widget can hold unreadable text; the page says what is wrong with it
+    values, warnings = {}, []
     for name in variables:
-        text = given.get(name, "1")
+        text = state.values.get(name, MISSING_VALUE)
         try:
             parse_value(text)
         except ValueError as e:
-            problems.append(f"The link's value for {name} was ignored ({e}); using 1.")
-            text = "1"
+            warnings.append(f"The value for {name} ({echo(text)}) was ignored: {e}. Using 1.")
+            text = MISSING_VALUE
         values[name] = text
-    return values, problems
+    return replace(state, values=values, mode=state.mode or "learn"), warnings
+
+
+class StepperSpec(StateSpec):
+    def from_query(self, query: Mapping[str, str]) -> tuple[StepperState, list[str]]:
+        # A link with an expression and no values meant 1 for every variable, not the default example's numbers.
+        if "expr" in query and "at" not in query:
+            query = {**query, "at": ""}
+        return super().from_query(query)
+
+
+STEPPER_SPEC = StepperSpec(StepperState, (
+    Field("expr", "expr", ExpressionKind(), "expression"),
+    Field("values", "at", ValuesKind(), "variable values"),
+    Field("output_grad", "grad", Float(), "output gradient ∂L/∂output", aliases=("seed",)),
+    Field("step", "step", Int(0, MAX_STEP), "step"),
+    Field("mode", "mode", Choice(MODES), "mode"),
+), prefix="stepper", settle=settle)

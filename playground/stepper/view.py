@@ -7,82 +7,65 @@ from dataclasses import replace
 import streamlit as st
 
 from engine import EngineError, ParseError, parse
-from engine.formatting import format_array
-from playground.common.page import page_header, read_link, share_panel
+from playground.common.page import page_header, plain, read_link, share_panel
 from playground.common.palette import for_theme
 from playground.common.presets import load_presets
 from playground.common.teacher import TeacherView
+from playground.stepper import ledger
 from playground.stepper.graph_figure import graph_dot
-from playground.stepper.ledger import (
-    arithmetic_text,
-    chain_rule_lines,
-    forward_formula,
-    input_names,
-    ledger_rows,
-    local_formulas,
-    node_name,
-)
-from playground.stepper.state import MODES, StepperState
-from playground.stepper.walkthrough import build_walkthrough, check_gradients, prediction_is_close
+from playground.stepper.quiz import quiz_targets, score
+from playground.stepper.state import DEFAULT_EXPR, MODES, STEPPER_SPEC, StepperState
+from playground.stepper.walkthrough import build_walkthrough, check_gradients
 
 PHASE_NAMES = {"start": "ready", "forward": "forward pass", "backward": "backward pass", "done": "done"}
 SPEEDS = {"slow": 1.6, "normal": 0.9, "fast": 0.4}  # seconds per step while playing
 CAN_HIDE = {"presets": "presets", "ledger": "chain-rule ledger", "table": "table of all steps",
             "gradcheck": "gradient check"}
-CAN_LOCK = {"expression": "expression, values and seed", "mode": "learn / quiz mode"}
+CAN_LOCK = {"expression": "expression, values and output gradient", "mode": "learn / quiz mode"}
+SPEC, key = STEPPER_SPEC, STEPPER_SPEC.widget_key
 ss = st.session_state
 
 
-# --- state: the URL is read once per session, then widgets own the state and the URL follows ---
+# --- state: the URL (or a preset, or pasted JSON) fills the widgets once; then the widgets own it ---
 
-def _load(state: StepperState) -> None:
-    ss.expr = state.expr
-    for name, text in state.values.items():
-        ss[f"val_{name}"] = text
-    ss.seed = state.seed
-    ss.step = state.step
-    ss.mode = state.mode
-    ss.playing = False
+def _load(state: StepperState, note: str | None = None) -> None:
+    SPEC.to_session(state, ss)
+    ss.stepper_playing = False
+    ss.stepper_quiz = {"right": 0, "asked": 0, "answered": {}}
+    ss.stepper_note = note
 
 
 def _init_session() -> None:
-    if "stepper_ready" in ss:
-        return
-    state, ss.teacher, ss.url_warnings = read_link(StepperState, CAN_HIDE, CAN_LOCK)
-    _load(state)
-    ss.quiz = {"right": 0, "asked": 0, "answered": {}}
-    ss.stepper_ready = True
-
-
-def _current_state(variables) -> StepperState:
-    values = {n: ss.get(f"val_{n}", "1") for n in variables}
-    return StepperState(ss.expr, values, float(ss.seed), int(ss.step), ss.mode or "learn")
+    if "stepper_ready" not in ss:
+        state, ss.stepper_teacher, ss.stepper_warnings = read_link(SPEC, CAN_HIDE, CAN_LOCK)
+        ss.stepper_link_step = state.step
+        _load(state)
+        ss.stepper_ready = True
 
 
 def _apply_preset(preset: dict) -> None:
-    _load(StepperState(preset["expr"], dict(preset["values"]), float(preset["seed"]), 0, ss.mode or "learn"))
-    ss.preset_note = f"**{preset['name']}** — {preset['note']}"
+    state, _ = SPEC.from_json({k: preset[k] for k in ("expr", "values", "output_grad")})
+    _load(replace(state, mode=ss[key("mode")] or "learn"), f"**{preset['name']}** — {preset['note']}")
 
 
 def _go(delta: int | None = None, to: int | None = None) -> None:
-    ss.step = max(0, (to if to is not None else ss.step + delta))
-    ss.playing = False
+    ss[key("step")] = max(0, (to if to is not None else ss[key("step")] + delta))
+    ss.stepper_playing = False
 
 
 def _toggle_play() -> None:
-    ss.playing = not ss.playing
+    ss.stepper_playing = not ss.stepper_playing
 
 
 # --- page ---
 
 _init_session()
-teacher: TeacherView = ss.teacher
+teacher: TeacherView = ss.stepper_teacher
 frozen = teacher.locks("expression")
 page_header("Backprop stepper", "Type an expression, set its inputs, then step through the forward pass and the "
             "backward pass one node at a time: every node shows the **upstream** gradient it receives, its **local** "
             "gradient, and the **downstream** gradient it sends to its inputs. New here? Home has the lessons in "
-            "order.",
-            ss.pop("url_warnings", []))
+            "order.", ss.pop("stepper_warnings", []))
 
 if teacher.shows("presets") and not frozen:
     with st.expander("Presets from the classic course material", expanded=False):
@@ -90,86 +73,81 @@ if teacher.shows("presets") and not frozen:
         for i, preset in enumerate(load_presets("stepper")):
             cols[i % 3].button(preset["name"], key=f"preset_{i}", on_click=_apply_preset, args=(preset,),
                                help=preset["note"], width="stretch")
-if "preset_note" in ss:
-    st.info(ss.preset_note)
+if ss.get("stepper_note"):
+    st.info(ss.stepper_note)
 
-st.text_input("Expression", key="expr", max_chars=1000, disabled=frozen,
+st.text_input("Expression", key=key("expr"), max_chars=1000, disabled=frozen,
               help="Python-like: + - * / ** @, unary -, and functions such as tanh(x), max(a, b), sum(v).")
 try:
-    expression = parse(ss.expr)
-    ss.last_good_expr = ss.expr
+    expression = parse(ss[key("expr")])
+    ss.stepper_last_good_expr = ss[key("expr")]
 except ParseError as e:
     st.error("This expression can't be read — the graph below is the last one that could.",
              icon=":material/error:")
     st.code(e.format(), language=None)
-    expression = parse(ss.get("last_good_expr", StepperState().expr))
+    expression = parse(ss.get("stepper_last_good_expr", DEFAULT_EXPR))
 
 variables = expression.variables
-if variables:
-    cols = st.columns(min(len(variables), 4) + 1)
-    for i, name in enumerate(variables):
-        key = f"val_{name}"
-        if key not in ss:
-            ss[key] = "1"
-        cols[i % 4].text_input(name, key=key, help="a number, or a vector like [1, 2, 3]", disabled=frozen)
-    cols[-1].number_input("seed gradient ∂L/∂out", key="seed", step=1.0, format="%g", disabled=frozen,
-                           help="The gradient fed into the output. 1 means 'the output itself is L'.")
-st.segmented_control("Mode", MODES, key="mode", format_func=str.capitalize, disabled=teacher.locks("mode"),
-                     help="Learn: every number is shown. Quiz: predict each downstream gradient "
-                          "before it is revealed.")
+cols = st.columns(min(len(variables), 4) + 1)
+for i, name in enumerate(variables):
+    ss.setdefault(f"{key('values')}_{name}", "1")
+    cols[i % 4].text_input(name, key=f"{key('values')}_{name}", help="a number, or a vector like [1, 2, 3]",
+                           disabled=frozen)
+cols[-1].number_input("output gradient ∂L/∂out", key=key("output_grad"), step=1.0, format="%g", disabled=frozen,
+                      help="The gradient fed into the output to start the backward pass. 1 means 'the output "
+                           "itself is L'.")
+st.segmented_control("Mode", MODES, key=key("mode"), format_func=str.capitalize, disabled=teacher.locks("mode"),
+                     help="Learn: every number is shown. Quiz: predict each downstream gradient before it is "
+                          "revealed.")
 
+# The page computes what the boxes hold; links and JSON carry the last readable state (settled).
+typed = {name: ss[f"{key('values')}_{name}"] for name in variables}
+state = SPEC.settle(replace(SPEC.from_session(ss), expr=expression.text, values=typed))[0]
 try:
-    walk = build_walkthrough(expression.text, {n: ss.get(f"val_{n}", "1") for n in variables}, ss.seed)
+    walk = build_walkthrough(expression.text, typed, state.output_grad)
 except (EngineError, ValueError) as e:
-    message = e.format() if isinstance(e, ParseError) else str(e)
-    st.error(f"Can't compute this yet: {message}", icon=":material/error:")
+    st.error(f"Can't compute this yet: {e.format() if isinstance(e, ParseError) else e}", icon=":material/error:")
     st.stop()
 
 total = walk.total_steps
-ss.step = min(ss.step, total)
+if ss.pop("stepper_link_step", 0) > total:
+    st.warning(f"The link asks for step {ss[key('step')]:,}, but this expression has {total} steps: showing the "
+               "last one.", icon=":material/warning:")
+ss[key("step")] = min(ss[key("step")], total)
 if walk.backward_error:
     st.warning(f"No backward pass: {walk.backward_error}", icon=":material/info:")
 for node, issue in walk.issues:
-    st.error(f"⚠ NaN/inf first appears at {node_name(node)}: {issue}. The graph marks it; stepping "
+    st.error(f"⚠ NaN/inf first appears at {ledger.node_name(node)}: {issue}. The graph marks it; stepping "
              "still works.", icon=":material/warning:")
 
 
-def _quiz_targets(view):
-    """Inputs whose gradient the learner must predict at this step (quiz mode, scalar backward step)."""
-    step = view.backward
-    if ss.mode != "quiz" or step is None or step.is_leaf:
-        return []
-    return [i for i, g in enumerate(step.downstream) if g is not None and g.ndim == 0]
-
-
 def _render_step_area() -> None:
-    if ss.get("playing"):
-        if ss.step < total:
-            ss.step += 1
+    if ss.get("stepper_playing"):
+        if ss[key("step")] < total:
+            ss[key("step")] += 1
         else:
-            ss.playing = False
+            ss.stepper_playing = False
             st.rerun()  # stop the timer: the next full run renders without run_every
-    view = walk.view(ss.step)
-    targets = _quiz_targets(view)
-    answered = ss.quiz["answered"].get(ss.step)
+    view = walk.view(ss[key("step")])
+    targets = quiz_targets(view, ss[key("mode")])
+    answered = ss.stepper_quiz["answered"].get(view.step)
     hidden = bool(targets) and answered is None
 
-    at_end = ss.step >= total
+    at_end = view.step >= total
     c = st.columns([1, 1, 1, 1, 1, 1.6, 2.2], vertical_alignment="bottom")
     c[0].button("Reset", key="reset", icon=":material/first_page:", on_click=_go, kwargs={"to": 0},
-                disabled=ss.step == 0, width="stretch")
+                disabled=view.step == 0, width="stretch")
     c[1].button("Back", key="back", icon=":material/chevron_left:", on_click=_go, args=(-1,),
-                disabled=ss.step == 0, width="stretch")
+                disabled=view.step == 0, width="stretch")
     c[2].button("Next", key="next", icon=":material/chevron_right:", on_click=_go, args=(1,),
                 type="primary", width="stretch", disabled=at_end or hidden)
     c[3].button("End", key="end", icon=":material/last_page:", on_click=_go, kwargs={"to": total},
                 disabled=at_end or hidden, width="stretch")
-    playing = ss.get("playing")
+    playing = ss.get("stepper_playing")
     c[4].button("Pause" if playing else "Play", key="play", on_click=_toggle_play, width="stretch",
                 icon=":material/pause:" if playing else ":material/play_arrow:", disabled=at_end or hidden)
-    if "speed" not in ss:
-        ss.speed = "normal"
-    c[5].select_slider("Play speed", list(SPEEDS), key="speed")
+    ss.setdefault("stepper_speed", "normal")
+    c[5].select_slider("Play speed", list(SPEEDS), key="stepper_speed")
     c[6].markdown(f"#### Step {view.step} / {total}\n{PHASE_NAMES[view.phase]}")
     st.progress(view.step / total if total else 1.0)
 
@@ -181,10 +159,6 @@ def _render_step_area() -> None:
     st.graphviz_chart(graph_dot(walk, shown, for_theme(st.context.theme.type)), width="content")
     st.caption("Blue “= …”: forward values · orange **grad …**: gradients · yellow “▶ now”: the "
                "current node · grey dashed: not reached yet · “⚠”: where NaN/inf first appears.")
-    _render_ledger(view, targets, answered, hidden)
-
-
-def _render_ledger(view, targets, answered, hidden) -> None:
     explain_col, table_col = st.columns([1, 1], gap="large")
     if teacher.shows("ledger"):
         with explain_col:
@@ -193,89 +167,73 @@ def _render_ledger(view, targets, answered, hidden) -> None:
     with table_col:
         if teacher.shows("table"):
             st.subheader("All steps so far")
-            rows = ledger_rows(walk, view)
+            rows = ledger.ledger_rows(walk, view)
             if rows:
                 st.dataframe(rows, hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 420))
             else:
                 st.caption("Nothing computed yet.")
-        share_panel("st", _current_state(variables).to_query(), teacher, CAN_HIDE, CAN_LOCK,
-                    "The link restores the expression, the values, the seed, this step and the mode.")
+        now = replace(state, step=view.step, mode=ss[key("mode")] or "learn")
+        share_panel("stepper", SPEC.to_query(now), teacher, CAN_HIDE, CAN_LOCK, "The link restores the "
+                    "expression, the values, the output gradient, this step and the mode.", settings=(SPEC, now),
+                    load=_load)
 
 
 def _explain_step(view, targets, answered, hidden) -> None:
+    st.markdown(ledger.step_intro(view))
     if view.forward is not None:
-        st.markdown(f"**Forward** · {node_name(view.current)} computes its value from its inputs "
-                    f"({input_names(view.current)}):")
-        st.latex(forward_formula(view.forward))
+        st.latex(ledger.forward_formula(view.forward))
     elif view.backward is not None and view.backward.is_leaf:
-        node = view.current
-        parts = walk.contributions(node, view)
-        st.markdown(f"**Backward** · {node_name(node)} is an input: its gradient is final, "
-                    f"**{format_array(view.backward.upstream)}**.")
-        if len(parts) > 1:
-            terms = " + ".join(format_array(g) for _, g in parts)
-            st.info(f"**Copy gate** — {node.label} is used {len(parts)} times, so the gradients from "
-                    f"every use add up: {terms} = {format_array(view.backward.upstream)}.")
+        copies = ledger.copy_gate_note(walk, view)
+        if copies:
+            st.info(copies)
     elif view.backward is not None:
         step = view.backward
-        st.markdown(f"**Backward** · {node_name(view.current)} receives upstream "
-                    f"**{format_array(step.upstream)}** and multiplies it by its local gradients "
-                    f"({input_names(step.node)}):")
-        for tex in local_formulas(step):
+        for tex in ledger.local_formulas(step):
             st.latex(tex)
         if hidden:
             _quiz(step, targets)
         else:
-            for tex in chain_rule_lines(step):
+            for tex in ledger.chain_rule_lines(step):
                 st.latex(tex)
             if answered is not None:
-                st.success(answered) if answered.startswith("✓") else st.warning(answered)
+                (st.success if answered.startswith("✓") else st.warning)(plain(answered))
         if step.node.op.gate:
             st.info(f"**Gate pattern** — {step.node.op.gate}.")
         if step.issue:
             st.error(f"⚠ {step.issue}")
-    else:
-        st.markdown("Press **Next ▶** to compute the first node, or **End ⏭** to see every gradient.")
-    if ss.mode == "quiz":
-        q = ss.quiz
-        st.metric("Quiz score", f"{q['right']} / {q['asked']}")
+    if ss[key("mode")] == "quiz":
+        st.metric("Quiz score", f"{ss.stepper_quiz['right']} / {ss.stepper_quiz['asked']}")
 
 
 def _quiz(step, targets) -> None:
     st.markdown("**Your turn:** predict the gradient sent to each input, then check.")
-    with st.form(f"quiz_{ss.step}"):
+    at = ss[key("step")]
+    with st.form(f"quiz_{at}"):
         for i in targets:
-            st.number_input(f"∂L/∂({node_name(step.node.parents[i])})", value=0.0, format="%g",
-                            key=f"guess_{ss.step}_{i}")
-        st.form_submit_button("Check", on_click=_score_quiz, args=(step, targets))
+            st.number_input(f"∂L/∂({ledger.node_name(step.node.parents[i])})", value=0.0, format="%g",
+                            key=f"guess_{at}_{i}")
+        st.form_submit_button("Check", on_click=_check, args=(step, targets))
 
 
-def _score_quiz(step, targets) -> None:
-    """Form callback: compare each guess with the engine's downstream gradient, explain, keep score."""
-    lines, all_right = [], True
-    for i in targets:
-        guess = float(ss[f"guess_{ss.step}_{i}"])
-        right = prediction_is_close(guess, float(step.downstream[i]))
-        all_right &= right
-        lines.append(f"{'✓' if right else '✗'} {node_name(step.node.parents[i])}: you said "
-                     f"{format_array(guess)}; {arithmetic_text(step, i)}")
-    ss.quiz["asked"] += 1
-    ss.quiz["right"] += all_right
-    ss.quiz["answered"][ss.step] = ("✓ Right. " if all_right else "✗ Not quite. ") + " · ".join(lines)
+def _check(step, targets) -> None:
+    at = ss[key("step")]
+    verdict = score(step, targets, {i: ss[f"guess_{at}_{i}"] for i in targets})
+    quiz = ss.stepper_quiz
+    quiz["asked"] += 1
+    quiz["right"] += verdict.right
+    quiz["answered"][at] = verdict.text
 
 
-interval = SPEEDS.get(ss.get("speed") or "normal", 0.9)
-st.fragment(_render_step_area, run_every=interval if ss.get("playing") else None)()
+interval = SPEEDS.get(ss.get("stepper_speed") or "normal", 0.9)
+st.fragment(_render_step_area, run_every=interval if ss.get("stepper_playing") else None)()
+
 
 def _gradient_check() -> None:
     st.caption("Central differences in float64 (h = 1e-6·max(1, |x|)) against the backward pass.")
     if st.button("Run gradient check", key="gradcheck"):
         try:
             result = check_gradients(walk)
-            st.dataframe([{"variable": v.name, "analytic": format_array(v.analytic),
-                           "numerical": format_array(v.numeric), "error": f"{v.error:.1e}",
-                           "result": "pass ✓" if v.passed else "FAIL ✗"} for v in result.variables],
-                         hide_index=True, width="stretch")
+            st.dataframe(ledger.gradient_check_rows(result), hide_index=True, width="stretch")
             for warning in result.kink_warnings:
                 st.warning(warning)
         except EngineError as e:

@@ -25,8 +25,6 @@ from engine import (
 
 from .state import parse_value
 
-PREDICTION_TOLERANCE = 0.01  # relative, absolute below 1: what "close enough" means in quiz mode
-
 
 @dataclass(frozen=True)
 class StepView:
@@ -85,7 +83,7 @@ class Walkthrough:
         return [(n, n.issue) for n in self.order if n.issue]
 
 
-def build_walkthrough(text: str, values: dict[str, str], seed: float = 1.0) -> Walkthrough:
+def build_walkthrough(text: str, values: dict[str, str], output_grad: float = 1.0) -> Walkthrough:
     """Parse, build and run both passes. Raises ``EngineError`` (``ParseError`` with a column) or
     ``ValueError`` for a variable value that is not a number or vector."""
     expression = parse(text)
@@ -100,7 +98,7 @@ def build_walkthrough(text: str, values: dict[str, str], seed: float = 1.0) -> W
     forward = [s for s in forward_steps(root, order) if s.node.op is not None]
     backward, error = [], None
     try:
-        backward = list(backward_steps(root, seed=seed, order=order))
+        backward = list(backward_steps(root, seed=output_grad, order=order))
     except ShapeError as e:
         error = str(e)
     if not expression.variables:
@@ -115,8 +113,3 @@ def check_gradients(walkthrough: Walkthrough):
     root, _ = parse(walkthrough.text).build({n: leaf.value for n, leaf in walkthrough.leaves.items()})
     return gradient_check(root)
 
-
-def prediction_is_close(predicted: float, actual: float) -> bool:
-    if not np.isfinite(actual):
-        return not np.isfinite(predicted) and np.sign(predicted) == np.sign(actual)
-    return abs(predicted - actual) <= PREDICTION_TOLERANCE * max(1.0, abs(actual))
