@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from . import graph_export
 from .fields import StateSpec
 from .teacher import TeacherView
 
@@ -29,6 +30,19 @@ def page_header(title: str, caption: str, link_warnings: list[str]) -> None:
     st.caption(caption)
     for warning in link_warnings:
         st.warning(plain(warning), icon=":material/warning:")
+
+
+def graph_downloads(key: str, make_graph: Callable[[], object], name: str) -> None:
+    """A "Download graph" menu with SVG and PNG files of ``make_graph()`` for slides (drawn by ``dot`` on the
+    server, only when a button is pressed), or, where ``dot`` isn't installed, how to get it."""
+    with st.popover("Download graph", icon=":material/download:"):
+        if not graph_export.dot_available():
+            st.markdown(graph_export.why_no_export())
+            return
+        for fmt, render in (("svg", graph_export.graph_svg), ("png", graph_export.graph_png)):
+            st.download_button(f"{fmt.upper()} file", lambda render=render: render(make_graph()), f"{name}.{fmt}",
+                               graph_export.FORMATS[fmt], key=f"{key}_download_{fmt}", on_click="ignore",
+                               width="stretch")
 
 
 def read_link(spec, can_hide: dict[str, str], can_lock: dict[str, str]):

@@ -7,8 +7,8 @@ from dataclasses import replace
 import streamlit as st
 
 from engine import EngineError, ParseError, parse
-from playground.common.page import page_header, plain, read_link, share_panel
-from playground.common.palette import for_theme
+from playground.common.page import graph_downloads, page_header, plain, read_link, share_panel
+from playground.common.palette import LIGHT, for_theme
 from playground.common.presets import load_presets
 from playground.common.teacher import TeacherView
 from playground.stepper import ledger
@@ -157,8 +157,11 @@ def _render_step_area() -> None:
         shown = replace(view, backward=None,
                         edge_grads={k: g for k, g in view.edge_grads.items() if k[1] != current})
     st.graphviz_chart(graph_dot(walk, shown, for_theme(st.context.theme.type)), width="content")
-    st.caption("Blue “= …”: forward values · orange **grad …**: gradients · yellow “▶ now”: the "
-               "current node · grey dashed: not reached yet · “⚠”: where NaN/inf first appears.")
+    legend, download = st.columns([5, 1], vertical_alignment="center")
+    legend.caption("Blue “= …”: forward values · orange **grad …**: gradients · yellow “▶ now”: the "
+                   "current node · grey dashed: not reached yet · “⚠”: where NaN/inf first appears.")
+    with download:  # for slides: light colours whatever the page's theme
+        graph_downloads("stepper", lambda: graph_dot(walk, shown, LIGHT), f"gradlab-step-{view.step}")
     explain_col, table_col = st.columns([1, 1], gap="large")
     if teacher.shows("ledger"):
         with explain_col:
