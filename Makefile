@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test bench lint install browser clean
+.PHONY: run test bench lint install browser clean screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# The README's pictures, retaken by the browser tests that open each page (a plain `make test` never writes them).
+screenshots: $(STAMP)
+	GRADLAB_SCREENSHOTS=$(CURDIR)/assets $(BIN)/python -m pytest -q tests/test_browser.py -k "preset_then_step or surface_lab_lesson or mlp_lab_trains or lesson_link"
 
 # Real-browser tests use Debian's Chromium (Playwright cannot download its own browsers here).
 browser:
