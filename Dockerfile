@@ -4,6 +4,10 @@ FROM python:3.11-slim
 # A served app's files never change: no file watcher (it re-scans modules after every rerun).
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
     STREAMLIT_SERVER_FILE_WATCHER_TYPE=none
+# Graphviz's dot draws the graphs teachers download as SVG / PNG (the pages draw theirs in the browser).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends graphviz \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 gradlab
 WORKDIR /app
 

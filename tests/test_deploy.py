@@ -33,3 +33,18 @@ def test_kubernetes_manifest_has_sticky_sessions_and_probes():
     assert "nginx.ingress.kubernetes.io/affinity: cookie" in text
     assert text.count("/_stcore/health") == 2 and "runAsNonRoot: true" in text
     assert re.search(r"replicas: [2-9]", text)
+
+
+def test_every_deployment_installs_graphviz_for_graph_downloads():
+    # Streamlit Community Cloud apt-installs each line of packages.txt (one package a line, no comments).
+    packages = [line.strip() for line in (ROOT / "packages.txt").read_text().splitlines() if line.strip()]
+    assert packages == ["graphviz"]
+    dockerfile = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    run = re.search(r"^RUN (apt-get update .*)$", dockerfile, re.M)
+    assert run, "the Dockerfile installs no system packages"
+    installed = re.search(r"apt-get install ([^&]*)", run.group(1)).group(1).split()
+    assert "--no-install-recommends" in installed and [w for w in installed if not w.startswith("-")] == packages
+    assert "rm -rf /var/lib/apt/lists/*" in run.group(1)  # in the same layer, so the lists never reach the image
+    assert dockerfile.index("apt-get install") < dockerfile.index("\nUSER ")  # as root
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "missing+=(graphviz)" in ci and "export GRADLAB_REQUIRE_DOT=1" in ci

@@ -1,6 +1,8 @@
 """Rehearse the Dockerfile without Docker (no daemon runs here): stage exactly what it COPYs, install
 it as its RUN does into a fresh virtual environment, then start its CMD as its non-root user, poll its
-HEALTHCHECK, and open every page of that install with AppTest. Only the base image is not rehearsed."""
+HEALTHCHECK, and open every page of that install with AppTest. Only the base image is not rehearsed, nor
+its `apt-get install` of system packages: this machine must already have what they provide (checked, and
+used by the install, as the image would)."""
 
 from __future__ import annotations
 
@@ -21,12 +23,24 @@ import pytest
 pytestmark = pytest.mark.image
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DEV_ONLY = ("pytest", "hypothesis", "playwright", "ruff", "torch")
+# What each Debian package the Dockerfile installs provides, found on the rehearsal's PATH instead.
+SYSTEM_PROGRAMS = {"graphviz": "dot"}
 
 
 def instructions() -> list[tuple[str, str]]:
     text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
     lines = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     return [tuple(line.split(None, 1)) for line in lines]
+
+
+def apt_packages(command: str) -> list[str]:
+    """The packages an ``apt-get update && apt-get install -y ... && rm ...`` command installs."""
+    packages = []
+    for part in command.split("&&"):
+        words = shlex.split(part)
+        if words[:2] == ["apt-get", "install"]:
+            packages += [w for w in words[2:] if not w.startswith("-")]
+    return packages
 
 
 def base_python() -> str:
@@ -49,6 +63,7 @@ class Rehearsal:
         self.env = {"PATH": f"{self.venv / 'bin'}:/usr/bin:/bin", "HOME": str(base / "home"), "LANG": "C.UTF-8"}
         self.uid: int | None = None
         self.user, self.cmd, self.healthcheck = "root", [], ""
+        self.system_packages: list[str] = []
 
     def build(self) -> None:
         self.app.mkdir()
@@ -59,6 +74,10 @@ class Rehearsal:
                     key, value = pair.split("=", 1)
                     if key != "PIP_NO_CACHE_DIR":  # keeps the image small; here pip's cache keeps the test fast
                         self.env[key] = value
+            elif kind == "RUN" and rest.startswith("apt-get"):
+                # Not run: there is no image to install into, and apt-get would change this machine. The
+                # packages are recorded; test_system_packages_are_here checks what they provide is present.
+                self.system_packages += apt_packages(rest)
             elif kind == "RUN" and rest.startswith("useradd"):
                 self.uid = int(rest.split("--uid", 1)[1].split()[0])
             elif kind == "COPY":
@@ -155,4 +174,28 @@ def test_every_page_runs_in_the_image_without_an_exception(image):
               "    sys.exit(f'pages share titles: {titles}')\n")
     done = image.run_as_user([str(image.venv / "bin" / "python"), "-c", script], stderr=subprocess.PIPE, text=True)
     _, errors = done.communicate(timeout=300)
+    assert done.returncode == 0, errors[-3000:]
+
+
+def test_system_packages_are_here_and_graphs_export_in_the_image(image):
+    assert image.system_packages, "the Dockerfile installs no system packages (graphviz, for graph downloads)"
+    unknown = set(image.system_packages) - set(SYSTEM_PROGRAMS)
+    assert not unknown, f"say in SYSTEM_PROGRAMS which program each of {sorted(unknown)} provides"
+    missing = [SYSTEM_PROGRAMS[p] for p in image.system_packages
+               if shutil.which(SYSTEM_PROGRAMS[p], path=image.env["PATH"]) is None]
+    if missing:
+        why = f"{missing} not installed here (apt-get install {' '.join(image.system_packages)})"
+        if os.environ.get("GRADLAB_REQUIRE_DOT", "") not in ("", "0"):
+            pytest.fail(f"GRADLAB_REQUIRE_DOT is set but {why}")
+        pytest.skip(why)
+    # The image's user downloads a graph as SVG and PNG from the image's install.
+    script = ("from playground.common.graph_export import graph_png, graph_svg\n"
+              "from playground.stepper.graph_figure import graph_dot\n"
+              "from playground.stepper.walkthrough import build_walkthrough\n"
+              "walk = build_walkthrough('(x + y) * z', {'x': '-2', 'y': '5', 'z': '-4'})\n"
+              "graph = graph_dot(walk, walk.view(walk.total_steps))\n"
+              "assert graph_svg(graph).startswith(b'<?xml'), 'not an SVG'\n"
+              "assert graph_png(graph).startswith(b'\\x89PNG\\r\\n\\x1a\\n'), 'not a PNG'\n")
+    done = image.run_as_user([str(image.venv / "bin" / "python"), "-c", script], stderr=subprocess.PIPE, text=True)
+    _, errors = done.communicate(timeout=120)
     assert done.returncode == 0, errors[-3000:]
