@@ -58,8 +58,6 @@ def clip_gradients(grads, opt):
 
 # Each rule turns a gradient into the direction to step against (before × η) and returns its new
 # state, which ``initial_state`` creates: nothing for sgd, two moments for adam, one array otherwise.
-
-
 def sgd(opt, g, state, t):
     return g, state
 

@@ -13,7 +13,7 @@ tests/test_export.py checks loss and gradients against the engine for every acti
 
 import numpy as np
 
-LEAKY_SLOPE = 0.01  # as engine.ops
+LEAKY_SLOPE = 0.01  # as in gradlab's engine (engine/ops.py)
 ELU_ALPHA = 1.0
 
 
