@@ -4,6 +4,8 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from playground.common.presets import load_presets
+from playground.stepper.walkthrough import build_walkthrough
 from tests.apptest import open_page
 
 
@@ -107,18 +109,88 @@ def test_vector_output_explains_sum():
     assert "wrap it in sum(...)" in texts(at)
 
 
-def test_quiz_mode_hides_then_scores():
+def test_quiz_mode_hides_then_scores_each_input():
     at = start(expr="x * y", at="x=2;y=3", seed="5", step="1", mode="quiz")
     next_(at)  # into the backward step of ×: the answer is hidden
-    assert "Your turn" in texts(at) and "= 15" not in texts(at)
+    assert "Your turn" in texts(at) and "= 15" not in texts(at) and "grad 15" not in dot(at)
     assert at.button(key="next").disabled
     at.number_input(key="guess_2_0").set_value(15.0)
     at.number_input(key="guess_2_1").set_value(7.0)
     at.button[[b.label for b in at.button].index("Check")].click().run()
     page = texts(at)
-    assert "Not quite" in page and "upstream × local = 5 × 2 = 10" in page
-    assert any(m.value == "0 / 1" for m in at.metric)
+    assert "1 of 2 right" in page and "upstream × local = 5 × 2 = 10" in page.replace("\\", "")
+    assert any(m.value == "1 / 2" for m in at.metric)  # partial credit: one point per input
     assert not at.button(key="next").disabled
+    assert not at.get("help"), "a callback's return value was written to the page"
+
+
+def test_quiz_never_shows_an_answer_before_it_is_predicted():
+    at = start(expr="x * y", at="x=2;y=3", seed="5", step="2", mode="quiz")
+    rows = at.dataframe[0].value
+    assert list(rows[rows["step"] == "2"]["downstream"]) == ["?"]  # the table keeps it hidden too
+    assert "15" not in " ".join(map(str, rows["downstream"])) and "grad 15" not in dot(at)
+    assert "opens at the last step" in " ".join(c.value for c in at.caption)  # no gradient check mid-quiz
+    assert not at.button(key="gradcheck") if hasattr(at, "button") and any(
+        b.key == "gradcheck" for b in at.button) else True
+
+
+def test_quiz_skip_and_end_count_as_not_answered():
+    at = start(expr="(x + y) * z", at="x=-2;y=5;z=-4", step="3", mode="quiz")
+    at.button[[b.label for b in at.button].index("Skip (no points)")].click().run()
+    assert any(m.value == "0 / 2" for m in at.metric) and "Skipped" in texts(at)
+    at.button(key="end").click().run()  # the + node's question is passed over: skipped, not a free pass
+    assert "Step 7 / 7" in texts(at)
+    assert any(m.value == "0 / 4" for m in at.metric)
+
+
+def test_end_at_step_zero_in_a_quiz_scores_nothing():
+    at = start(expr="x * y", at="x=2;y=3", mode="quiz")
+    at.button(key="end").click().run()
+    assert any(m.value == "0 / 2" for m in at.metric)
+
+
+def test_teacher_quiz_link_with_hidden_panels_still_asks():
+    at = start(expr="(x + y) * z", at="x=-2;y=5;z=-4", step="3", mode="quiz", hide="ledger,table",
+               lock="expression,mode")
+    assert "Your turn" in texts(at)
+    assert not at.get("dataframe")
+    at.number_input(key="guess_3_0").set_value(-4.0)
+    at.number_input(key="guess_3_1").set_value(3.0)
+    at.button[[b.label for b in at.button].index("Check")].click().run()
+    assert any(m.value == "2 / 2" for m in at.metric)
+    next_(at)
+    assert "Step 4 / 7" in texts(at)
+
+
+def test_a_new_expression_starts_over():
+    at = start(expr="x * y", at="x=2;y=3", seed="5", step="4")
+    at.text_input(key="stepper_expr").input("x * y + x").run()
+    total = build_walkthrough("x * y + x", {"x": "2", "y": "3"}).total_steps
+    assert f"Step 0 / {total}" in texts(at)
+    assert at.number_input(key="stepper_output_grad").value == 1
+    assert "grad" not in dot(at)
+
+
+def test_a_preset_note_goes_when_the_example_changes():
+    at = start()
+    next(b for b in at.button if b.label == "Mul gate swaps").click().run()
+    assert any("Mul gate swaps" in i.value for i in at.info)
+    at.text_input(key="stepper_expr").input("(x + y) * z").run()
+    assert not any("Mul gate swaps" in i.value for i in at.info)
+
+
+def test_a_lesson_link_shows_its_note():
+    lesson = next(lesson for section in load_presets("lessons") for lesson in section["lessons"]
+                  if lesson["page"] == "stepper")
+    at = start(**lesson["query"])
+    assert any(lesson["title"] in i.value for i in at.info)
+
+
+def test_a_share_link_made_while_the_box_is_unreadable_keeps_the_last_readable_example():
+    at = start(expr="x * y", at="x=2;y=3")
+    at.text_input(key="stepper_expr").input("x ^^ 2").run()
+    assert "can't be read" in texts(at)
+    assert at.query_params["expr"] == "x * y" and at.query_params["at"] == "x=2;y=3"
 
 
 def test_gradient_check_button():

@@ -1,8 +1,9 @@
-"""Quiz mode: which gradients the learner predicts at a step, and how a prediction is scored."""
+"""Quiz mode: which gradients the learner predicts at a step, how a prediction is scored (a point per input,
+so a half-right answer gets half the credit), what skipping means, and what must stay hidden meanwhile."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -19,7 +20,7 @@ def prediction_is_close(predicted: float, actual: float) -> bool:
     return abs(predicted - actual) <= PREDICTION_TOLERANCE * max(1.0, abs(actual))
 
 
-def quiz_targets(view, mode: str) -> list[int]:
+def quiz_targets(view, mode: str | None) -> list[int]:
     """Inputs whose gradient the learner must predict at this step (quiz mode, a scalar backward step)."""
     step = view.backward
     if mode != "quiz" or step is None or step.is_leaf:
@@ -29,17 +30,61 @@ def quiz_targets(view, mode: str) -> list[int]:
 
 @dataclass(frozen=True)
 class Verdict:
-    right: bool
+    """One question (one backward step): points earned, one per input predicted right, out of ``possible``."""
+
+    points: int
+    possible: int
     text: str
+    skipped: bool = False
+
+    @property
+    def all_right(self) -> bool:
+        return self.points == self.possible and not self.skipped
 
 
 def score(step, targets: list[int], guesses: dict[int, float]) -> Verdict:
     """Each guess against the engine's downstream gradient, with the arithmetic that gives the answer."""
-    lines, all_right = [], True
+    lines, points = [], 0
     for i in targets:
         guess = float(guesses[i])
         right = prediction_is_close(guess, float(step.downstream[i]))
-        all_right &= right
+        points += right
         lines.append(f"{'✓' if right else '✗'} {node_name(step.node.parents[i])}: you said "
                      f"{format_array(guess)}; {arithmetic_text(step, i)}")
-    return Verdict(all_right, ("✓ Right. " if all_right else "✗ Not quite. ") + " · ".join(lines))
+    head = "✓ Right." if points == len(targets) else f"✗ {points} of {len(targets)} right."
+    return Verdict(points, len(targets), head + " " + " · ".join(lines))
+
+
+def skip(step, targets: list[int]) -> Verdict:
+    """A question passed over: no points, and the answer shown."""
+    answers = " · ".join(f"{node_name(step.node.parents[i])}: {arithmetic_text(step, i)}" for i in targets)
+    return Verdict(0, len(targets), "Skipped (not answered). " + answers, skipped=True)
+
+
+def skip_to(walkthrough, answered: dict[int, Verdict], start: int, end: int, mode: str | None) -> dict[int, Verdict]:
+    """``answered`` with every question between steps ``start`` and ``end`` that is still open marked skipped
+    (End, or Next past an open question)."""
+    answered = dict(answered)
+    for k in range(max(start, 1), end + 1):
+        view = walkthrough.view(k)
+        targets = quiz_targets(view, mode)
+        if targets and k not in answered:
+            answered[k] = skip(view.backward, targets)
+    return answered
+
+
+def total(answered: dict[int, Verdict]) -> tuple[int, int]:
+    """Points earned and points possible over every question so far."""
+    return sum(v.points for v in answered.values()), sum(v.possible for v in answered.values())
+
+
+def hide_answer(view):
+    """The step as the learner may see it before predicting: the current node's gradients sent to its inputs
+    are not drawn yet (the gradient it received, the question's given, stays)."""
+    current = view.current.id
+    return replace(view, backward=None, edge_grads={k: g for k, g in view.edge_grads.items() if k[1] != current})
+
+
+def hide_rows(rows: list[dict[str, str]], open_step: int) -> list[dict[str, str]]:
+    """The table of steps with the open question's local and downstream gradients replaced by '?'."""
+    return [{**r, "local": "?", "downstream": "?"} if r["step"] == str(open_step) else r for r in rows]

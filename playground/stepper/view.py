@@ -7,13 +7,13 @@ from dataclasses import replace
 import streamlit as st
 
 from engine import EngineError, ParseError, parse
+from engine.formatting import format_array
 from playground.common.page import graph_downloads, page_header, plain, read_link, share_panel
 from playground.common.palette import LIGHT, for_theme
 from playground.common.presets import load_presets
 from playground.common.teacher import TeacherView
-from playground.stepper import ledger
+from playground.stepper import ledger, quiz, session
 from playground.stepper.graph_figure import graph_dot
-from playground.stepper.quiz import quiz_targets, score
 from playground.stepper.state import DEFAULT_EXPR, MODES, STEPPER_SPEC, StepperState
 from playground.stepper.walkthrough import build_walkthrough, check_gradients
 
@@ -29,28 +29,20 @@ ss = st.session_state
 # --- state: the URL (or a preset, or pasted JSON) fills the widgets once; then the widgets own it ---
 
 def _load(state: StepperState, note: str | None = None) -> None:
-    SPEC.to_session(state, ss)
-    ss.stepper_playing = False
-    ss.stepper_quiz = {"right": 0, "asked": 0, "answered": {}}
-    ss.stepper_note = note
+    session.load(ss, state, note)
 
 
 def _init_session() -> None:
     if "stepper_ready" not in ss:
         state, ss.stepper_teacher, ss.stepper_warnings = read_link(SPEC, CAN_HIDE, CAN_LOCK)
         ss.stepper_link_step = state.step
-        _load(state)
+        _load(state, session.lesson_note(state))
         ss.stepper_ready = True
 
 
 def _apply_preset(preset: dict) -> None:
     state, _ = SPEC.from_json({k: preset[k] for k in ("expr", "values", "output_grad")})
     _load(replace(state, mode=ss[key("mode")] or "learn"), f"**{preset['name']}** — {preset['note']}")
-
-
-def _go(delta: int | None = None, to: int | None = None) -> None:
-    ss[key("step")] = max(0, (to if to is not None else ss[key("step")] + delta))
-    ss.stepper_playing = False
 
 
 def _toggle_play() -> None:
@@ -76,7 +68,8 @@ if teacher.shows("presets") and not frozen:
 if ss.get("stepper_note"):
     st.info(ss.stepper_note)
 
-st.text_input("Expression", key=key("expr"), max_chars=1000, disabled=frozen,
+st.text_input("Expression", key=key("expr"), max_chars=1000, disabled=frozen, on_change=session.example_changed,
+              args=(ss,),
               help="Python-like: + - * / ** @, unary -, and functions such as tanh(x), max(a, b), sum(v).")
 try:
     expression = parse(ss[key("expr")])
@@ -92,13 +85,13 @@ cols = st.columns(min(len(variables), 4) + 1)
 for i, name in enumerate(variables):
     ss.setdefault(f"{key('values')}_{name}", "1")
     cols[i % 4].text_input(name, key=f"{key('values')}_{name}", help="a number, or a vector like [1, 2, 3]",
-                           disabled=frozen)
+                           disabled=frozen, on_change=session.values_changed, args=(ss,))
 cols[-1].number_input("output gradient ∂L/∂out", key=key("output_grad"), step=1.0, format="%g", disabled=frozen,
                       help="The gradient fed into the output to start the backward pass. 1 means 'the output "
-                           "itself is L'.")
+                           "itself is L'.", on_change=session.values_changed, args=(ss,))
 st.segmented_control("Mode", MODES, key=key("mode"), format_func=str.capitalize, disabled=teacher.locks("mode"),
                      help="Learn: every number is shown. Quiz: predict each downstream gradient before it is "
-                          "revealed.")
+                          "revealed.", on_change=session.values_changed, args=(ss,))
 
 # The page computes what the boxes hold; links and JSON carry the last readable state (settled).
 typed = {name: ss[f"{key('values')}_{name}"] for name in variables}
@@ -121,41 +114,33 @@ for node, issue in walk.issues:
              "still works.", icon=":material/warning:")
 
 
-def _render_step_area() -> None:
-    if ss.get("stepper_playing"):
-        if ss[key("step")] < total:
-            ss[key("step")] += 1
-        else:
-            ss.stepper_playing = False
-            st.rerun()  # stop the timer: the next full run renders without run_every
+def _render_step_area(timer: tuple) -> None:
+    if ss.stepper_playing and timer[0]:  # a tick of the timer this fragment was set up with
+        session.play_tick(ss, walk)
+    if (ss.stepper_playing, ss.stepper_speed) != timer:
+        st.rerun()  # Play, Pause or a new speed: only a full run can start, stop or retime the fragment's timer
     view = walk.view(ss[key("step")])
-    targets = quiz_targets(view, ss[key("mode")])
-    answered = ss.stepper_quiz["answered"].get(view.step)
-    hidden = bool(targets) and answered is None
+    targets = session.open_question(ss, walk)
+    answered = ss.stepper_quiz.get(view.step)
+    hidden = bool(targets)
 
     at_end = view.step >= total
     c = st.columns([1, 1, 1, 1, 1, 1.6, 2.2], vertical_alignment="bottom")
-    c[0].button("Reset", key="reset", icon=":material/first_page:", on_click=_go, kwargs={"to": 0},
-                disabled=view.step == 0, width="stretch")
-    c[1].button("Back", key="back", icon=":material/chevron_left:", on_click=_go, args=(-1,),
-                disabled=view.step == 0, width="stretch")
-    c[2].button("Next", key="next", icon=":material/chevron_right:", on_click=_go, args=(1,),
-                type="primary", width="stretch", disabled=at_end or hidden)
-    c[3].button("End", key="end", icon=":material/last_page:", on_click=_go, kwargs={"to": total},
-                disabled=at_end or hidden, width="stretch")
+    for col, label, to, icon, off in ((0, "Reset", 0, "first_page", view.step == 0),
+                                      (1, "Back", view.step - 1, "chevron_left", view.step == 0),
+                                      (2, "Next", view.step + 1, "chevron_right", at_end or hidden),
+                                      (3, "End", total, "last_page", at_end)):
+        c[col].button(label, key=label.lower(), icon=f":material/{icon}:", on_click=session.go, args=(ss, walk, to),
+                      disabled=off, width="stretch", type="primary" if label == "Next" else "secondary",
+                      help="In a quiz, questions passed over count as skipped." if label == "End" else None)
     playing = ss.get("stepper_playing")
     c[4].button("Pause" if playing else "Play", key="play", on_click=_toggle_play, width="stretch",
                 icon=":material/pause:" if playing else ":material/play_arrow:", disabled=at_end or hidden)
-    ss.setdefault("stepper_speed", "normal")
     c[5].select_slider("Play speed", list(SPEEDS), key="stepper_speed")
     c[6].markdown(f"#### Step {view.step} / {total}\n{PHASE_NAMES[view.phase]}")
     st.progress(view.step / total if total else 1.0)
 
-    shown = view
-    if hidden:  # the answer stays hidden until the learner has predicted it
-        current = view.current.id
-        shown = replace(view, backward=None,
-                        edge_grads={k: g for k, g in view.edge_grads.items() if k[1] != current})
+    shown = quiz.hide_answer(view) if hidden else view  # the answer stays hidden until it is predicted
     st.graphviz_chart(graph_dot(walk, shown, for_theme(st.context.theme.type)), width="content")
     legend, download = st.columns([5, 1], vertical_alignment="center")
     legend.caption("Blue “= …”: forward values · orange **grad …**: gradients · yellow “▶ now”: the "
@@ -163,14 +148,19 @@ def _render_step_area() -> None:
     with download:  # for slides: light colours whatever the page's theme
         graph_downloads("stepper", lambda: graph_dot(walk, shown, LIGHT), f"gradlab-step-{view.step}")
     explain_col, table_col = st.columns([1, 1], gap="large")
-    if teacher.shows("ledger"):
-        with explain_col:
+    with explain_col:
+        if hidden:  # the question is asked whatever panels the teacher hid
+            _quiz(view.backward, targets)
+        if teacher.shows("ledger"):
             st.subheader("Chain-rule ledger")
-            _explain_step(view, targets, answered, hidden)
+            _explain_step(view, answered, hidden)
+        if ss[key("mode")] == "quiz":
+            _score()
     with table_col:
         if teacher.shows("table"):
             st.subheader("All steps so far")
             rows = ledger.ledger_rows(walk, view)
+            rows = quiz.hide_rows(rows, view.step) if hidden else rows
             if rows:
                 st.dataframe(rows, hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 420))
             else:
@@ -181,7 +171,7 @@ def _render_step_area() -> None:
                     load=_load)
 
 
-def _explain_step(view, targets, answered, hidden) -> None:
+def _explain_step(view, answered, hidden) -> None:
     st.markdown(ledger.step_intro(view))
     if view.forward is not None:
         st.latex(ledger.forward_formula(view.forward))
@@ -193,42 +183,47 @@ def _explain_step(view, targets, answered, hidden) -> None:
         step = view.backward
         for tex in ledger.local_formulas(step):
             st.latex(tex)
-        if hidden:
-            _quiz(step, targets)
-        else:
+        if not hidden:
             for tex in ledger.chain_rule_lines(step):
                 st.latex(tex)
             if answered is not None:
-                (st.success if answered.startswith("✓") else st.warning)(plain(answered))
+                (st.success if answered.all_right else st.warning)(plain(answered.text))
         if step.node.op.gate:
             st.info(f"**Gate pattern** — {step.node.op.gate}.")
         if step.issue:
             st.error(f"⚠ {step.issue}")
-    if ss[key("mode")] == "quiz":
-        st.metric("Quiz score", f"{ss.stepper_quiz['right']} / {ss.stepper_quiz['asked']}")
 
 
 def _quiz(step, targets) -> None:
-    st.markdown("**Your turn:** predict the gradient sent to each input, then check.")
     at = ss[key("step")]
-    with st.form(f"quiz_{at}"):
+    with st.form(f"quiz_{at}", border=True):
+        st.markdown(f"**Your turn:** {ledger.node_name(step.node)} receives upstream "
+                    f"**{format_array(step.upstream)}**. Predict the gradient it sends to each input.")
         for i in targets:
             st.number_input(f"∂L/∂({ledger.node_name(step.node.parents[i])})", value=0.0, format="%g",
                             key=f"guess_{at}_{i}")
-        st.form_submit_button("Check", on_click=_check, args=(step, targets))
+        c = st.columns(2)
+        c[0].form_submit_button("Check", type="primary", on_click=_answer, args=(at, step, targets, False))
+        c[1].form_submit_button("Skip (no points)", on_click=_answer, args=(at, step, targets, True))
 
 
-def _check(step, targets) -> None:
-    at = ss[key("step")]
-    verdict = score(step, targets, {i: ss[f"guess_{at}_{i}"] for i in targets})
-    quiz = ss.stepper_quiz
-    quiz["asked"] += 1
-    quiz["right"] += verdict.right
-    quiz["answered"][at] = verdict.text
+def _answer(at, step, targets, skipped) -> None:
+    ss.stepper_quiz[at] = (quiz.skip(step, targets) if skipped else
+                           quiz.score(step, targets, {i: ss[f"guess_{at}_{i}"] for i in targets}))
 
 
-interval = SPEEDS.get(ss.get("stepper_speed") or "normal", 0.9)
-st.fragment(_render_step_area, run_every=interval if ss.get("stepper_playing") else None)()
+def _score() -> None:
+    points, possible = quiz.total(ss.stepper_quiz)
+    st.metric("Quiz score", f"{points} / {possible}", help="One point per input gradient predicted right; "
+              "skipped questions count as not answered.")
+    if ss.stepper_quiz:
+        with st.expander("Your answers"):
+            for at, verdict in sorted(ss.stepper_quiz.items()):
+                st.markdown(plain(f"Step {at}: {verdict.text}"))
+
+
+timer = (bool(ss.stepper_playing), ss.setdefault("stepper_speed", "normal"))
+st.fragment(_render_step_area, run_every=SPEEDS[timer[1]] if timer[0] else None)(timer)
 
 
 def _gradient_check() -> None:
@@ -245,4 +240,7 @@ def _gradient_check() -> None:
 
 if teacher.shows("gradcheck"):
     with st.expander("Gradient check: numerical vs analytic"):
-        _gradient_check()
+        if ss[key("mode")] == "quiz" and ss[key("step")] < total:  # it would list every answer
+            st.caption(f"In quiz mode the gradient check opens at the last step ({total}), once every answer is in.")
+        else:
+            _gradient_check()

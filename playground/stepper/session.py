@@ -1,0 +1,80 @@
+"""What the stepper's controls do to a session: plain functions over the session-state mapping, so each rule
+is unit-tested with a dict (the page only wires them to buttons).
+
+Keys: the spec's widget keys (``stepper_expr``, ``stepper_step``, …) and the page's own ``stepper_playing``,
+``stepper_quiz`` (step → Verdict) and ``stepper_note``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from typing import Any
+
+from playground.common.presets import load_presets
+
+from . import quiz
+from .state import STEPPER_SPEC, StepperState
+
+key = STEPPER_SPEC.widget_key
+Session = MutableMapping[str, Any]
+
+
+def load(ss: Session, state: StepperState, note: str | None = None) -> None:
+    """Put ``state`` in the widgets and start afresh: no play, no quiz answers, this note."""
+    STEPPER_SPEC.to_session(state, ss)
+    ss["stepper_playing"] = False
+    ss["stepper_quiz"] = {}
+    ss["stepper_note"] = note
+
+
+def example_changed(ss: Session) -> None:
+    """A newly typed expression starts at step 0, fed with ∂L/∂out = 1, with no answers, and the note that
+    described the previous example is gone."""
+    ss[key("step")] = 0
+    ss[key("output_grad")] = 1.0
+    values_changed(ss)
+
+
+def values_changed(ss: Session) -> None:
+    """New numbers: the walk so far and the quiz answers were for the old ones."""
+    ss["stepper_playing"] = False
+    ss["stepper_quiz"] = {}
+    ss["stepper_note"] = None
+
+
+def go(ss: Session, walkthrough, to: int) -> None:
+    """Move to step ``to``. In quiz mode, questions passed over on the way (End) count as skipped."""
+    here, to = ss[key("step")], max(0, min(to, walkthrough.total_steps))
+    if to > here:
+        ss["stepper_quiz"] = quiz.skip_to(walkthrough, ss["stepper_quiz"], here, to - 1, ss[key("mode")])
+    ss[key("step")] = to
+    ss["stepper_playing"] = False
+
+
+def open_question(ss: Session, walkthrough) -> list[int]:
+    """The inputs the learner has yet to predict at the current step (empty when nothing is asked)."""
+    step = ss[key("step")]
+    if step in ss["stepper_quiz"]:
+        return []
+    return quiz.quiz_targets(walkthrough.view(step), ss[key("mode")])
+
+
+def play_tick(ss: Session, walkthrough) -> None:
+    """One tick of Play: the next step, stopping at the end or at a question waiting for an answer."""
+    if ss[key("step")] < walkthrough.total_steps and not open_question(ss, walkthrough):
+        ss[key("step")] += 1
+    if ss[key("step")] >= walkthrough.total_steps or open_question(ss, walkthrough):
+        ss["stepper_playing"] = False
+
+
+def lesson_note(state: StepperState) -> str | None:
+    """The note of the Home lesson or the preset whose example this is, so a learner arriving from a lesson
+    card sees what to look for."""
+    for section in load_presets("lessons"):
+        for lesson in section["lessons"]:
+            if lesson["page"] == "stepper":
+                example, _ = STEPPER_SPEC.from_query(lesson["query"])
+                if (example.expr, example.values, example.output_grad) == (state.expr, state.values,
+                                                                          state.output_grad):
+                    return f"**{lesson['title']}** — {lesson['text']}"
+    return None

@@ -1,0 +1,66 @@
+"""Real Chromium against `streamlit run`: the stepper's Play timer and quiz, as a learner's browser runs them
+(AppTest cannot see a fragment's timer or what the browser draws)."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from playground.stepper.walkthrough import build_walkthrough
+from tests.test_browser import no_exception, open_stepper, step_text
+
+pytestmark = pytest.mark.browser
+
+
+def test_play_runs_to_the_end_by_itself(page):
+    open_stepper(page)
+    speed = page.get_by_role("slider")  # Play speed: slow · normal · fast
+    speed.focus()
+    speed.press("End")
+    expect(speed).to_have_attribute("aria-valuetext", "fast")
+    page.get_by_role("button", name="Play").click()
+    expect(page.get_by_text("Step 7 / 7")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("button", name="Play")).to_be_visible()  # stopped by itself at the end
+    assert "grad" in " ".join(page.locator("svg g.node").all_text_contents())
+    no_exception(page)
+
+
+def test_pause_stops_playing(page):
+    expr = "sigmoid(sigmoid(sigmoid(sigmoid(x))))"
+    total = build_walkthrough(expr, {"x": "2"}).total_steps
+    open_stepper(page, f"?expr={expr}&at=x%3D2")
+    page.get_by_role("button", name="Play").click()
+    expect(page.get_by_text(re.compile(rf"Step [2-4] / {total}"))).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="Pause").click()
+    expect(page.get_by_role("button", name="Play")).to_be_visible()
+    paused_at = int(re.search(r"Step (\d+)", step_text(page)).group(1))
+    page.get_by_role("button", name="Next").click()  # one step, and only one: no timer is left running
+    expect(page.get_by_text(f"Step {paused_at + 1} / {total}")).to_be_visible()
+    expect(page.get_by_role("button", name="Play")).to_be_visible()
+    no_exception(page)
+
+
+def test_quiz_check_scores_and_writes_nothing_else(page):
+    open_stepper(page, "?expr=x*y&at=x%3D2%3By%3D3&grad=5&step=2&mode=quiz")
+    page.get_by_text("Your turn").wait_for()
+    assert "grad 15" not in " ".join(page.locator("svg g.edge").all_text_contents())
+    boxes = page.get_by_label(re.compile(r"∂L/∂\("))
+    boxes.nth(0).fill("15")
+    boxes.nth(1).fill("10")
+    page.get_by_role("button", name="Check").click()
+    page.get_by_text("✓ Right").first.wait_for()
+    expect(page.get_by_text("2 / 2")).to_be_visible()
+    assert page.locator('[data-testid="stHelp"], [data-testid="stDocstring"]').count() == 0
+    no_exception(page)
+
+
+def test_teacher_quiz_link_hides_panels_but_asks(page):
+    open_stepper(page, "?expr=(x%2By)*z&at=x%3D-2%3By%3D5%3Bz%3D-4&step=3&mode=quiz&hide=ledger,table"
+                       "&lock=expression,mode")
+    page.get_by_text("Your turn").wait_for()
+    expect(page.get_by_role("button", name="Next")).to_be_disabled()
+    page.get_by_role("button", name="Skip (no points)").click()
+    expect(page.get_by_role("button", name="Next")).to_be_enabled()
+    page.get_by_role("button", name="Next").click()
+    page.get_by_text("Step 4 / 7").wait_for()
+    no_exception(page)
