@@ -201,3 +201,13 @@ def test_dark_palette_changes_only_what_sits_on_the_background():
     light, dark = graph_dot(walk, view, LIGHT).source, graph_dot(walk, view, DARK).source
     assert f'color="{DARK.edge}"' in dark and f'color="{DARK.edge}"' not in light
     assert DARK.edge_gradient in dark and 'fillcolor="#F0E442"' in dark  # node fills are the same
+
+
+def test_ledger_latex_writes_small_numbers_as_powers_of_ten():
+    from playground.stepper.ledger import chain_rule_lines, forward_formula
+    walk = build_walkthrough("x * y", {"x": "-2.524e-05", "y": "3e20"})
+    lines = [forward_formula(walk.forward[0])]
+    lines += [t for s in walk.backward if not s.is_leaf for t in chain_rule_lines(s)]
+    text = " ".join(lines)
+    assert r"-2.524 \times 10^{-5}" in text and r"3 \times 10^{20}" in text
+    assert not re.search(r"\de[+-]?\d", text), text  # no "e-05": KaTeX would set it as a subtraction

@@ -5,13 +5,21 @@ Pure functions returning strings (LaTeX or plain text) and table rows; the page 
 
 from __future__ import annotations
 
+import re
+
 from engine.formatting import format_array
 
 ARG_NAMES = {1: ("x",), 2: ("a", "b")}
 
 
+_EXPONENT = re.compile(r"(\d)e([+-])0*(\d+)")
+
+
 def _tex_num(a) -> str:
-    return format_array(a, digits=4, max_items=4).replace("inf", r"\infty").replace("NaN", r"\text{NaN}")
+    """A number as LaTeX that reads as one number: -2.524e-05 becomes -2.524 × 10⁻⁵ (not "e − 05", which
+    KaTeX sets as a subtraction)."""
+    text = format_array(a, digits=4, max_items=4).replace("inf", r"\infty").replace("NaN", r"\text{NaN}")
+    return _EXPONENT.sub(lambda m: rf"{m[1]} \times 10^{{{'-' if m[2] == '-' else ''}{m[3]}}}", text)
 
 
 def node_name(node) -> str:
