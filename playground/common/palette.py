@@ -1,4 +1,4 @@
-"""Colours: Okabe-Ito, safe for colour-blind viewers, in a light and a dark variant.
+"""Colours: Okabe-Ito hues, safe for colour-blind viewers, in a light and a dark variant.
 
 Node boxes are filled, so their text keeps the same colours in both themes; what is drawn straight on
 the page background (edges, edge labels, pending outlines, curves) changes with the theme. Every
@@ -12,18 +12,20 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Palette:
-    value: str = "#0072B2"  # blue: forward values (inside node boxes)
-    gradient: str = "#D55E00"  # vermillion: gradients (inside node boxes)
+    # Text inside node boxes uses darker shades of Okabe-Ito's blue and vermillion, so it keeps a contrast of at
+    # least 4.5:1 (WCAG AA) on every fill below, the yellow "now" node included.
+    value: str = "#005A8C"  # blue: forward values (inside node boxes)
+    gradient: str = "#9E4200"  # vermillion: gradients (inside node boxes)
     current: str = "#F0E442"  # yellow fill: the node being processed
     done_fill: str = "#FFFFFF"
-    problem: str = "#CC79A7"  # reddish-purple fill: NaN/inf first appears here
+    problem: str = "#F5D3E6"  # light reddish-purple fill: NaN/inf first appears here (with "⚠" and a thick border)
     ink: str = "#1F2430"  # text inside node boxes
-    muted: str = "#6B7280"  # secondary text inside node boxes
+    muted: str = "#4B5563"  # secondary text inside node boxes
     pending_fill: str = "#F3F5F8"  # nodes not reached yet
     pending: str = "#8C8C8C"  # not reached yet (on the background)
     edge: str = "#1F2430"  # lines and markers on the background
-    edge_value: str = "#0072B2"  # value labels on the background
-    edge_gradient: str = "#D55E00"  # gradient labels on the background
+    edge_value: str = "#005A8C"  # value labels on the background
+    edge_gradient: str = "#9E4200"  # gradient labels on the background
 
 
 LIGHT = Palette()
