@@ -211,3 +211,12 @@ def test_ledger_latex_writes_small_numbers_as_powers_of_ten():
     text = " ".join(lines)
     assert r"-2.524 \times 10^{-5}" in text and r"3 \times 10^{20}" in text
     assert not re.search(r"\de[+-]?\d", text), text  # no "e-05": KaTeX would set it as a subtraction
+
+
+def test_graph_in_words_says_what_is_known_at_the_step():
+    from playground.stepper.ledger import graph_in_words
+    walk = build_walkthrough("(x + y) * z", CLASSIC)
+    start, middle = graph_in_words(walk, walk.view(0)), graph_in_words(walk, walk.view(4))
+    assert "the + node (add of x and y): value not computed yet" in start and "gradient" not in start
+    assert "the + node (add of x and y): value 3, gradient -4 ← current step" in middle
+    assert "z: value -4" in middle and "z: value -4, gradient" not in middle  # z's step comes later

@@ -124,3 +124,17 @@ def gradient_check_rows(result) -> list[dict[str, str]]:
     """The gradient check as table rows: each variable's analytic and numerical gradient and the verdict."""
     return [{"variable": v.name, "analytic": format_array(v.analytic), "numerical": format_array(v.numeric),
              "error": f"{v.error:.1e}", "result": "pass ✓" if v.passed else "FAIL ✗"} for v in result.variables]
+
+
+def graph_in_words(walkthrough, view) -> str:
+    """The graph as a reader hears it (a text alternative to the drawing): each node in order, what it
+    computes, and its value and gradient once known at this step."""
+    lines = [f"Graph of {walkthrough.text}, step {view.step} of {walkthrough.total_steps} ({view.phase})."]
+    for node in walkthrough.order:
+        inputs = " and ".join(node_name(p) for p in node.parents)
+        what = node_name(node) if node.op is None else f"{node_name(node)} ({node.op.name} of {inputs})"
+        value = format_array(node.value) if node.id in view.values else "not computed yet"
+        grad = f", gradient {format_array(view.grads[node.id])}" if node.id in view.grads else ""
+        now = " ← current step" if view.current is not None and node.id == view.current.id else ""
+        lines.append(f"- {what}: value {value}{grad}{now}")
+    return "\n".join(lines)

@@ -147,6 +147,8 @@ def _render_step_area(timer: tuple) -> None:
                    "current node · grey dashed: not reached yet · “⚠”: where NaN/inf first appears.")
     with download:  # for slides: light colours whatever the page's theme
         graph_downloads("stepper", lambda: graph_dot(walk, shown, LIGHT), f"gradlab-step-{view.step}")
+    with st.expander("The graph in words"):
+        st.markdown(plain(ledger.graph_in_words(walk, shown)).replace("\\- ", "- "))
     explain_col, table_col = st.columns([1, 1], gap="large")
     with explain_col:
         if hidden:  # the question is asked whatever panels the teacher hid
