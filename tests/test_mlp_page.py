@@ -1,63 +1,42 @@
-"""The MLP lab page through AppTest, and its pure helpers."""
+"""The MLP lab page through AppTest, and its plain modules: the model helpers (lab.py), training (training.py)
+and the own-data table (points.py). The state spec and the configuration file have their own test files."""
 
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from labs.optim import OptimizerConfig
 from playground.common.presets import load_presets
-from playground.mlp.lab import (
-    build_trainer,
-    csv_to_rows,
-    decision_grid,
-    load_data,
-    neuron_gradients,
-    rows_to_csv,
-    unroll_query,
-)
+from playground.mlp import training as training_module
+from playground.mlp.lab import build_trainer, decision_grid, load_data, neuron_gradients, unroll_query
 from playground.mlp.network_figure import network_dot
-from playground.mlp.state import OWN_DATA, MLPState
-from playground.stepper.state import StepperState
+from playground.mlp.points import EXAMPLE_POINTS, OwnPoints, csv_to_rows, rows_from_json, rows_to_csv, rows_to_json
+from playground.mlp.state import MLP_SPEC, OWN_DATA, MLPState
+from playground.mlp.training import Training, metrics
+from playground.stepper.state import STEPPER_SPEC
 from playground.stepper.walkthrough import build_walkthrough
 from tests.apptest import open_page
 
-
-def test_state_round_trips_through_the_url():
-    state = MLPState("spiral", 200, 0.1, 3, 0.2, ("x1", "x2", "sin x1"), (16, 4), ("tanh", "elu"), "xavier", 0.5,
-                     False, "mse", MLPState().optimizer, 32, 0.001, 0.01, 7)
-    back, warnings = MLPState.from_query(state.to_query())
-    assert warnings == [] and back == state
-
-
-@pytest.mark.parametrize("query,field", [({"hidden": "99"}, "hidden"), ({"act": "swish"}, "activations"),
-                                         ({"n": "5000"}, "points"), ({"opt": "sgd:lr=-1"}, "optimizer"),
-                                         ({"bias": "maybe"}, "bias"), ({"features": "x3"}, "features"),
-                                         ({"scale": "0"}, "init_scale"), ({"data": "mnist"}, "dataset")])
-def test_tampered_links_fall_back(query, field):
-    state, warnings = MLPState.from_query(query)
-    assert any(field in w for w in warnings) and getattr(state, field) == getattr(MLPState(), field)
-
-
-def test_own_data_cannot_come_from_a_link():
-    state, warnings = MLPState.from_query({"data": OWN_DATA})
-    assert state.dataset == "circle" and "own data" in warnings[0]
+# --- the model helpers ---
 
 
 def test_every_lesson_preset_builds():
     for preset in load_presets("mlp"):
-        state, warnings = MLPState.from_query(preset["query"])
+        state, warnings = MLP_SPEC.from_query(preset["query"])
         assert not warnings, preset["name"]
         trainer = build_trainer(state, load_data(state))
         assert trainer.step() is not None
 
 
 def test_unrolled_sample_has_the_trainers_loss():
-    state = MLPState.from_query(load_presets("mlp")[-1]["query"])[0]  # the tiny 2-2-2 net
+    state = MLP_SPEC.from_query(load_presets("mlp")[-1]["query"])[0]  # the tiny 2-2-2 net
     trainer = build_trainer(state, load_data(state))
     trainer.run(3)
     query, why = unroll_query(trainer, 5)
     assert query, why
-    stepper_state, warnings = StepperState.from_query(query)
+    stepper_state, warnings = STEPPER_SPEC.from_query(query)
     assert not warnings
     walk = build_walkthrough(stepper_state.expr, stepper_state.values)
     expected = trainer.evaluate(trainer.x_train[5:6], trainer.y_train[5:6])[0]
@@ -86,8 +65,107 @@ def test_decision_grid_is_a_probability_map():
     assert z.shape == (20, 20) and 0.0 <= z.min() and z.max() <= 1.0
 
 
+# --- training: build, +N, Play, the limit and the NaN trap ---
+
+
+def test_training_builds_once_per_setup_and_keeps_the_previous_model_when_it_cannot():
+    run = Training()
+    state = MLPState(dataset="xor", hidden=(4,), activations=("tanh",))
+    assert run.build(state, None) == (state, None)
+    trainer = run.trainer
+    run.train(5)
+    assert run.build(state, None) == (state, None) and run.trainer is trainer and trainer.updates == 5
+    bad = replace(state, dataset="regression")  # needs the mse loss
+    built_for, problem = run.build(bad, None)
+    assert built_for == state and run.trainer is trainer
+    assert "regression data needs the mse loss" in problem and "previous model is kept" in problem
+    assert "kept" not in Training().build(bad, None)[1]
+    run.reset()
+    assert run.build(state, None) == (state, None) and run.trainer is not trainer and run.trainer.updates == 0
+
+
+def test_play_runs_to_its_target_a_few_updates_a_frame():
+    run = Training()
+    run.build(MLPState(hidden=(4,), activations=("relu",)), None)
+    target = run.toggle_play(500)
+    assert run.playing and target == 500
+    assert run.frame(target) is False and run.trainer.updates == training_module.UPDATES_PER_FRAME
+    run.train(500 - run.trainer.updates - 2)
+    assert run.frame(target) is True and run.trainer.updates == 500 and not run.playing  # stopped at the target
+    assert run.toggle_play(target) == 500 + training_module.PLAY_MORE  # Play at the target goes further
+    assert run.progress(target)[0].startswith("update 500 · epoch")
+
+
+def test_the_session_limit_stops_training(monkeypatch):
+    monkeypatch.setattr(training_module, "MAX_UPDATES", 12)
+    run = Training()
+    run.build(MLPState(hidden=(2,), activations=("relu",)), None)
+    run.playing = True
+    run.train(100)
+    assert run.trainer.updates == 12 and not run.playing and "12 updates" in run.limit
+
+
+def test_the_nan_trap_stops_playing():
+    lesson = next(p for p in load_presets("mlp") if p["name"] == "Exploding gradients")
+    run = Training()
+    run.build(MLP_SPEC.from_query(lesson["query"])[0], None)
+    run.toggle_play(500)
+    for _ in range(40):
+        if run.frame(500):
+            break
+    assert run.trainer.halted and not run.playing and run.trainer.updates < 100
+
+
+def test_metrics_for_a_classifier_and_a_regression():
+    run = Training()
+    run.build(MLPState(hidden=(2,), activations=("relu",)), None)
+    run.train(1)
+    assert [label for label, _ in metrics(run.last)] == ["train loss", "test loss", "train accuracy", "test accuracy"]
+    run.build(MLPState(dataset="regression", loss="mse", hidden=(2,), activations=("relu",)), None)
+    run.train(1)
+    assert [label for label, _ in metrics(run.last)] == ["train loss", "test loss"]
+
+
+# --- the own-data table ---
+
+
+def test_points_table_round_trip():
+    rows = csv_to_rows("x1,x2,label\n0.5,-1,0\n2,3,1\n")
+    assert rows == [{"x1": 0.5, "x2": -1.0, "label": 0}, {"x1": 2.0, "x2": 3.0, "label": 1}]
+    assert csv_to_rows(rows_to_csv(rows + [{"x1": 1.0, "x2": None, "label": 1}])) == rows  # half-typed row left out
+    assert rows_from_json(rows_to_json(rows)) == rows
+
+
+@pytest.mark.parametrize("data,message", [("x", "list of points"), ([[1, 2]], "point 1"), ([[1, 2, True]], "point 1"),
+                                          ([[1, 2, 0], [1, 2, "1"]], "point 2"), ([[0, 0, 0], [1, 1, 0]], "one class"),
+                                          ([[0, 0, 0.5], [1, 1, 1]], "whole numbers"), ([[0, 0, 0]] * 2001, "limit")])
+def test_saved_points_are_checked(data, message):
+    with pytest.raises(ValueError, match=message):
+        rows_from_json(data)
+
+
+def test_own_points_keep_their_edits_and_refuse_a_bad_csv():
+    own = OwnPoints()
+    assert own.current() == csv_to_rows(EXAMPLE_POINTS) and own.version == 0
+    own.edited = own.rows[:4] + [{"x1": 1.0, "x2": None, "label": 0}]
+    own.keep_edits()  # the table goes undrawn: its edits become its rows, under a new key
+    assert own.rows == csv_to_rows(EXAMPLE_POINTS)[:4] and own.version == 1 and own.edited is None
+    own.fill_from_csv("x1,x2,label\n1,2\n")
+    assert "three numbers" in own.error and own.version == 1
+    own.fill_from_upload(b"0,0,0\n1,1,1\n")
+    assert own.csv() == "x1,x2,label\n0.0,0.0,0\n1.0,1.0,1\n" and own.version == 2
+
+
+# --- the page ---
+
+
 def start_page(**query) -> AppTest:
     return open_page("mlp/view.py", **query)
+
+
+def url(at) -> dict[str, str]:
+    """The query parameters the page wrote back."""
+    return {k: v if isinstance(v, str) else v[-1] for k, v in at.query_params.items()}
 
 
 def metric(at, label):
@@ -96,9 +174,9 @@ def metric(at, label):
 
 def test_page_trains_and_the_loss_falls():
     at = start_page(data="xor", hidden="8,8", act="relu,relu")
-    at.button(key="ml_step10").click().run()
+    at.button(key="mlp_step10").click().run()
     first = float(metric(at, "train loss"))
-    at.button(key="ml_step100").click().run()
+    at.button(key="mlp_step100").click().run()
     assert not at.exception
     assert float(metric(at, "train loss")) < first
     assert any("update 110" in m.value for m in at.markdown)
@@ -108,44 +186,68 @@ def test_exploding_lesson_trips_the_trap_on_the_page():
     at = start_page()
     preset = next(b for b in at.button if b.label == "Exploding gradients")
     preset.click().run()
-    at.button(key="ml_step10").click().run()
+    at.button(key="mlp_step10").click().run()
     assert not at.exception
     assert any("NaN trap" in e.value and "update" in e.value for e in at.error)
-    assert at.button(key="ml_step1").disabled
+    assert at.button(key="mlp_step1").disabled
 
 
 def test_bad_setup_keeps_the_previous_model():
     at = start_page()
-    at.button(key="ml_step10").click().run()
-    at.number_input(key="ml_lr").set_value(0.0).run()
+    at.button(key="mlp_step10").click().run()
+    at.selectbox(key="mlp_dataset").select("regression").run()  # with the cross-entropy loss: can't be built
     assert not at.exception
     assert any("Can't build" in e.value and "previous model is kept" in e.value for e in at.error)
     assert any("update 10" in m.value for m in at.markdown)
+    assert url(at)["data"] == "circle"  # the link keeps the setup that was built
+
+
+def test_layers_added_copy_the_layer_before_them():
+    at = start_page(hidden="5,3", act="tanh,elu")
+    at.number_input(key="mlp_hidden").set_value(4).run()
+    assert url(at)["hidden"] == "5,3,3,3" and url(at)["act"] == "tanh,elu,elu,elu"
+    at.number_input(key="mlp_hidden").set_value(1).run()
+    assert url(at)["hidden"] == "5" and url(at)["act"] == "tanh"
+    assert not at.exception and not at.error
 
 
 def test_own_data_table_and_csv():
     at = start_page()
-    at.selectbox(key="ml_data").select(OWN_DATA).run()
+    at.selectbox(key="mlp_dataset").select(OWN_DATA).run()
     assert not at.exception and not any("Can't build" in e.value for e in at.error)  # the example points train
-    at.text_area(key="ml_csv").input("1,2,0\n3,4,0\n5,6,0\n7,8,0\n").run()
-    at.button(key="ml_use_csv").click().run()
-    assert any("only one class" in e.value for e in at.error)  # the table now holds one class only
-    at.text_area(key="ml_csv").input("x1,x2,label\n1,2\n").run()
-    at.button(key="ml_use_csv").click().run()
-    assert any("three numbers" in e.value for e in at.error)  # refused; the table keeps its points
-    at.text_area(key="ml_csv").input("0,0,0\n0,1,1\n1,0,1\n1,1,0\n0.1,0.1,0\n0.9,0.9,0\n").run()
-    at.button(key="ml_use_csv").click().run()
+    at.text_area(key="mlp_csv").input("1,2,0\n3,4,0\n5,6,0\n7,8,0\n").run()
+    at.button(key="mlp_use_csv").click().run()
+    assert any("only one class" in e.value for e in at.error)  # refused; the table keeps its points
+    at.text_area(key="mlp_csv").input("x1,x2,label\n1,2\n").run()
+    at.button(key="mlp_use_csv").click().run()
+    assert any("three numbers" in e.value for e in at.error)
+    at.text_area(key="mlp_csv").input("0,0,0\n0,1,1\n1,0,1\n1,1,0\n0.1,0.1,0\n0.9,0.9,0\n").run()
+    at.button(key="mlp_use_csv").click().run()
     assert not at.exception and not any("Can't build" in e.value for e in at.error)
-    at.button(key="ml_step10").click().run()
+    at.button(key="mlp_step10").click().run()
     assert any("update 10" in m.value for m in at.markdown)
-
-
-def test_points_table_round_trip():
-    rows = csv_to_rows("x1,x2,label\n0.5,-1,0\n2,3,1\n")
-    assert rows == [{"x1": 0.5, "x2": -1.0, "label": 0}, {"x1": 2.0, "x2": 3.0, "label": 1}]
-    assert csv_to_rows(rows_to_csv(rows + [{"x1": 1.0, "x2": None, "label": 1}])) == rows  # half-typed row left out
+    assert len(at.session_state["mlp_training"].data) == 6  # trained on the points from the CSV
 
 
 def test_tampered_link_warns_on_the_page():
     at = start_page(hidden="1000", act="evil", opt="rm:-rf")
-    assert len(at.warning) >= 2 and not at.exception
+    assert not at.exception
+    warnings = " ".join(w.value.replace("\\", "") for w in at.warning)  # shown as plain text: Markdown escaped
+    assert "(hidden=)" in warnings and "(act=)" in warnings and "(opt=)" in warnings
+
+
+def test_a_link_cannot_carry_own_data():
+    at = start_page(data=OWN_DATA)
+    assert "own data" in at.warning[0].value and at.selectbox(key="mlp_dataset").value == "circle"
+
+
+def test_optimizer_details_are_widgets():
+    at = start_page(opt="rmsprop:lr=0.01,rho=0.5,clip_value=2,schedule=cosine,total=300")
+    assert at.selectbox(key="mlp_optimizer_name").value == "rmsprop"
+    assert at.number_input(key="mlp_optimizer_rho").value == 0.5
+    assert at.number_input(key="mlp_optimizer_clip_value").value == 2.0
+    assert at.selectbox(key="mlp_optimizer_schedule").value == "cosine"
+    at.number_input(key="mlp_optimizer_total").set_value(250).run()
+    at.selectbox(key="mlp_optimizer_decay_mode").select("decoupled").run()
+    assert MLP_SPEC.from_query({"opt": url(at)["opt"]})[0].optimizer == OptimizerConfig(
+        "rmsprop", lr=0.01, rho=0.5, clip_value=2.0, schedule="cosine", total=250, decay_mode="decoupled")

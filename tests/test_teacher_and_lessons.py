@@ -3,13 +3,13 @@
 from engine.formatting import format_array
 from playground.common.presets import load_presets
 from playground.common.teacher import TeacherView
-from playground.mlp.state import MLPState
+from playground.mlp.state import MLP_SPEC
 from playground.stepper.state import STEPPER_SPEC, StepperState
 from playground.stepper.walkthrough import build_walkthrough
 from playground.surfaces.state import SurfaceState
 from tests.apptest import open_page
 
-STATES = {"stepper": STEPPER_SPEC, "surfaces": SurfaceState, "mlp": MLPState}
+STATES = {"stepper": STEPPER_SPEC, "surfaces": SurfaceState, "mlp": MLP_SPEC}
 
 
 def test_teacher_view_keeps_known_names_only():
@@ -67,12 +67,16 @@ def test_surface_lab_locked_and_hidden():
 
 def test_mlp_lab_locked_and_hidden():
     at = run("mlp/view.py", lock="setup", hide="export,landscape")
-    assert at.selectbox(key="ml_data").disabled and at.number_input(key="ml_lr").disabled
+    assert at.selectbox(key="mlp_dataset").disabled and at.number_input(key="mlp_optimizer_lr").disabled
+    assert at.number_input(key="mlp_optimizer_beta1").disabled  # the optimizer's details too
     assert not any("Export" in e.label for e in at.expander)
-    at = run("mlp/view.py", hide="setup", data="xor", hidden="8", act="relu")
-    at.button(key="ml_step10").click().run()
+    assert not at.text_area  # a locked page takes no pasted settings either
+    at = run("mlp/view.py", hide="setup", data="xor", hidden="8", act="tanh", opt="sgd:lr=0.2,momentum=0.5")
+    at.button(key="mlp_step10").click().run()
+    at.run()  # the hidden settings survive reruns
     assert not at.exception and any("update 10" in m.value for m in at.markdown)
-    assert at.query_params["data"] in (["xor"], "xor")
+    assert at.query_params["data"] in (["xor"], "xor") and at.query_params["act"] in (["tanh"], "tanh")
+    assert at.query_params["opt"] in (["sgd:lr=0.2,momentum=0.5"], "sgd:lr=0.2,momentum=0.5")
 
 
 def test_home_shows_the_classic_circuit_solved():

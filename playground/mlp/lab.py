@@ -22,22 +22,6 @@ def load_data(state: MLPState, own_csv: str | None = None, task: str = "classifi
     return make_dataset(state.dataset, state.points, state.noise, state.data_seed)
 
 
-def rows_to_csv(rows) -> str:
-    """The points table as CSV text (rows still being typed, with an empty cell, are left out)."""
-    lines = ["x1,x2,label"]
-    for row in rows:
-        cells = [row.get("x1"), row.get("x2"), row.get("label")]
-        if all(c is not None and c == c for c in cells):  # c == c is False for NaN
-            lines.append(f"{float(cells[0])!r},{float(cells[1])!r},{cells[2]!r}")
-    return "\n".join(lines) + "\n"
-
-
-def csv_to_rows(text: str) -> list[dict]:
-    """CSV text as table rows; raises EngineError in words for a malformed CSV."""
-    data = parse_csv(text)
-    return [{"x1": float(x[0]), "x2": float(x[1]), "label": int(y)} for x, y in zip(data.x, data.y, strict=True)]
-
-
 def build_trainer(state: MLPState, data: Dataset) -> Trainer:
     """A fresh trainer for this setup. Raises EngineError with the reason when it can't be built."""
     if len(data) < 4:

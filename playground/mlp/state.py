@@ -1,50 +1,29 @@
-"""Everything the MLP lab is configured with, in one object that round-trips the URL.
+"""Everything the MLP lab is configured with, in one object, and the one field table (``MLP_SPEC``) from which
+its URL, its widgets' session state and its JSON settings are derived.
 
-Training progress is not part of it (like TensorFlow Playground, a link restores the setup, and
-training runs again); the user's own data is not either, and a link that asks for it says so.
+Training progress is not part of it (like TensorFlow Playground, a link restores the setup, and training runs
+again); neither are the user's own points, which a link cannot carry (the configuration file can: config.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from engine.limits import MAX_LAYERS, MAX_WIDTH
 from labs.mlp.datasets import FEATURES, GENERATORS
-from labs.mlp.nn import ACTIVATIONS, INITS, LOSSES, NetConfig
+from labs.mlp.nn import ACTIVATIONS as NET_ACTIVATIONS
+from labs.mlp.nn import INITS, LOSSES, NetConfig
 from labs.mlp.train import TrainConfig
 from labs.optim import OptimizerConfig
-from playground.common.fields import bounded_float, bounded_int, format_float, one_of, read_fields
-from playground.surfaces.state import decode_runs, encode_run
+from playground.common.fields import Choice, Field, Flag, Float, Int, Kind, Names, StateSpec, echo
+
+from .optimizer import OptimizerKind
 
 OWN_DATA = "own data"
 DATASETS = (*GENERATORS, OWN_DATA)
-# Ranges shared by the URL readers and the page's widgets, so a link can't ask a widget for more.
-POINTS = (20, 1000)
-NOISE = (0.0, 0.5)
-SCALE = (0.01, 100.0)
-BATCH = (0, 1000)
-
-
-def _int_list(text: str) -> tuple[int, ...]:
-    widths = tuple(int(w) for w in text.split(",") if w.strip()) if text.strip() else ()
-    if len(widths) > MAX_LAYERS or any(not 1 <= w <= MAX_WIDTH for w in widths):
-        raise ValueError(f"0 to {MAX_LAYERS} layers of width 1 to {MAX_WIDTH}")
-    return widths
-
-
-def _names(choices) -> callable:
-    def read(text: str) -> tuple[str, ...]:
-        names = tuple(n for n in text.split(",") if n) if text else ()
-        if any(n not in choices for n in names):
-            raise ValueError(f"each must be one of {', '.join(choices)}")
-        return names
-    return read
-
-
-def _flag(text: str) -> bool:
-    if text not in ("0", "1"):
-        raise ValueError("must be 0 or 1")
-    return text == "1"
+NEW_LAYER = (4, "relu")  # the width and activation of a layer added below none
 
 
 @dataclass(frozen=True)
@@ -73,38 +52,159 @@ class MLPState:
         return TrainConfig(net, self.optimizer, self.loss, self.features, self.batch_size, self.l1, self.l2,
                            self.seed)
 
-    def to_query(self) -> dict[str, str]:
-        return {
-            "data": self.dataset, "n": str(self.points), "noise": format_float(self.noise),
-            "dseed": str(self.data_seed), "test": format_float(self.test_fraction),
-            "features": ",".join(self.features), "hidden": ",".join(map(str, self.hidden)),
-            "act": ",".join(self.activations), "init": self.init, "scale": format_float(self.init_scale),
-            "bias": "1" if self.bias else "0", "loss": self.loss, "opt": encode_run(self.optimizer),
-            "batch": str(self.batch_size), "l1": format_float(self.l1), "l2": format_float(self.l2),
-            "seed": str(self.seed),
-        }
 
-    @classmethod
-    def from_query(cls, query: dict[str, str]) -> tuple[MLPState, list[str]]:
-        names = {"data": "dataset", "n": "points", "dseed": "data_seed", "test": "test_fraction",
-                 "act": "activations", "scale": "init_scale", "opt": "optimizer", "batch": "batch_size"}
-        query = {names.get(k, k): v for k, v in query.items()}
-        readers = {
-            "dataset": one_of(GENERATORS), "points": bounded_int(*POINTS), "noise": bounded_float(*NOISE),
-            "data_seed": bounded_int(0, 2**31), "test_fraction": bounded_float(0.0, 0.9),
-            "features": _names(tuple(FEATURES)),
-            "hidden": _int_list, "activations": _names(ACTIVATIONS), "init": one_of(INITS),
-            "init_scale": bounded_float(*SCALE), "bias": _flag, "loss": one_of(LOSSES),
-            "optimizer": lambda t: decode_runs(t)[0], "batch_size": bounded_int(*BATCH),
-            "l1": bounded_float(0.0), "l2": bounded_float(0.0), "seed": bounded_int(0, 2**31),
-        }
-        warnings = []
-        if query.get("dataset") == OWN_DATA:
-            warnings.append("The link asked for someone's own data, which a link cannot carry; showing circle.")
-            query.pop("dataset")
-        state, more = read_fields(cls(), query, readers)
-        if len(state.activations) != len(state.hidden):  # keep the two lists in step
-            state = replace(state, activations=(tuple(state.activations[:1]) or ("relu",)) * len(state.hidden))
-        if not state.features:
-            state = replace(state, features=cls().features)
-        return state, warnings + more
+# --- kinds of the MLP lab's own fields ---
+
+@dataclass(frozen=True)
+class DatasetKind(Choice):
+    """A generated dataset; "own data" too in JSON and the widgets, never in a link (it cannot carry points)."""
+
+    def parse(self, text: str) -> str:
+        if text == OWN_DATA:
+            raise ValueError("a link cannot carry someone's own data")
+        if text not in GENERATORS:
+            raise ValueError(f"must be one of {', '.join(GENERATORS)}, not {echo(text)}")
+        return text
+
+    def from_json(self, data: Any) -> str:
+        if data == OWN_DATA:
+            return data
+        return super().from_json(data)
+
+
+@dataclass(frozen=True)
+class Features(Names):
+    def check(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        twice = [n for i, n in enumerate(names) if n in names[:i]]
+        if twice:
+            raise ValueError(f"{echo(twice[0])} is listed twice")
+        return super().check(names)
+
+
+def _whole(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{echo(text)} is not a whole number") from None
+
+
+@dataclass(frozen=True)
+class Widths(Kind):
+    """The hidden layers' widths: "8,4" in a link, [8, 4] in JSON; in the widgets, the number of layers under the
+    key itself and one width per layer under ``<key>_<i>``."""
+
+    width: Int  # of each layer
+    count: Int  # of layers
+
+    def check(self, widths: tuple[int, ...]) -> tuple[int, ...]:
+        try:
+            self.count.check(len(widths))
+        except ValueError as e:
+            raise ValueError(f"the number of layers {e}") from None
+        for w in widths:
+            try:
+                self.width.check(w)
+            except ValueError as e:
+                raise ValueError(f"each width {e}") from None
+        return widths
+
+    def parse(self, text: str) -> tuple[int, ...]:
+        return self.check(tuple(_whole(w) for w in text.split(",") if w.strip()))
+
+    def format(self, value: tuple[int, ...]) -> str:
+        return ",".join(map(str, value))
+
+    def to_json(self, value: tuple[int, ...]) -> list[int]:
+        return list(value)
+
+    def from_json(self, data: Any) -> tuple[int, ...]:
+        if not isinstance(data, list) or not all(isinstance(w, int) and not isinstance(w, bool) for w in data):
+            raise ValueError("must be a list of whole numbers such as [8, 8]")
+        return self.check(tuple(data))
+
+    def widget_values(self, key: str, value: tuple[int, ...]) -> dict[str, Any]:
+        return {key: len(value), **{f"{key}_{i}": w for i, w in enumerate(value)}}
+
+    def from_widgets(self, key: str, session: Mapping[str, Any]) -> tuple[int, ...]:
+        return tuple(int(session.get(f"{key}_{i}", NEW_LAYER[0])) for i in range(int(session[key])))
+
+    def widget_keys(self, key: str) -> tuple[str, ...]:
+        return (key, *(f"{key}_{i}" for i in range(self.count.high)))
+
+
+@dataclass(frozen=True)
+class PerLayer(Names):
+    """One name per hidden layer: "relu,tanh" in a link, a list in JSON, one widget per layer (``<key>_<i>``)."""
+
+    def widget_values(self, key: str, value: tuple[str, ...]) -> dict[str, Any]:
+        return {f"{key}_{i}": name for i, name in enumerate(value)}
+
+    def from_widgets(self, key: str, session: Mapping[str, Any]) -> tuple[str, ...]:
+        names = []  # the layers' widgets in order; any beyond the layer count are cut off by settle
+        while f"{key}_{len(names)}" in session and len(names) < self.max_items:
+            names.append(session[f"{key}_{len(names)}"])
+        return tuple(names)
+
+    def widget_keys(self, key: str) -> tuple[str, ...]:
+        return tuple(f"{key}_{i}" for i in range(self.max_items))
+
+
+def settle(state: MLPState) -> tuple[MLPState, list[str]]:
+    """One activation per hidden layer. A list with one activation throughout fits any depth silently; any other
+    that doesn't fit is cut or extended with its last entry, with a warning."""
+    acts, n = state.activations, len(state.hidden)
+    if len(acts) == n:
+        return state, []
+    fitted = (acts + (acts[-1:] or (NEW_LAYER[1],)) * n)[:n]
+    warnings = [] if len(set(acts)) <= 1 else [
+        f"The activations ({', '.join(acts)}) don't fit the {n} hidden layer{'s' * (n != 1)}: using "
+        f"{', '.join(fitted) or 'none'}."]
+    return replace(state, activations=fitted), warnings
+
+
+LAYERS = Widths(Int(1, MAX_WIDTH), Int(0, MAX_LAYERS))
+LAYER_ACTIVATIONS = PerLayer(NET_ACTIVATIONS, max_items=MAX_LAYERS)
+MLP_SPEC = StateSpec(MLPState, (
+    Field("dataset", "data", DatasetKind(DATASETS), "dataset"),
+    Field("points", "n", Int(20, 1000), "number of points"),
+    Field("noise", "noise", Float(0.0, 0.5), "noise"),
+    Field("data_seed", "dseed", Int(0, 2**31), "data seed"),
+    Field("test_fraction", "test", Float(0.0, 0.9), "test fraction"),
+    Field("features", "features", Features(tuple(FEATURES), max_items=len(FEATURES), min_items=1), "input features"),
+    Field("hidden", "hidden", LAYERS, "hidden layers"),
+    Field("activations", "act", LAYER_ACTIVATIONS, "activations"),
+    Field("init", "init", Choice(INITS), "initialisation"),
+    Field("init_scale", "scale", Float(0.01, 100.0), "init scale"),
+    Field("bias", "bias", Flag(), "biases"),
+    Field("loss", "loss", Choice(LOSSES), "loss"),
+    Field("optimizer", "opt", OptimizerKind(), "optimizer"),
+    Field("batch_size", "batch", Int(0, 1000), "batch size"),
+    Field("l1", "l1", Float(0.0), "L1 penalty"),
+    Field("l2", "l2", Float(0.0), "L2 penalty"),
+    Field("seed", "seed", Int(0, 2**31), "seed"),
+), prefix="mlp", settle=settle)
+
+
+# --- what the page's widgets need from the spec ---
+
+def layer_keys(i: int) -> tuple[str, str]:
+    """The session keys of hidden layer ``i``'s width and activation widgets."""
+    return f"{MLP_SPEC.widget_key('hidden')}_{i}", f"{MLP_SPEC.widget_key('activations')}_{i}"
+
+
+def fill_new_layers(session: MutableMapping[str, Any]) -> int:
+    """Layers just added (the layer count raised) start as a copy of the layer before them. Returns the count."""
+    count = int(session.get(MLP_SPEC.widget_key("hidden"), 0))
+    for i in range(count):
+        width, act = layer_keys(i)
+        before = layer_keys(i - 1) if i else None
+        if width not in session:
+            session[width] = session[before[0]] if before else NEW_LAYER[0]
+        if act not in session:
+            session[act] = session[before[1]] if before else NEW_LAYER[1]
+    return count
+
+
+def share_note(state: MLPState) -> str:
+    return ("The link restores the data, network and training settings (not the training progress"
+            + (", and not your own data" if state.dataset == OWN_DATA else "") + ").")

@@ -1,0 +1,122 @@
+"""The MLP lab's configuration file: ``MLP_SPEC``'s JSON settings, a version key, and the user's own points
+when the dataset is "own data".
+
+Reading one checks every field and says, per field, what it ignored (wrong type, out of range, unknown) and
+which settings the file didn't have; only a file that holds nothing readable is refused. Files written before
+version 2 (``"gradlab": 1``, the training configuration as ``dataclasses.asdict(TrainConfig)`` plus the
+dataset's name) are converted.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from engine.limits import MAX_CSV_BYTES
+from playground.common.fields import echo
+
+from .points import rows_from_json, rows_to_json
+from .state import MLP_SPEC, OWN_DATA, MLPState
+
+VERSION_KEY, VERSION = "gradlab", 2
+MAX_FILE_BYTES = 2 * MAX_CSV_BYTES  # the most points a file may hold take about 1.5 times their CSV
+POINTS_KEY = "own_points"
+_V1_NET = ("hidden", "activations", "init", "init_scale", "bias")  # version 1 nested these under "net"
+_V1_DERIVED = ("inputs", "outputs")  # follow from the features and the data
+
+
+@dataclass(frozen=True)
+class Config:
+    state: MLPState
+    points: list[dict] | None = None  # rows for the own-data table; None: the file has none
+
+
+def to_json(state: MLPState, points: list[dict] | None = None) -> dict[str, Any]:
+    """The file's content; ``points`` (the own-data table's rows) are saved when the dataset is own data."""
+    data = {VERSION_KEY: VERSION, **MLP_SPEC.to_json(state)}
+    if state.dataset == OWN_DATA and points is not None:
+        data[POINTS_KEY] = rows_to_json(points)
+    return data
+
+
+def to_text(state: MLPState, points: list[dict] | None = None) -> str:
+    return json.dumps(to_json(state, points), indent=1)
+
+
+def from_json(data: Any) -> tuple[Config, list[str]]:
+    """The configuration a file holds and a message for everything in it that was ignored or missing. Raises
+    ValueError only for a file with nothing to read: not an object, or another version's."""
+    if not isinstance(data, dict):
+        raise ValueError("a configuration is a JSON object {…}")
+    data = dict(data)
+    version = data.pop(VERSION_KEY, VERSION)
+    if isinstance(version, bool) or version not in (1, VERSION):
+        raise ValueError(f'this gradlab reads configurations of version 1 and {VERSION}, not "{VERSION_KEY}": '
+                         f"{json.dumps(version)[:20]}")
+    data, warnings = _from_version_1(data) if version == 1 else (data, [])
+    raw_points = data.pop(POINTS_KEY, None)
+    missing = [f.label for f in MLP_SPEC.fields if f.name not in data]
+    state, more = MLP_SPEC.from_json(data)
+    warnings += more
+    if missing:
+        warnings.append(f"Not in the file, so set to the default: {', '.join(missing)}.")
+    points = None
+    if raw_points is not None:
+        try:
+            points = rows_from_json(raw_points)
+        except ValueError as e:
+            warnings.append(f"The own points ({POINTS_KEY}) were ignored: {e}. The table keeps its points.")
+    elif state.dataset == OWN_DATA:
+        warnings.append("These settings hold no points: the own-data table keeps its points.")
+    return Config(state, points), warnings
+
+
+def from_text(text: str) -> tuple[Config, list[str]]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"not valid JSON ({e.msg} at line {e.lineno})") from None
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    return from_json(data)
+
+
+def read_file(data: bytes) -> tuple[Config | None, list[str]]:
+    """An uploaded file's configuration (None when it can't be loaded) and the messages to show, the first
+    saying whether it loaded."""
+    if len(data) > MAX_FILE_BYTES:
+        return None, [f"That file can't be loaded: it is larger than {MAX_FILE_BYTES // 1000} kB."]
+    try:
+        cfg, warnings = from_text(data.decode("utf-8", "replace"))
+    except ValueError as e:
+        return None, [f"That file can't be loaded: {e}"]
+    return cfg, ["Loaded the configuration." + (" Except:" if warnings else ""), *warnings]
+
+
+def _from_version_1(data: dict) -> tuple[dict, list[str]]:
+    """Version 1's layout as version 2's: the network's settings move up a level; its sizes are derived now."""
+    net, warnings = data.pop("net", {}), []
+    if not isinstance(net, dict):
+        warnings.append(f"The network's settings (net) were ignored: expected an object, got {type(net).__name__}.")
+        net = {}
+    for name, value in net.items():
+        if name in _V1_NET:
+            data[name] = value
+        elif name not in _V1_DERIVED:
+            warnings.append(f"Unknown setting {echo('net.' + str(name))} ignored.")
+    return data, warnings
+
+
+class FileFormat:
+    """The file format in the shape the share panel takes a page's settings in (``to_json`` / ``from_json``), so
+    its JSON box shows and loads these files (without points: a link's box is no place for a table)."""
+
+    def to_json(self, state: MLPState) -> dict[str, Any]:
+        return to_json(state)
+
+    def from_json(self, data: Any) -> tuple[Config, list[str]]:
+        return from_json(data)
+
+
+FILE_FORMAT = FileFormat()

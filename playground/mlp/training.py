@@ -1,0 +1,115 @@
+"""Training on the page: the model built for the current setup, Play / +N, the session's update limit and the
+NaN trap. The page keeps one ``Training`` per session, calls these, and draws what they say."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine import EngineError
+from engine.formatting import format_number
+from engine.limits import MAX_UPDATES
+from labs.mlp.datasets import Dataset
+from labs.mlp.train import StepRecord, Trainer
+
+from .lab import build_trainer, load_data
+from .state import MLPState
+
+PLAY_MORE = 500  # Play at the target trains this many more
+UPDATES_PER_FRAME = 5
+
+
+@dataclass
+class Training:
+    trainer: Trainer | None = None
+    data: Dataset | None = None
+    built_for: tuple[MLPState, str | None] | None = None  # the setup and own points the trainer was built for
+    playing: bool = False
+    limit: str | None = None  # set when the session's update limit stopped training
+
+    def build(self, state: MLPState, own_csv: str | None) -> tuple[MLPState, str | None]:
+        """A new model when the setup changed. Returns the setup the model is built for and, when this setup
+        can't be built, why (the previous model, if any, is kept)."""
+        if self.trainer is not None and self.built_for == (state, own_csv):
+            return state, None
+        try:
+            data = load_data(state, own_csv)
+            if data.task == "regression" and state.loss != "mse":
+                raise EngineError("regression data needs the mse loss: choose it under Training")
+            self.trainer, self.data = build_trainer(state, data), data
+        except (EngineError, ValueError) as e:
+            kept = self.trainer is not None
+            return (self.built_for[0] if kept else state), (
+                f"Can't build this network: {e}." + (" The previous model is kept." if kept else ""))
+        self.built_for, self.playing, self.limit = (state, own_csv), False, None
+        return state, None
+
+    @property
+    def last(self) -> StepRecord | None:
+        return self.trainer.history[-1] if self.trainer and self.trainer.history else None
+
+    def progress(self, target: int) -> tuple[str, float, str]:
+        """The heading (update and epoch), and the progress bar's fraction and text."""
+        last, updates = self.last, self.trainer.updates
+        heading = f"update {updates} · epoch {last.epoch:.1f}" if last else "update 0 · epoch 0"
+        return heading, min(updates / target, 1.0), f"{updates} / {target} updates" + (" — playing" * self.playing)
+
+    def reset(self) -> None:
+        """Forget the model: the next run builds it afresh from the current setup."""
+        self.trainer, self.playing, self.limit = None, False, None
+
+    def train(self, updates: int) -> None:
+        """Up to ``updates`` updates; stops (and stops playing) at the NaN trap or the session's limit."""
+        for _ in range(updates):
+            if self.trainer.updates >= MAX_UPDATES:
+                self.limit = (f"This model has reached {MAX_UPDATES:,} updates, the most one session may train: "
+                              "Reset to start again.")
+                self.playing = False
+                return
+            if not self.trainer.step() or self.trainer.halted:
+                self.playing = False
+                return
+
+    def toggle_play(self, target: int) -> int:
+        """Play or pause; returns the update to play until (further on when it was already reached)."""
+        self.playing = not self.playing
+        if self.playing and self.trainer.updates >= target:
+            return self.trainer.updates + PLAY_MORE
+        return target
+
+    def frame(self, target: int) -> bool:
+        """One animation frame while playing. True when playing stopped in it (at the target, the NaN trap or
+        the limit): the page then reruns in full, which removes its timer."""
+        if not self.playing:
+            return False
+        self.train(min(UPDATES_PER_FRAME, max(target - self.trainer.updates, 0)))
+        if self.trainer.updates >= target:
+            self.playing = False
+        return not self.playing
+
+
+def metrics(last: StepRecord) -> list[tuple[str, str]]:
+    """The latest update's losses, and accuracies for a classifier, as (label, value) for the page's metrics."""
+    out = [("train loss", format_number(last.train_loss, 3)),
+           ("test loss", format_number(last.test_loss, 3) if last.test_loss is not None else "—")]
+    if last.train_accuracy is not None:
+        out += [("train accuracy", f"{100 * last.train_accuracy:.1f}%"),
+                ("test accuracy", f"{100 * last.test_accuracy:.1f}%" if last.test_accuracy is not None else "—")]
+    return out
+
+
+def ratios_caption(last: StepRecord) -> str:
+    ratios = ", ".join(f"L{i + 1} {format_number(r, 2)}" for i, r in enumerate(last.update_ratios))
+    return f"Update : weight ratio per layer (healthy ≈ 1e-3): {ratios}"
+
+
+def nan_trap_message(halted: str) -> str:
+    return (f"NaN trap: {halted}. Training stopped; the weights are rewound to the last finite state. Try a "
+            "smaller learning rate or gradient clipping, then Reset.")
+
+
+def neuron_caption(layer: int, neuron: int, info: dict[str, float]) -> str:
+    """Hidden neuron ``neuron`` (1-based) of ``layer`` with its gradients from lab.neuron_gradients, in words."""
+    return (f"Neuron {layer}.{neuron} at the latest update, summed over the batch: "
+            f"upstream ∂L/∂a = **{format_number(info['upstream'])}**, "
+            f"mean local ∂a/∂z = **{format_number(info['local'])}**, "
+            f"downstream ∂L/∂z = **{format_number(info['downstream'])}**.")
