@@ -26,4 +26,11 @@ PAGES = [
             url_path="surfaces"),
     st.Page(str(HERE / "mlp" / "view.py"), title="MLP lab", icon=":material/hub:", url_path="mlp"),
 ]
+# Less empty space above each page's title, so a stepper's controls, graph and ledger fit a laptop screen; and
+# graphs keep their natural size (text never shrinks below what Graphviz laid out) and scroll sideways instead.
+st.html("""<style>
+[data-testid='stMainBlockContainer'] { padding-top: 3.5rem; }
+[data-testid='stGraphVizChart'] { overflow-x: auto; }
+[data-testid='stGraphVizChart'] svg { width: auto !important; height: auto !important; max-width: none !important; }
+</style>""")
 st.navigation(PAGES, position="top").run()

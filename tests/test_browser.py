@@ -38,7 +38,7 @@ def step_text(page):
 
 def test_preset_then_step_to_the_end(page):
     open_stepper(page)
-    page.get_by_text("Presets from the classic course material").click()
+    page.get_by_role("button", name="Presets").click()
     page.get_by_role("button", name="Mul gate swaps").click()
     page.get_by_text("Step 0 / 4").wait_for()
     next_button = page.get_by_role("button", name="Next")
@@ -49,7 +49,6 @@ def test_preset_then_step_to_the_end(page):
     assert next_button.is_disabled()
     svg = " ".join(page.locator("svg g.node, svg g.edge").all_text_contents())
     assert "grad 15" in svg and "grad 10" in svg and "grad 5" in svg
-    page.get_by_text("Presets from the classic course material").click()  # fold it for the picture
     page.set_viewport_size({"width": 1400, "height": 1500})
     page.wait_for_timeout(800)
     save_screenshot(page, "stepper.png")

@@ -2,6 +2,7 @@
 (AppTest cannot see a fragment's timer or what the browser draws)."""
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import expect
@@ -64,3 +65,20 @@ def test_teacher_quiz_link_hides_panels_but_asks(page):
     page.get_by_role("button", name="Next").click()
     page.get_by_text("Step 4 / 7").wait_for()
     no_exception(page)
+
+
+SMALLEST_GRAPH_TEXT = """() => {
+  const svg = document.querySelector('[data-testid="stGraphVizChart"] svg');
+  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;  // CSS px per Graphviz point
+  return Math.min(...[...svg.querySelectorAll('text')].map(t => parseFloat(t.getAttribute('font-size')) * scale));
+}"""
+LARGE = "+".join(f"tanh(w{i}*x{i})" for i in range(8))  # 8 neurons' worth of nodes: 41 in all
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (390, 844)], ids=["laptop", "phone"])
+@pytest.mark.parametrize("expr", ["(x+y)*z", "sigmoid(w0*x0+w1*x1+w2)", LARGE], ids=["5 nodes", "11 nodes", "41 nodes"])
+def test_graph_text_never_shrinks_below_12px(page, size, expr):
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    open_stepper(page, "?" + urlencode({"expr": expr, "step": "3"}))
+    smallest = page.evaluate(SMALLEST_GRAPH_TEXT)
+    assert smallest >= 12, f"graph text drawn at {smallest:.1f} px"

@@ -59,18 +59,18 @@ page_header("Backprop stepper", "Type an expression, set its inputs, then step t
             "gradient, and the **downstream** gradient it sends to its inputs. New here? Home has the lessons in "
             "order.", ss.pop("stepper_warnings", []))
 
-if teacher.shows("presets") and not frozen:
-    with st.expander("Presets from the classic course material", expanded=False):
-        cols = st.columns(3)
-        for i, preset in enumerate(load_presets("stepper")):
-            cols[i % 3].button(preset["name"], key=f"preset_{i}", on_click=_apply_preset, args=(preset,),
-                               help=preset["note"], width="stretch")
 if ss.get("stepper_note"):
     st.info(ss.stepper_note)
-
-st.text_input("Expression", key=key("expr"), max_chars=1000, disabled=frozen, on_change=session.example_changed,
-              args=(ss,),
-              help="Python-like: + - * / ** @, unary -, and functions such as tanh(x), max(a, b), sum(v).")
+top = st.columns([4, 1], vertical_alignment="bottom")
+top[0].text_input("Expression", key=key("expr"), max_chars=1000, disabled=frozen, on_change=session.example_changed,
+                  args=(ss,), help="Python-like: + - * / ** @, unary -, and functions such as tanh(x), max(a, b), "
+                  "sum(v).")
+if teacher.shows("presets") and not frozen:
+    with top[1].popover("Presets", icon=":material/menu_book:", width="stretch",
+                        help="Classic circuits from the course material"):
+        for i, preset in enumerate(load_presets("stepper")):
+            st.button(preset["name"], key=f"preset_{i}", on_click=_apply_preset, args=(preset,), help=preset["note"],
+                      width="stretch")
 try:
     expression = parse(ss[key("expr")])
     ss.stepper_last_good_expr = ss[key("expr")]
@@ -81,15 +81,15 @@ except ParseError as e:
     expression = parse(ss.get("stepper_last_good_expr", DEFAULT_EXPR))
 
 variables = expression.variables
-cols = st.columns(min(len(variables), 4) + 1)
+cols = st.columns(min(len(variables), 4) + 2)
 for i, name in enumerate(variables):
     ss.setdefault(f"{key('values')}_{name}", "1")
     cols[i % 4].text_input(name, key=f"{key('values')}_{name}", help="a number, or a vector like [1, 2, 3]",
                            disabled=frozen, on_change=session.values_changed, args=(ss,))
-cols[-1].number_input("output gradient ∂L/∂out", key=key("output_grad"), step=1.0, format="%g", disabled=frozen,
+cols[-2].number_input("output gradient ∂L/∂out", key=key("output_grad"), step=1.0, format="%g", disabled=frozen,
                       help="The gradient fed into the output to start the backward pass. 1 means 'the output "
                            "itself is L'.", on_change=session.values_changed, args=(ss,))
-st.segmented_control("Mode", MODES, key=key("mode"), format_func=str.capitalize, disabled=teacher.locks("mode"),
+cols[-1].segmented_control("Mode", MODES, key=key("mode"), format_func=str.capitalize, disabled=teacher.locks("mode"),
                      help="Learn: every number is shown. Quiz: predict each downstream gradient before it is "
                           "revealed.", on_change=session.values_changed, args=(ss,))
 
@@ -141,15 +141,17 @@ def _render_step_area(timer: tuple) -> None:
     st.progress(view.step / total if total else 1.0)
 
     shown = quiz.hide_answer(view) if hidden else view  # the answer stays hidden until it is predicted
-    st.graphviz_chart(graph_dot(walk, shown, for_theme(st.context.theme.type)), width="content")
-    legend, download = st.columns([5, 1], vertical_alignment="center")
-    legend.caption("Blue “= …”: forward values · orange **grad …**: gradients · yellow “▶ now”: the "
-                   "current node · grey dashed: not reached yet · “⚠”: where NaN/inf first appears.")
-    with download:  # for slides: light colours whatever the page's theme
-        graph_downloads("stepper", lambda: graph_dot(walk, shown, LIGHT), f"gradlab-step-{view.step}")
-    with st.expander("The graph in words"):
-        st.markdown(plain(ledger.graph_in_words(walk, shown)).replace("\\- ", "- "))
-    explain_col, table_col = st.columns([1, 1], gap="large")
+    # The step's ledger beside a small graph, so both fit one screen; under a large one, which needs the width.
+    graph_col, explain_col = st.columns([3, 2], gap="medium") if len(walk.order) <= 8 else (st.container(),) * 2
+    with graph_col:
+        st.graphviz_chart(graph_dot(walk, shown, for_theme(st.context.theme.type)), width="content")
+        st.caption("Blue “= …”: forward values · orange **grad …**: gradients · yellow “▶ now”: the current node · "
+                   "grey dashed: not reached yet · “⚠”: where NaN/inf first appears.")
+        words, download = st.columns([3, 1], vertical_alignment="top")
+        with words.expander("The graph in words"):
+            st.markdown(plain(ledger.graph_in_words(walk, shown)).replace("\\- ", "- "))
+        with download:  # for slides: light colours whatever the page's theme
+            graph_downloads("stepper", lambda: graph_dot(walk, shown, LIGHT), f"gradlab-step-{view.step}")
     with explain_col:
         if hidden:  # the question is asked whatever panels the teacher hid
             _quiz(view.backward, targets)
@@ -158,19 +160,17 @@ def _render_step_area(timer: tuple) -> None:
             _explain_step(view, answered, hidden)
         if ss[key("mode")] == "quiz":
             _score()
-    with table_col:
-        if teacher.shows("table"):
-            st.subheader("All steps so far")
-            rows = ledger.ledger_rows(walk, view)
-            rows = quiz.hide_rows(rows, view.step) if hidden else rows
-            if rows:
-                st.dataframe(rows, hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 420))
-            else:
-                st.caption("Nothing computed yet.")
-        now = replace(state, step=view.step, mode=ss[key("mode")] or "learn")
-        share_panel("stepper", SPEC.to_query(now), teacher, CAN_HIDE, CAN_LOCK, "The link restores the "
-                    "expression, the values, the output gradient, this step and the mode.", settings=(SPEC, now),
-                    load=_load)
+    if teacher.shows("table"):
+        st.subheader("All steps so far")
+        rows = ledger.ledger_rows(walk, view)
+        rows = quiz.hide_rows(rows, view.step) if hidden else rows
+        if rows:
+            st.dataframe(rows, hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 420))
+        else:
+            st.caption("Nothing computed yet.")
+    now = replace(state, step=view.step, mode=ss[key("mode")] or "learn")
+    share_panel("stepper", SPEC.to_query(now), teacher, CAN_HIDE, CAN_LOCK, "The link restores the expression, "
+                "the values, the output gradient, this step and the mode.", settings=(SPEC, now), load=_load)
 
 
 def _explain_step(view, answered, hidden) -> None:
