@@ -46,6 +46,9 @@ def grad_command(args) -> int:
     for note in [s.issue for s in forward] + [s.issue for s in steps]:
         if note:
             print(f"warning: {note}", file=sys.stderr)
+    for s in steps:  # a tie or kink: which derivative the engine took there, and why
+        if s.note:
+            print(f"note ({s.node.op.name}): {s.note}", file=sys.stderr)
     if args.json:
         out = {"value": _json_number(value), "grads": {n: _json_number(g) for n, g in grads.items()}}
         print(json.dumps(out))

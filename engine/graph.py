@@ -32,6 +32,7 @@ class BackwardStep(NamedTuple):
     local: tuple[np.ndarray | None, ...]  # elementwise d node / d parent_i (None: not elementwise)
     downstream: tuple[np.ndarray | None, ...]  # gradient sent to parent_i (None: needs none)
     issue: str | None  # set where a finite upstream first turns into a NaN/inf downstream
+    note: str | None = None  # set where an input sits on a kink or tie: the derivative's convention there
 
     @property
     def is_leaf(self) -> bool:
@@ -65,14 +66,14 @@ def forward_steps(root: Node, order: list[Node] | None = None):
     """
     for index, node in enumerate(order or topo_order(root)):
         if node.op is not None:
-            with np.errstate(all="ignore"):  # a domain error gives NaN/inf, reported as the issue
-                evaluate(node)
+            evaluate(node)  # warnings off: a domain error gives NaN/inf, reported as the issue
         diagnose(node)
         yield ForwardStep(index, node, tuple(p.value for p in node.parents), node.value, node.issue)
 
 
-def _seed_for(root: Node, seed) -> np.ndarray:
-    seed = np.asarray(seed, dtype=np.float64)
+def seed_for(root: Node, seed) -> np.ndarray:
+    """The output gradient as a new float64 array of the output's shape, or ``ShapeError``."""
+    seed = np.array(seed, dtype=np.float64)  # a copy: root.grad must not alias the caller's array
     if seed.shape == root.shape:
         return seed
     if root.value.ndim and seed.ndim == 0:
@@ -107,40 +108,74 @@ def _send(node: Node, upstream: np.ndarray):
     return tuple(local), tuple(downstream)
 
 
+def convention_note(node: Node) -> str | None:
+    """The op's stated convention, if it decides the derivative sent to some input that needs one."""
+    op = node.op
+    if op is None or op.at_convention is None:
+        return None
+    xs = [p.value for p in node.parents]
+    where = None
+    with np.errstate(all="ignore"):
+        for parent, applies in zip(node.parents, op.at_convention, strict=True):
+            if parent.requires_grad:
+                hit = applies(*xs)
+                where = hit if where is None else where | hit
+    hits = 0 if where is None else int(np.count_nonzero(where))
+    if not hits:
+        return None
+    size = np.size(where)
+    return op.convention if size == 1 else f"{op.convention} (at {hits} of {size} elements)"
+
+
 def backward_steps(root: Node, seed=1.0, order: list[Node] | None = None, check_finite: bool = True):
     """Reverse-mode sweep from ``root``, yielding one ``BackwardStep`` per node that needs a gradient.
 
     Each node's ``grad`` is set when its step is reached (earlier gradients are cleared first), and
-    holds the gradient summed over every path to ``root``. With ``check_finite`` the step where a
-    finite gradient first turns NaN/inf carries an ``issue``; without it (the training hot path)
-    nothing is checked, and numpy's own warnings are the only sign.
+    holds the gradient summed over every path to ``root``: a writable array of the node's shape.
+    A leaf's is its own (shared with no other node's ``grad``, nor with ``seed``); an op node's may
+    share memory with its neighbours' (the add gate passes its upstream on unchanged).
+
+    With ``check_finite`` (the stepper's path) the step where a finite gradient first turns NaN/inf
+    carries an ``issue``, and a step whose inputs sit on a kink or tie carries its ``note``; without
+    it (the training hot path) nothing is checked, and numpy's own warnings are the only sign.
     """
     order = order or topo_order(root)
     for node in order:
         node.grad = None
-    pending = {root: _seed_for(root, seed)}
+    pending = {root: seed_for(root, seed)}
+    handed_out: set[int] = set()  # ids of the arrays already some node's grad (all alive until the end)
+    leaf_owned: set[int] = set()  # ... and of those that are a leaf's
     index = 0
     for node in reversed(order):
         if not node.requires_grad:
             continue
         upstream = pending.pop(node)
-        node.grad = upstream
-        if node.op is None:
+        if node.op is None:  # a leaf's grad is its own array: not a view, not another node's grad
+            if id(upstream) in handed_out or not (upstream.flags.owndata and upstream.flags.writeable):
+                upstream = upstream.copy()
+            handed_out.add(id(upstream))
+            leaf_owned.add(id(upstream))
+            node.grad = upstream
             yield BackwardStep(index, node, upstream, (), (), None)
             index += 1
             continue
-        issue = None
+        if id(upstream) in leaf_owned or not upstream.flags.writeable:  # e.g. a broadcast view
+            upstream = upstream.copy()
+        handed_out.add(id(upstream))
+        node.grad = upstream
+        issue = note = None
         if check_finite:
             with np.errstate(all="ignore"):
                 local, downstream = _send(node, upstream)
             if all_finite(upstream) and not all(all_finite(g) for g in downstream if g is not None):
                 issue = f"the gradient through {node.op.name} becomes NaN/inf here"
+            note = convention_note(node)
         else:
             local, downstream = _send(node, upstream)
         for parent, grad in zip(node.parents, downstream, strict=True):
             if grad is not None:
                 pending[parent] = pending[parent] + grad if parent in pending else grad
-        yield BackwardStep(index, node, upstream, local, downstream, issue)
+        yield BackwardStep(index, node, upstream, local, downstream, issue, note)
         index += 1
 
 

@@ -6,7 +6,18 @@ their *local* derivative per input (``local``), so the stepper can print it and 
 reshapes, losses) state a vector-Jacobian product per input (``vjp``) instead.
 
 Inputs are named ``x`` (unary) or ``a, b`` (binary) in the formulas. Forward functions run under
-``np.errstate(all="ignore")``: a domain error gives NaN/inf, and ``domain`` explains it.
+``np.errstate(all="ignore")`` (``node.evaluate`` sees to it): a domain error gives NaN/inf, and
+``domain`` explains it. A ``vjp`` returns a new array or a view of its ``g``, never an input's value.
+
+Where the maths leaves a derivative undefined (a tie in max/min, relu at 0, 0 ** b), the record
+states the value chosen and why (``convention``), and ``at_convention`` says where it applies; the
+engine's backward steps then carry that text as a note. The choices are PyTorch's (and JAX's):
+
+    max(a, b), min(a, b) with a = b   half the gradient to each input   (torch.maximum: 0.5, 0.5)
+    relu(x) at x = 0                  0                                 (torch.relu: 0)
+    abs(x) at x = 0                   0 = sign(0)                       (torch.abs: 0)
+    leaky_relu(x) at x = 0            0.01, the left slope              (leaky_relu: 0.01)
+    a ** b at a = 0                   d/da = 0 when b = 0, d/db = 0 when b >= 0   (torch.pow: same)
 """
 
 from __future__ import annotations
@@ -33,6 +44,9 @@ class Op:
     vjp: tuple[Callable[..., Array], ...] | None = None  # (g, out, *xs, **attrs) -> grad of input_i
     domain: Callable[..., str | None] | None = None  # why inputs give a non-finite result
     kink: Callable[..., Array] | None = None  # distance of each element to a non-smooth point
+    convention: str | None = None  # the derivative chosen where it is undefined, and why, for learners
+    at_convention: tuple[Callable[..., Array], ...] | None = None  # per input: True where it decides
+    # that input's derivative (default: where kink == 0, for every input)
     sample: Callable[..., tuple[Array, ...]] | None = None  # inputs inside the domain (tests)
     test_shapes: tuple[tuple[tuple[int, ...], ...], ...] = ()  # input shapes for gradient checks
     infix: str | None = None  # Python operator spelling, if any
@@ -50,8 +64,13 @@ def register(op: Op) -> Op:
     assert op.name not in OPS, f"op {op.name} registered twice"
     assert (op.local is None) != (op.vjp is None), f"{op.name}: give exactly one of local / vjp"
     assert len(op.local or op.vjp) == op.arity == len(op.local_latex), op.name
+    assert (op.convention is None) == (op.at_convention is None and op.kink is None), op.name
     if not op.test_shapes:
         object.__setattr__(op, "test_shapes", UNARY_SHAPES if op.arity == 1 else BINARY_SHAPES)
+    if op.at_convention is None and op.kink is not None:
+        kink = op.kink
+        object.__setattr__(op, "at_convention", (lambda *xs: kink(*xs) == 0,) * op.arity)
+    assert op.at_convention is None or len(op.at_convention) == op.arity, op.name
     OPS[op.name] = op
     return op
 
@@ -62,7 +81,7 @@ def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
         return grad
     extra = grad.ndim - len(shape)
     if extra:
-        grad = grad.sum(axis=tuple(range(extra)))
+        grad = np.asarray(grad.sum(axis=tuple(range(extra))))  # an array even when summed to 0-d
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     if stretched:
         grad = grad.sum(axis=stretched, keepdims=True)
@@ -134,29 +153,53 @@ register(Op("div", 2, np.divide, "÷", r"\frac{a}{b}", (r"\frac{1}{b}", r"-\frac
             sample=_divisible, infix="/"))
 
 
+def _pow_d_base(out, a, b):
+    # b a^(b-1); where b = 0 the output is the constant 1, so 0, even at a = 0 (0 * 0^-1 is NaN).
+    zero = b == 0
+    return np.where(zero, 0.0, b * np.power(np.where(zero, 1.0, a), b - 1.0))
+
+
 def _pow_d_exponent(out, a, b):
-    # d(a^b)/db = a^b ln a, real only for a > 0; at a == 0 with b > 0 the limit is 0 (as in PyTorch).
+    # a^b ln a, real only for a > 0 (NaN below). At a = 0 it is 0 for b >= 0, the limit from a > 0,
+    # and -inf for b < 0 (inf times ln 0), as in PyTorch; nothing here takes the log of 0 or less.
     safe_log = np.log(np.where(a > 0, a, 1.0))
-    return np.where(a > 0, out * safe_log, np.where((a == 0) & (b > 0), 0.0, np.nan))
+    at_zero = np.where(b >= 0, 0.0, -np.inf)
+    return np.where(a > 0, out * safe_log, np.where(a == 0, at_zero, np.nan))
 
 
 register(Op("pow", 2, np.power, "^", "a^{b}", (r"b\,a^{b-1}", r"a^{b}\ln a"),
-            local=(lambda out, a, b: b * np.power(a, b - 1.0), _pow_d_exponent),
+            local=(_pow_d_base, _pow_d_exponent),
             domain=lambda a, b: ("a negative number to a fractional power is undefined (NaN)"
                                  if np.any((a < 0) & (b != np.round(b))) else
                                  "zero to a negative power is infinite" if np.any((a == 0) & (b < 0))
                                  else "power overflowed float64 (result too large)"),
+            convention="0 ** b: at a = 0 the formulas b·a^(b−1) and a^b·ln a break down (0·∞, ln 0). The "
+                       "engine takes ∂/∂a = 0 when b = 0, since a^0 = 1 for every a, and ∂/∂b = 0 when b ≥ 0, "
+                       "since 0^b = 0 for every b > 0 (at b = 0 itself 0^b jumps to 1, and 0 is the choice of "
+                       "PyTorch and JAX)",
+            at_convention=(lambda a, b: (a == 0) & (b == 0), lambda a, b: (a == 0) & (b >= 0)),
             sample=_power, infix="**"))
-register(Op("max", 2, np.maximum, "max", r"\max(a, b)", (r"[a \ge b]", r"[a < b]"),
-            local=(lambda out, a, b: (a >= b) * np.ones_like(out),
-                   lambda out, a, b: (a < b) * np.ones_like(out)),
+
+
+def _tie(name):
+    return (f"tie: {name}(a, b) with a = b sends half the gradient to each input (as torch.{name}imum "
+            f"and jnp.{name}imum do): any split that adds up to the whole is a valid subgradient, and the "
+            f"even one favours neither input")
+
+
+register(Op("max", 2, np.maximum, "max", r"\max(a, b)",
+            (r"[a > b] + \tfrac{1}{2}[a = b]", r"[a < b] + \tfrac{1}{2}[a = b]"),
+            local=(lambda out, a, b: np.where(a > b, 1.0, np.where(a == b, 0.5, 0.0)),
+                   lambda out, a, b: np.where(a < b, 1.0, np.where(a == b, 0.5, 0.0))),
             kink=lambda a, b: np.abs(a - b), sample=_apart,
-            gate="max: routes the whole upstream gradient to the larger input"))
-register(Op("min", 2, np.minimum, "min", r"\min(a, b)", (r"[a \le b]", r"[a > b]"),
-            local=(lambda out, a, b: (a <= b) * np.ones_like(out),
-                   lambda out, a, b: (a > b) * np.ones_like(out)),
-            kink=lambda a, b: np.abs(a - b), sample=_apart,
-            gate="min: routes the whole upstream gradient to the smaller input"))
+            convention=_tie("max") + ". relu(x) is not max(x, 0) here: at x = 0, relu′(0) = 0 sends x nothing",
+            gate="max: routes the whole upstream gradient to the larger input (a tie splits it evenly)"))
+register(Op("min", 2, np.minimum, "min", r"\min(a, b)",
+            (r"[a < b] + \tfrac{1}{2}[a = b]", r"[a > b] + \tfrac{1}{2}[a = b]"),
+            local=(lambda out, a, b: np.where(a < b, 1.0, np.where(a == b, 0.5, 0.0)),
+                   lambda out, a, b: np.where(a > b, 1.0, np.where(a == b, 0.5, 0.0))),
+            kink=lambda a, b: np.abs(a - b), sample=_apart, convention=_tie("min"),
+            gate="min: routes the whole upstream gradient to the smaller input (a tie splits it evenly)"))
 
 # --- elementwise unary ops ---
 
@@ -172,7 +215,9 @@ register(Op("sqrt", 1, np.sqrt, "√", r"\sqrt{x}", (r"\frac{1}{2\sqrt{x}}",),
             domain=lambda x: "sqrt of a negative number is undefined (NaN)" if np.any(x < 0) else None,
             sample=_positive))
 register(Op("abs", 1, np.abs, "|x|", "|x|", (r"\operatorname{sign}(x)",),
-            local=(lambda out, x: np.sign(x),), kink=np.abs, sample=_away_from_zero))
+            local=(lambda out, x: np.sign(x),), kink=np.abs, sample=_away_from_zero,
+            convention="|x| has no slope at x = 0; it is taken as sign(0) = 0 (as in PyTorch and JAX), so no "
+                       "gradient passes"))
 register(Op("sin", 1, np.sin, "sin", r"\sin x", (r"\cos x",), local=(lambda out, x: np.cos(x),)))
 register(Op("cos", 1, np.cos, "cos", r"\cos x", (r"-\sin x",), local=(lambda out, x: -np.sin(x),)))
 register(Op("tanh", 1, np.tanh, "tanh", r"\tanh x", (r"1 - \tanh^2 x",),
@@ -181,12 +226,16 @@ register(Op("sigmoid", 1, _stable_sigmoid, "σ", r"\sigma(x) = \frac{1}{1 + e^{-
             (r"\sigma(x)\,(1 - \sigma(x))",), local=(lambda out, x: out * (1.0 - out),)))
 register(Op("relu", 1, lambda x: np.maximum(x, 0.0), "relu", r"\max(0, x)", (r"[x > 0]",),
             local=(lambda out, x: (x > 0) * np.ones_like(out),), kink=np.abs,
+            convention="relu has no slope at x = 0; relu′(0) is taken as 0 (as in PyTorch and JAX), so no "
+                       "gradient passes. max(x, 0) at x = 0 is a tie instead, and sends half of it to x",
             sample=_away_from_zero))
 register(Op("leaky_relu", 1, lambda x: np.where(x > 0, x, LEAKY_SLOPE * x), "lrelu",
             r"\begin{cases} x & x > 0 \\ 0.01\,x & x \le 0 \end{cases}",
             (r"\begin{cases} 1 & x > 0 \\ 0.01 & x \le 0 \end{cases}",),
             local=(lambda out, x: np.where(x > 0, 1.0, LEAKY_SLOPE) * np.ones_like(out),),
-            kink=np.abs, sample=_away_from_zero))
+            kink=np.abs, sample=_away_from_zero,
+            convention="leaky_relu has no slope at x = 0; it is taken as 0.01, the slope on the left (as in "
+                       "PyTorch)"))
 register(Op("elu", 1, lambda x: np.where(x > 0, x, ELU_ALPHA * np.expm1(np.minimum(x, 0.0))), "elu",
             r"\begin{cases} x & x > 0 \\ e^{x} - 1 & x \le 0 \end{cases}",
             (r"\begin{cases} 1 & x > 0 \\ e^{x} & x \le 0 \end{cases}",),
@@ -227,7 +276,7 @@ def _reduced_count(x, axis):
 
 
 def _expand(g, x, axis):
-    """Broadcast a reduced gradient back over the axes the reduction removed."""
+    """Broadcast a reduced gradient back over the axes the reduction removed (a read-only view)."""
     if axis is not None:
         g = np.expand_dims(g, axis)
     return np.broadcast_to(g, x.shape)
@@ -268,7 +317,7 @@ MATMUL_SHAPES = (((3, 4), (4, 2)), ((4,), (4, 3)), ((3, 4), (4,)), ((4,), (4,)))
 register(Op("matmul", 2, _matmul, "@", "A B", (r"\bar{G} B^{\top}", r"A^{\top} \bar{G}"),
             vjp=(_matmul_grad_a, _matmul_grad_b), test_shapes=MATMUL_SHAPES, infix="@"))
 register(Op("sum", 1, lambda x, axis=None: np.sum(x, axis=axis), "Σ", r"\sum_i x_i", ("1",),
-            vjp=(lambda g, out, x, axis=None: _expand(g, x, axis),)))
+            vjp=(lambda g, out, x, axis=None: np.array(_expand(g, x, axis)),)))  # a writable copy
 register(Op("mean", 1, lambda x, axis=None: np.mean(x, axis=axis), "mean", r"\frac{1}{n}\sum_i x_i",
             (r"\frac{1}{n}",),
             vjp=(lambda g, out, x, axis=None: _expand(g, x, axis) / _reduced_count(x, axis),)))

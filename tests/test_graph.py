@@ -34,9 +34,10 @@ def test_topo_order_puts_parents_first():
 def test_upstream_is_summed_before_a_node_is_stepped():
     root, leaves = parse("a * b + a * c").build({"a": 2, "b": 3, "c": 5})
     steps = list(backward_steps(root))
-    a_step = next(s for s in steps if s.node is leaves["a"])
-    assert float(a_step.upstream) == 8.0
-    assert a_step.index == len(steps) - 1 or all(s.node is not leaves["a"] for s in steps[a_step.index + 1:])
+    a_steps = [s for s in steps if s.node is leaves["a"]]
+    assert len(a_steps) == 1 and float(a_steps[0].upstream) == 8.0  # stepped once, with both paths summed
+    consumers = [s.index for s in steps if s.node.op is not None and leaves["a"] in s.node.parents]
+    assert len(consumers) == 2 and max(consumers) < a_steps[0].index  # after both muls sent their share
 
 
 def test_forward_steps_recompute_after_leaf_change():
@@ -122,3 +123,24 @@ def test_backward_drain_is_unchecked_but_backward_steps_checks():
     assert np.isinf(leaves["x"].grad)  # the number is still honest
     flagged = [s for s in backward_steps(root) if s.issue]
     assert [s.node.op.name for s in flagged] == ["sqrt"]
+
+
+def test_gradients_are_writable_and_shared_with_no_other_node():
+    x, y = var([1.0, 2.0, 3.0], "x"), var(2.0, "y")
+    root = apply("sum", x) + y  # sum's gradient is a broadcast; the add gate passes its upstream on
+    backward(root)
+    assert x.grad.tolist() == [1.0, 1.0, 1.0] and float(y.grad) == 1.0
+    x.grad *= 0.5  # in place, as an optimizer would
+    y.grad *= 3.0
+    assert x.grad.tolist() == [0.5, 0.5, 0.5]
+    assert float(y.grad) == 3.0 and float(root.grad) == 1.0  # y's gradient was its own array
+
+
+def test_the_seed_is_copied_not_aliased():
+    x = var([1.0, 2.0], "x")
+    out = x * 1.0
+    seed = np.array([3.0, 4.0])
+    backward(out, seed)
+    x.grad[0] = -1.0
+    out.grad[1] = -1.0
+    assert seed.tolist() == [3.0, 4.0] and out.grad[0] == 3.0 and x.grad[1] == 4.0
