@@ -1,4 +1,8 @@
-"""Gradient checking: analytic gradients from ``backward`` against float64 central differences."""
+"""Gradient checking: analytic gradients from ``backward`` against float64 central differences.
+
+With an output gradient (``seed``) g, both sides are of the scalar ``sum(g * f)``: ``backward(f, g)``
+against central differences of ``sum(g * f)``, so the check covers exactly the pass the learner saw.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import ShapeError
-from .graph import backward, forward_steps, topo_order
+from .graph import backward, forward_steps, seed_for, topo_order
 from .node import Node
 
 STEP = 1e-6  # relative step: h = STEP * max(1, |x|)
@@ -37,27 +41,28 @@ class GradCheck:
         return all(v.passed for v in self.variables)
 
 
-def _output(root: Node, order: list[Node]) -> float:
+def _output(root: Node, order: list[Node], seed: np.ndarray) -> float:
     for _ in forward_steps(root, order):
         pass
-    return float(root.value)
+    return float(np.sum(seed * root.value))
 
 
-def numeric_gradient(root: Node, leaf: Node, order: list[Node] | None = None) -> np.ndarray:
-    """d root / d leaf by central differences, one element at a time (values restored after)."""
+def numeric_gradient(root: Node, leaf: Node, order: list[Node] | None = None, seed=1.0) -> np.ndarray:
+    """d sum(seed * root) / d leaf by central differences, one element at a time (values restored after)."""
     order = order or topo_order(root)
+    seed = seed_for(root, seed)
     grad = np.zeros_like(leaf.value)
     flat, out = leaf.value.reshape(-1), grad.reshape(-1)  # views: writing flat moves leaf.value
     for i in range(flat.size):
         original = flat[i]
         h = STEP * max(1.0, abs(original))
         flat[i] = original + h
-        up = _output(root, order)
+        up = _output(root, order, seed)
         flat[i] = original - h
-        down = _output(root, order)
+        down = _output(root, order, seed)
         flat[i] = original
         out[i] = (up - down) / (2 * h)
-    _output(root, order)
+    _output(root, order, seed)
     return grad
 
 
@@ -72,17 +77,20 @@ def kink_warnings(order: list[Node]) -> tuple[str, ...]:
     return tuple(warnings)
 
 
-def gradient_check(root: Node, variables: list[Node] | None = None) -> GradCheck:
-    """Compare ``backward`` with central differences for every variable leaf of ``root``."""
-    if root.value.ndim:
+def gradient_check(root: Node, variables: list[Node] | None = None, seed=1.0) -> GradCheck:
+    """Compare ``backward(root, seed)`` with central differences of ``sum(seed * root)`` for every
+    variable leaf of ``root``. ``seed`` is the output gradient: a number for a scalar output, or an
+    array of the output's shape."""
+    if root.value.ndim and np.ndim(seed) == 0:
         raise ShapeError("gradient check needs a scalar output: wrap it in sum(...)")
+    seed = seed_for(root, seed)
     order = topo_order(root)
     variables = variables or [n for n in order if n.kind == "var"]
-    backward(root)
+    backward(root, seed)
     checks = []
     for leaf in variables:
         analytic = leaf.grad.copy()
-        numeric = numeric_gradient(root, leaf, order)
+        numeric = numeric_gradient(root, leaf, order, seed)
         with np.errstate(all="ignore"):
             scale = np.maximum(1.0, np.maximum(np.abs(analytic), np.abs(numeric)))
             error = float(np.max(np.abs(analytic - numeric) / scale, initial=0.0))

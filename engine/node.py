@@ -2,8 +2,10 @@
 
 Values are computed eagerly when a node is made (as in micrograd), and can be recomputed later by
 ``forward_steps`` after leaf values change, so a graph built once can be trained many times.
-Making a node only computes (it is the training hot path). Where NaN/inf first appears is found by
-the step streams (``forward_steps``/``backward_steps``), which call ``diagnose``.
+Making a node only computes (it is the training hot path), with numpy's floating-point warnings
+off, as everywhere an op's forward runs: a domain error gives NaN/inf and never a Python warning.
+Where NaN/inf first appears is found by the step streams (``forward_steps``/``backward_steps``),
+which call ``diagnose``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,18 @@ from .errors import ShapeError
 from .ops import OPS, Op
 
 _ids = itertools.count()
+
+# ``np.errstate(all="ignore")`` rebuilds numpy's error-state object on every entry, which costs more
+# than most ops it would wrap (about 1.7 us against 2.5 us for a whole scalar node). numpy 2 keeps
+# that state in a context variable (per thread, like np.errstate), so we set a prebuilt one; on a
+# numpy without it, np.errstate itself.
+try:
+    from numpy._core._ufunc_config import _extobj_contextvar as _fp_errors
+    from numpy._core.umath import _make_extobj
+
+    _IGNORE_ALL = _make_extobj(all="ignore")
+except ImportError:  # numpy < 2
+    _fp_errors = None
 
 
 def all_finite(a: np.ndarray) -> bool:
@@ -96,7 +110,18 @@ def const(value, label: str | None = None) -> Node:
 
 
 def evaluate(node: Node) -> None:
-    """(Re)compute an op node's value from its parents' values."""
+    """(Re)compute an op node's value from its parents' values, with floating-point warnings off."""
+    if _fp_errors is None:
+        with np.errstate(all="ignore"):
+            return _evaluate(node)
+    token = _fp_errors.set(_IGNORE_ALL)
+    try:
+        _evaluate(node)
+    finally:
+        _fp_errors.reset(token)
+
+
+def _evaluate(node: Node) -> None:
     xs = [p.value for p in node.parents]
     try:
         value = node.op.forward(*xs, **node.attrs)
