@@ -26,6 +26,11 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# Plants each known wrong derivative / known bug in a temporary copy and checks the tests catch it.
+.PHONY: mutants
+mutants: $(STAMP)
+	$(BIN)/python benchmarks/mutants.py
+
 # The README's pictures, retaken by the browser tests that open each page (a plain `make test` never writes them).
 screenshots: $(STAMP)
 	GRADLAB_SCREENSHOTS=$(CURDIR)/assets $(BIN)/python -m pytest -q tests/test_browser.py -k "preset_then_step or surface_lab_lesson or mlp_lab_trains or lesson_link"
