@@ -133,7 +133,8 @@ def backward_steps(root: Node, seed=1.0, order: list[Node] | None = None, check_
     Each node's ``grad`` is set when its step is reached (earlier gradients are cleared first), and
     holds the gradient summed over every path to ``root``: a writable array of the node's shape.
     A leaf's is its own (shared with no other node's ``grad``, nor with ``seed``); an op node's may
-    share memory with its neighbours' (the add gate passes its upstream on unchanged).
+    share memory with its neighbours' (the add gate passes its upstream on unchanged, a reshape
+    sends a view of it).
 
     With ``check_finite`` (the stepper's path) the step where a finite gradient first turns NaN/inf
     carries an ``issue``, and a step whose inputs sit on a kink or tie carries its ``note``; without
@@ -143,25 +144,18 @@ def backward_steps(root: Node, seed=1.0, order: list[Node] | None = None, check_
     for node in order:
         node.grad = None
     pending = {root: seed_for(root, seed)}
-    handed_out: set[int] = set()  # ids of the arrays already some node's grad (all alive until the end)
-    leaf_owned: set[int] = set()  # ... and of those that are a leaf's
     index = 0
     for node in reversed(order):
         if not node.requires_grad:
             continue
         upstream = pending.pop(node)
-        if node.op is None:  # a leaf's grad is its own array: not a view, not another node's grad
-            if id(upstream) in handed_out or not (upstream.flags.owndata and upstream.flags.writeable):
-                upstream = upstream.copy()
-            handed_out.add(id(upstream))
-            leaf_owned.add(id(upstream))
-            node.grad = upstream
+        if node.op is None:
+            # A leaf's grad is its own array (an optimizer updates grads in place), while the add
+            # gate sends one array to both its inputs, and a reshape sends a view.
+            node.grad = upstream = np.array(upstream)
             yield BackwardStep(index, node, upstream, (), (), None)
             index += 1
             continue
-        if id(upstream) in leaf_owned or not upstream.flags.writeable:  # e.g. a broadcast view
-            upstream = upstream.copy()
-        handed_out.add(id(upstream))
         node.grad = upstream
         issue = note = None
         if check_finite:
