@@ -7,11 +7,13 @@ reshapes, losses) state a vector-Jacobian product per input (``vjp``) instead.
 
 Inputs are named ``x`` (unary) or ``a, b`` (binary) in the formulas. Forward functions run under
 ``np.errstate(all="ignore")`` (``node.evaluate`` sees to it): a domain error gives NaN/inf, and
-``domain`` explains it. A ``vjp`` returns a new array or a view of its ``g``, never an input's value.
+``domain`` explains it. A ``vjp`` returns a new writable array or a view of its ``g``, never a
+read-only broadcast nor an input's value.
 
 Where the maths leaves a derivative undefined (a tie in max/min, relu at 0, 0 ** b), the record
-states the value chosen and why (``convention``), and ``at_convention`` says where it applies; the
-engine's backward steps then carry that text as a note. The choices are PyTorch's (and JAX's):
+states the value chosen and why (``convention``), and ``at_convention`` says where it applies; a
+backward step that used it carries that text as ``BackwardStep.note``. The choices are PyTorch's,
+checked against torch in tests/test_kinks.py:
 
     max(a, b), min(a, b) with a = b   half the gradient to each input   (torch.maximum: 0.5, 0.5)
     relu(x) at x = 0                  0                                 (torch.relu: 0)

@@ -211,3 +211,12 @@ def test_kinks_match_torch_exactly(name, torch_name, values):
     theirs = _torch_grads(torch, fn, values, weights)
     for o, t in zip(ours, theirs, strict=True):
         np.testing.assert_allclose(o, t, rtol=1e-14, atol=0)
+
+
+def test_the_command_line_prints_the_note(capsys):
+    from engine.cli import main
+
+    assert main(["grad", "max(x, y)", "--at", "x=1,y=1"]) == 0
+    out, err = capsys.readouterr()
+    assert "d/dx = 0.5" in out and "d/dy = 0.5" in out
+    assert "note (max): tie" in err
