@@ -3,6 +3,7 @@
 import os
 import pathlib
 import re
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -147,6 +148,32 @@ def test_mlp_lab_trains_and_the_loss_falls(page):
     page.set_viewport_size({"width": 1400, "height": 1900})
     page.wait_for_timeout(800)
     save_screenshot(page, "mlp_lab.png")
+
+
+def mlp_link_query(page) -> dict[str, str]:
+    return dict(parse_qsl(urlsplit(page.url).query))
+
+
+def test_mlp_lab_keeps_every_optimizer_setting(page):
+    """Once only the optimizer's name, lr and clip norm had widgets, and this link came back as adam:lr=0.01."""
+    opt = "adam:lr=0.01,beta1=0.5,weight_decay=0.1,schedule=step"
+    page.goto(page.base_url + "/mlp?data=xor&opt=" + quote(opt))
+    page.wait_for_selector(".js-plotly-plot")
+    page.get_by_text("Optimizer details").click()
+    expect(page.get_by_role("spinbutton", name="β₁")).to_have_value("0.5")
+    expect(page.get_by_role("spinbutton", name="Weight decay λ")).to_have_value("0.1")
+    beta2 = page.get_by_role("spinbutton", name="β₂")
+    beta2.fill("0.99")
+    beta2.press("Enter")
+    page.wait_for_function("() => decodeURIComponent(location.search).includes('beta2=0.99')")
+    assert mlp_link_query(page)["opt"] == "adam:lr=0.01,beta1=0.5,beta2=0.99,weight_decay=0.1,schedule=step"
+    layers = page.get_by_role("spinbutton", name="Hidden layers")
+    layers.fill("3")
+    layers.press("Enter")
+    page.get_by_role("spinbutton", name="Layer 3: width").wait_for()
+    page.wait_for_function("() => decodeURIComponent(location.search).includes('hidden=8,8,8')")
+    assert mlp_link_query(page)["act"] == "relu,relu,relu" and mlp_link_query(page)["data"] == "xor"
+    no_exception(page)
 
 
 def test_lesson_link_opens_its_example(page):
