@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from engine import EngineError, ParseError, parse
 from engine.cli import main as cli_main
+from playground.mlp.state import MLP_SPEC
 from tests.apptest import open_page
 
 SENTINEL = pathlib.Path("/tmp/gradlab-fuzz-sentinel")
@@ -112,8 +113,7 @@ PAGE_KEYS = {
     "home/view.py": ["expr", "at", "hide", "lock", "unknown"],  # home forwards any query to the stepper
     "stepper/view.py": ["expr", "at", "seed", "step", "mode"],
     "surfaces/view.py": ["surface", "f", "xr", "yr", "start", "runs", "iters", "tol", "frame", "view"],
-    "mlp/view.py": ["data", "n", "noise", "dseed", "test", "features", "hidden", "act", "init", "scale", "bias",
-                         "loss", "opt", "batch", "l1", "l2", "seed"],
+    "mlp/view.py": [f.key for f in MLP_SPEC.fields] + ["hide", "lock"],
 }
 
 
