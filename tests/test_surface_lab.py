@@ -1,4 +1,4 @@
-"""The surface lab: state round trip, the race model, the figures, and the page through AppTest."""
+"""The surface lab: the race model, the figures, and the page through AppTest (its state: test_surfaces_state.py)."""
 
 
 import numpy as np
@@ -8,36 +8,10 @@ from streamlit.testing.v1 import AppTest
 from labs.optim import OptimizerConfig
 from playground.surfaces.figures import contour_figure, curve_figure, loss_figure, surface3d_figure
 from playground.surfaces.race import results_rows, run_race, stepper_query
-from playground.surfaces.state import SurfaceState, decode_runs, encode_run, run_to_row, runs_from_rows
+from playground.surfaces.state import SurfaceState
 from tests.apptest import open_page
 
 LESSON = "|x| (step-size lesson)"
-
-
-def test_state_round_trips_through_the_url():
-    runs = (OptimizerConfig("adam", lr=0.3, beta1=0.8, clip_norm=2.0), OptimizerConfig("sgd", lr=1.0),
-            OptimizerConfig("rmsprop", lr=0.01, weight_decay=0.1, decay_mode="decoupled", schedule="cosine"))
-    state = SurfaceState.for_surface("Rosenbrock", runs=runs, iterations=250, frame=17, view="3d")
-    back, warnings = SurfaceState.from_query(state.to_query())
-    assert warnings == [] and back == state
-
-
-def test_run_encoding_lists_only_changed_settings():
-    assert encode_run(OptimizerConfig("sgd", lr=0.1)) == "sgd"
-    assert encode_run(OptimizerConfig("adam", lr=0.3)) == "adam:lr=0.3"
-    assert decode_runs("adam:lr=0.3;sgd") == (OptimizerConfig("adam", lr=0.3), OptimizerConfig("sgd"))
-
-
-@pytest.mark.parametrize("query,field", [
-    ({"runs": "sgd:lr=0"}, "runs"), ({"runs": "evil:lr=1"}, "runs"), ({"runs": "sgd:__class__=1"}, "runs"),
-    ({"f": "__import__('os')"}, "expr"), ({"f": "x + w"}, "expr"), ({"xr": "3,1"}, "x_range"),
-    ({"iters": "1e9"}, "iterations"), ({"start": "nan,1"}, "start"), ({"view": "4d"}, "view"),
-    ({"surface": "Mordor"}, "surface"),
-])
-def test_tampered_links_fall_back_with_a_warning(query, field):
-    state, warnings = SurfaceState.from_query(query)
-    assert any(field in w for w in warnings), warnings
-    assert getattr(state, field) == getattr(SurfaceState(), field)
 
 
 def lesson_race():
@@ -101,7 +75,7 @@ def test_page_default_race():
 
 def test_page_step_size_lesson_button():
     at = start_page()
-    at.button(key="sl_lesson").click().run()
+    at.button(key="surfaces_lesson").click().run()
     assert not at.exception
     assert list(results(at)["status"]) == ["converged at step 10", "converged at step 2",
                                            "never converges (cycle from step 2)"]
@@ -113,27 +87,21 @@ def test_page_restores_from_url_and_switches_surface():
     table = results(at)
     assert list(table["optimizer"]) == ["Adam (η=0.05)", "SGD (η=0.01)"]
     assert table["status"][1].startswith("diverged at step")
-    at.selectbox(key="sl_surface").select("Himmelblau").run()
-    assert not at.exception and at.text_input(key="sl_expr").value.startswith("(x**2 + y - 11)")
+    at.selectbox(key="surfaces_surface").select("Himmelblau").run()
+    assert not at.exception and at.text_input(key="surfaces_expr").value.startswith("(x**2 + y - 11)")
+    assert at.number_input(key="surfaces_start_x").value == -0.5 and at.slider(key="surfaces_frame").value == 300
+    assert list(results(at)["optimizer"]) == ["Adam (η=0.05)", "SGD (η=0.01)"]  # the runs stay
 
 
 def test_page_bad_inputs_give_messages_not_tracebacks():
     at = start_page()
-    at.text_input(key="sl_expr").input("x +* y").run()
+    at.text_input(key="surfaces_expr").input("x +* y").run()
     assert not at.exception and any("Can't draw" in e.value for e in at.error)
     at = start_page()
-    at.number_input(key="sl_sx").set_value(99.0).run()
+    at.number_input(key="surfaces_start_x").set_value(99.0).run()
     assert not at.exception and any("outside the plotted range" in e.value for e in at.error)
 
 
 def test_page_tampered_link_warns():
     at = start_page(runs="sgd:lr=-5", f="__import__('os')")
     assert len(at.warning) >= 2 and len(results(at)) == 3
-
-
-def test_table_rows_become_runs_and_bad_rows_are_named():
-    rows = [run_to_row(OptimizerConfig("adam", lr=0.1)), {"optimizer": "sgd", "lr": 0.0},
-            {"optimizer": "momentum", "lr": float("nan")}, {"optimizer": "sgd", "lr": 0.5, "schedule": "cosine"}]
-    runs, problems = runs_from_rows(rows, iterations=40)
-    assert runs == [OptimizerConfig("adam", lr=0.1), OptimizerConfig("sgd", lr=0.5, schedule="cosine", total=40)]
-    assert [p.split(" ")[1] for p in problems] == ["2", "3"] and "learning rate" in problems[0]

@@ -6,10 +6,10 @@ from playground.common.teacher import TeacherView
 from playground.mlp.state import MLP_SPEC
 from playground.stepper.state import STEPPER_SPEC, StepperState
 from playground.stepper.walkthrough import build_walkthrough
-from playground.surfaces.state import SurfaceState
+from playground.surfaces.state import SURFACES_SPEC
 from tests.apptest import open_page
 
-STATES = {"stepper": STEPPER_SPEC, "surfaces": SurfaceState, "mlp": MLP_SPEC}
+STATES = {"stepper": STEPPER_SPEC, "surfaces": SURFACES_SPEC, "mlp": MLP_SPEC}
 
 
 def test_teacher_view_keeps_known_names_only():
@@ -56,13 +56,15 @@ def test_stepper_tampered_flags_only_warn():
 
 def test_surface_lab_locked_and_hidden():
     at = run("surfaces/view.py", lock="setup", hide="results")
-    assert at.selectbox(key="sl_surface").disabled and at.text_input(key="sl_expr").disabled
-    assert not at.table
+    assert at.selectbox(key="surfaces_surface").disabled and at.text_input(key="surfaces_expr").disabled
+    assert at.number_input(key="surfaces_start_x").disabled and at.slider(key="surfaces_iterations").disabled
+    assert not at.table and not at.text_area  # a locked page takes no pasted settings either
     at = run("surfaces/view.py", hide="setup", surface="Rosenbrock", f="(1 - x)**2 + 100*(y - x**2)**2",
-             xr="-2,2", yr="-1,3", start="-1.5,2", runs="adam:lr=0.05")
+             xr="-2,2", yr="-1,3", start="-1.5,2", runs="adam:lr=0.05", iters="40")
     assert not at.text_input and at.table[-1].value["optimizer"][0] == "Adam (η=0.05)"
     at.run()  # the hidden settings survive a rerun
     assert not at.exception and at.table[-1].value["optimizer"][0] == "Adam (η=0.05)"
+    assert at.query_params["runs"] == "adam:lr=0.05" and at.query_params["iters"] == "40"
 
 
 def test_mlp_lab_locked_and_hidden():

@@ -7,14 +7,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine import EngineError
-from engine.formatting import format_number
+from engine.formatting import format_array, format_number
 from labs.optim import OptimizerConfig
 from labs.surfaces import SURFACES, Descent, Expression, descend, dims_of, evaluate_grid, surface_expression
 
+from .runs import NAMES
 from .state import SurfaceState
 
-NAMES = {"sgd": "SGD", "momentum": "Momentum", "nesterov": "Nesterov", "adagrad": "AdaGrad",
-         "rmsprop": "RMSProp", "adam": "Adam", "adamw": "AdamW"}
 GRID_RESOLUTION = 160
 
 
@@ -102,6 +101,21 @@ def point_at(run: Run, frame: int) -> tuple[np.ndarray, float, np.ndarray]:
     d = run.descent
     i = min(frame, d.iterations)
     return d.points[i], float(d.losses[i]), d.grads[i]
+
+
+def inspection(race: Race, run: Run, frame: int) -> tuple[list[str], str | None]:
+    """What the inspector says at iteration ``frame``: the point, loss and gradient, and the update that led
+    there (None at the start)."""
+    point, loss, grad = point_at(run, frame)
+    names = ("x", "y")[: race.dims]
+    lines = [f"point: ({', '.join(f'{n} = {format_number(v, 6)}' for n, v in zip(names, point, strict=True))})",
+             f"loss f = {format_number(loss, 6)}",
+             f"gradient ∇f = {format_array(grad, 6)}, ‖∇f‖ = {format_number(float(sum(g * g for g in grad)) ** 0.5)}"]
+    if not 1 <= frame <= len(run.descent.updates):
+        return lines, None
+    u = run.descent.updates[frame - 1]
+    return lines, (f"update {u.iteration}: η = {format_number(u.lr)}, step length {format_number(u.update_norm)}"
+                   + (" (gradient clipped)" if u.clipped else ""))
 
 
 def stepper_query(race: Race, point) -> dict[str, str]:

@@ -1,109 +1,123 @@
-"""Everything the optimizer / loss-surface lab shows, in one object that round-trips the URL."""
+"""Everything the optimizer / loss-surface lab shows, in one object, and the one field table
+(``SURFACES_SPEC``) from which its URL, its widgets' session state and its JSON settings are derived."""
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from engine import EngineError
-from engine.limits import MAX_ITERATIONS, MAX_RUNS
-from labs.optim import OPTIMIZERS, OptimizerConfig
+from engine.limits import MAX_LENGTH
+from labs.optim import OptimizerConfig
 from labs.surfaces import SURFACES, surface_expression
-from playground.common.fields import bounded_int, finite_float, format_float, one_of, read_fields
+from playground.common.fields import Choice, Field, Float, Int, Kind, StateSpec, finite_float, format_float
 
+from .runs import DEFAULT as DEFAULT_RUN
+from .runs import RunsKind, decode_runs, encode_run
+
+__all__ = ["SURFACES_SPEC", "SurfaceState", "decode_runs", "encode_run"]  # the MLP page reads runs as we do
+
+CUSTOM = "custom"
 DEFAULT_SURFACE = "Ill-conditioned ravine"
 VIEWS = ("contour", "3d")
-# The settings a run may carry in a link: every numeric field of OptimizerConfig, plus the modes.
-_NUMERIC = {f.name for f in fields(OptimizerConfig)} - {"name", "decay_mode", "schedule"}
+MAX_ITERATIONS = 500  # the page's own limit (the engine allows more); the slider and a link share it
+MAX_SPAN = 1e6  # widest plotted range
 _DEFAULT_RUNS = (OptimizerConfig("sgd", lr=0.09), OptimizerConfig("momentum", lr=0.1, momentum=0.4),
                  OptimizerConfig("adagrad", lr=0.9))
 
 
-def encode_run(cfg: OptimizerConfig) -> str:
-    """'adam:lr=0.3,beta1=0.8': the optimizer and the settings that differ from the defaults."""
-    default = OptimizerConfig(cfg.name)
-    changed = []
-    for f in fields(cfg):
-        value = getattr(cfg, f.name)
-        if f.name != "name" and value is not None and value != getattr(default, f.name):
-            changed.append(f"{f.name}={value if isinstance(value, str) else format_float(value)}")
-    return cfg.name + (":" + ",".join(changed) if changed else "")
+def _floats(text: str, count: tuple[int, ...]) -> tuple[float, ...]:
+    parts = text.split(",")
+    if len(parts) not in count:
+        raise ValueError(f"needs {' or '.join(map(str, count))} numbers separated by a comma")
+    return tuple(finite_float(p) for p in parts)
 
 
-def decode_runs(text: str) -> tuple[OptimizerConfig, ...]:
-    runs = []
-    for item in text.split(";")[:MAX_RUNS]:
-        name, _, settings = item.partition(":")
-        if name not in OPTIMIZERS:
-            raise ValueError(f"unknown optimizer {name[:20]!r}")
-        values: dict = {}
-        for pair in filter(None, settings.split(",")):
-            key, _, raw = pair.partition("=")
-            if key in ("decay_mode", "schedule"):
-                values[key] = raw
-            elif key in _NUMERIC:
-                values[key] = int(raw) if key in ("step_every", "total") else finite_float(raw)
-            else:
-                raise ValueError(f"unknown setting {key[:20]!r}")
-        cfg = OptimizerConfig(name, **values)
-        if cfg.problems():
-            raise ValueError(cfg.problems()[0])
-        runs.append(cfg)
-    if not runs:
-        raise ValueError("no optimizer")
-    return tuple(runs)
+def _json_floats(data: Any, count: tuple[int, ...]) -> tuple[float, ...]:
+    if not isinstance(data, list) or len(data) not in count or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in data):
+        raise ValueError(f"must be a list of {' or '.join(map(str, count))} numbers")
+    return _floats(",".join(map(repr, data)), count)
 
 
-def run_to_row(cfg: OptimizerConfig) -> dict:
-    """One row of the page's optimizer table."""
-    return {"optimizer": cfg.name, "lr": cfg.lr, "momentum": cfg.momentum, "beta1": cfg.beta1,
-            "beta2": cfg.beta2, "weight decay": cfg.weight_decay, "decay": cfg.decay_mode,
-            "clip norm": cfg.clip_norm, "clip value": cfg.clip_value, "schedule": cfg.schedule}
+class ExprKind(Kind):
+    """A surface f(x) or f(x, y), as typed: checked by the safe parser, kept as text."""
 
+    max_chars = MAX_LENGTH
 
-def runs_from_rows(rows, iterations: int) -> tuple[list[OptimizerConfig], list[str]]:
-    """The runs a table describes, and a message for every row that can't run (which is left out)."""
-    runs, problems = [], []
-    for i, row in enumerate(list(rows)[:MAX_RUNS], start=1):
-        def number(key, default, row=row):
-            value = row.get(key)
-            return default if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+    def parse(self, text: str) -> str:
         try:
-            cfg = OptimizerConfig(
-                row.get("optimizer") or "sgd", lr=number("lr", float("nan")), momentum=number("momentum", 0.9),
-                beta1=number("beta1", 0.9), beta2=number("beta2", 0.999), weight_decay=number("weight decay", 0.0),
-                decay_mode=row.get("decay") or "l2", clip_norm=number("clip norm", 0.0) or None,
-                clip_value=number("clip value", 0.0) or None, schedule=row.get("schedule") or "constant",
-                # a cosine schedule decays over the whole run; the others have no length
-                **({"total": max(1, int(iterations))} if row.get("schedule") == "cosine" else {}))
-        except (TypeError, ValueError) as e:
-            problems.append(f"Row {i}: {e}")
-            continue
-        if cfg.problems():
-            problems.append(f"Row {i} ({cfg.name}): " + "; ".join(cfg.problems()))
-        else:
-            runs.append(cfg)
-    return runs, problems
+            surface_expression(text)
+        except EngineError as e:
+            raise ValueError(str(e)) from None
+        return text
 
 
-def _range(text: str) -> tuple[float, float]:
-    low, high = (finite_float(p) for p in text.split(","))
-    if not low < high or high - low > 1e6:
-        raise ValueError("need low < high")
-    return low, high
+class RangeKind(Kind):
+    """A plotted range: ``low,high`` in a link, [low, high] in JSON, two boxes ``<key>_from`` / ``<key>_to``."""
+
+    def check(self, value: tuple[float, ...]) -> tuple[float, float]:
+        low, high = value
+        if not low < high:
+            raise ValueError(f"needs low < high, not {format_float(low)} and {format_float(high)}")
+        if high - low > MAX_SPAN:
+            raise ValueError(f"can be at most {MAX_SPAN:g} wide")
+        return low, high
+
+    def parse(self, text: str) -> tuple[float, float]:
+        return self.check(_floats(text, (2,)))
+
+    def format(self, value: tuple[float, float]) -> str:
+        return ",".join(map(format_float, value))
+
+    def to_json(self, value: tuple[float, float]) -> list[float]:
+        return [float(v) for v in value]
+
+    def from_json(self, data: Any) -> tuple[float, float]:
+        return self.check(_json_floats(data, (2,)))
+
+    def widget_values(self, key: str, value: tuple[float, float]) -> dict[str, Any]:
+        return {f"{key}_from": float(value[0]), f"{key}_to": float(value[1])}
+
+    def from_widgets(self, key: str, session: Mapping[str, Any]) -> tuple[float, float]:
+        return session[f"{key}_from"], session[f"{key}_to"]
+
+    def widget_keys(self, key: str) -> tuple[str, ...]:
+        return f"{key}_from", f"{key}_to"
 
 
-def _point(text: str) -> tuple[float, float]:
-    coords = [finite_float(p) for p in text.split(",")[:2]]
-    return (coords + [0.0])[:2]  # a 1-D surface's start has one coordinate
+class PointKind(Kind):
+    """The start point: ``x,y`` in a link (``x`` alone for a 1-D surface, y = 0), [x, y] in JSON, two boxes
+    ``<key>_x`` / ``<key>_y``."""
+
+    def parse(self, text: str) -> tuple[float, float]:
+        return (*_floats(text, (1, 2)), 0.0)[:2]
+
+    def format(self, value: tuple[float, float]) -> str:
+        return ",".join(map(format_float, value))
+
+    def to_json(self, value: tuple[float, float]) -> list[float]:
+        return [float(v) for v in value]
+
+    def from_json(self, data: Any) -> tuple[float, float]:
+        return (*_json_floats(data, (1, 2)), 0.0)[:2]
+
+    def widget_values(self, key: str, value: tuple[float, float]) -> dict[str, Any]:
+        return {f"{key}_x": float(value[0]), f"{key}_y": float(value[1])}
+
+    def from_widgets(self, key: str, session: Mapping[str, Any]) -> tuple[float, float]:
+        return session[f"{key}_x"], session[f"{key}_y"]
+
+    def widget_keys(self, key: str) -> tuple[str, ...]:
+        return f"{key}_x", f"{key}_y"
 
 
-def _expr(text: str) -> str:
-    try:
-        surface_expression(text)
-    except EngineError as e:
-        raise ValueError(str(e)) from None
-    return text
+class ViewKind(Choice):
+    """A choice shown as a segmented control, which the learner can also leave empty: empty is the first."""
+
+    def from_widgets(self, key: str, session: Mapping[str, Any]) -> str:
+        return session[key] or self.options[0]
 
 
 @dataclass(frozen=True)
@@ -121,33 +135,78 @@ class SurfaceState:
 
     @classmethod
     def for_surface(cls, name: str, **changes) -> SurfaceState:
+        """A preset surface with its own f, ranges and start (a 1-D one plots y in [-1, 1] and starts at y = 0)."""
         s = SURFACES[name]
-        y_range = s.y_range or (-1.0, 1.0)
-        start = tuple(s.start) + (0.0,) * (2 - len(s.start))
-        return replace(cls(), surface=name, expr=s.expr, x_range=s.x_range, y_range=y_range,
-                       start=start, **changes)
+        own = {"surface": name, "expr": s.expr, "x_range": tuple(map(float, s.x_range)),
+               "y_range": tuple(map(float, s.y_range or (-1.0, 1.0))), "start": (*map(float, s.start), 0.0)[:2]}
+        return replace(cls(), **{**own, **changes})
 
-    def to_query(self) -> dict[str, str]:
-        return {
-            "surface": self.surface, "f": self.expr,
-            "xr": ",".join(map(format_float, self.x_range)), "yr": ",".join(map(format_float, self.y_range)),
-            "start": ",".join(map(format_float, self.start)),
-            "runs": ";".join(encode_run(r) for r in self.runs),
-            "iters": str(self.iterations), "tol": format_float(self.tolerance), "frame": str(self.frame),
-            "view": self.view,
-        }
 
-    @classmethod
-    def from_query(cls, query: dict[str, str]) -> tuple[SurfaceState, list[str]]:
-        renamed = {"f": "expr", "xr": "x_range", "yr": "y_range", "iters": "iterations", "tol": "tolerance"}
-        query = {renamed.get(k, k): v for k, v in query.items()}
-        readers = {
-            "surface": one_of((*SURFACES, "custom")), "expr": _expr, "x_range": _range, "y_range": _range,
-            "start": lambda t: tuple(_point(t)),
-            "runs": decode_runs, "iterations": bounded_int(1, MAX_ITERATIONS),
-            "tolerance": finite_float, "frame": bounded_int(0, MAX_ITERATIONS), "view": one_of(VIEWS),
-        }
-        state, warnings = read_fields(cls(), query, readers)
-        if state.surface != "custom" and state.expr != SURFACES[state.surface].expr:
-            state = replace(state, surface="custom")  # a typed f overrides the preset's name
-        return state, warnings
+def settle(state: SurfaceState) -> tuple[SurfaceState, list[str]]:
+    """What ties the fields together: a preset's name goes with its own f; the iteration shown is one of the
+    iterations; a cosine schedule decays over all the iterations (and no other schedule has a length)."""
+    warnings = []
+    preset = SURFACES.get(state.surface)
+    if preset is not None and preset.expr != state.expr:
+        warnings.append(f"The surface ({state.surface}) has another f(x, y) than the one given; the given f is "
+                        "shown as a custom surface.")
+        state = replace(state, surface=CUSTOM)
+    if state.frame > state.iterations:
+        warnings.append(f"The iteration shown (frame) was {state.frame:,}, beyond the {state.iterations:,} "
+                        f"iterations; showing iteration {state.iterations:,}.")
+        state = replace(state, frame=state.iterations)
+    runs = tuple(replace(r, total=state.iterations if r.schedule == "cosine" else DEFAULT_RUN.total)
+                 for r in state.runs)
+    if any(r.total not in (DEFAULT_RUN.total, s.total) for r, s in zip(state.runs, runs, strict=True)):
+        warnings.append(f"The optimizer runs (runs): a cosine schedule decays over all {state.iterations:,} "
+                        "iterations, and no other schedule has a length; their total= was set so.")
+    return replace(state, runs=runs), warnings
+
+
+class SurfaceSpec(StateSpec):
+    """A link or JSON that names a preset surface and not its f takes the preset's f, ranges and start (those
+    it doesn't give); one with iterations and no iteration shown shows the last."""
+
+    def from_query(self, query: Mapping[str, str]) -> tuple[SurfaceState, list[str]]:
+        return super().from_query({**self._implied(query, url=True), **query})
+
+    def from_json(self, data: Any) -> tuple[SurfaceState, list[str]]:
+        return super().from_json({**self._implied(data, url=False), **data} if isinstance(data, dict) else data)
+
+    def _implied(self, given: Mapping[str, Any], url: bool) -> dict[str, Any]:
+        def name(f: Field) -> str:
+            return f.key if url else f.name
+
+        def read(f: Field) -> Any:
+            return (f.kind.parse if url else f.kind.from_json)(given[name(f)])
+
+        implied = {}
+        surface, expr = self.field("surface"), self.field("expr")
+        preset = SURFACES.get(given.get(name(surface))) if isinstance(given.get(name(surface)), str) else None
+        if preset is not None and given.get(name(expr), preset.expr) == preset.expr:
+            state = SurfaceState.for_surface(preset.name)
+            for f in (expr, self.field("x_range"), self.field("y_range"), self.field("start")):
+                value = getattr(state, f.name)
+                implied[name(f)] = f.kind.format(value) if url else f.kind.to_json(value)
+        iterations, frame = self.field("iterations"), self.field("frame")
+        if name(iterations) in given and name(frame) not in given:
+            try:
+                read(iterations)
+                implied[name(frame)] = given[name(iterations)]
+            except (ValueError, TypeError, OverflowError):
+                pass  # the iterations' own warning is enough
+        return implied
+
+
+SURFACES_SPEC = SurfaceSpec(SurfaceState, (
+    Field("surface", "surface", Choice((*SURFACES, CUSTOM)), "surface"),
+    Field("expr", "f", ExprKind(), "surface f(x, y)"),
+    Field("x_range", "xr", RangeKind(), "x range"),
+    Field("y_range", "yr", RangeKind(), "y range"),
+    Field("start", "start", PointKind(), "start point"),
+    Field("runs", "runs", RunsKind(), "optimizer runs"),
+    Field("iterations", "iters", Int(1, MAX_ITERATIONS), "number of iterations"),
+    Field("tolerance", "tol", Float(0.0), "tolerance"),
+    Field("frame", "frame", Int(0, MAX_ITERATIONS), "iteration shown"),
+    Field("view", "view", ViewKind(VIEWS), "view"),
+), prefix="surfaces", settle=settle)

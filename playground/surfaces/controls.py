@@ -1,0 +1,91 @@
+"""What the lab's controls do, as plain functions the page calls: playing and stepping through the iterations,
+a click on the contour map, picking a surface or the step-size lesson, and which widgets a new state changes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from labs.optim import OptimizerConfig
+from playground.common.fields import StateSpec
+
+from .state import CUSTOM, RangeKind, SurfaceState
+
+SPEEDS = {"slow": 0.8, "normal": 0.35, "fast": 0.12}  # seconds per animation frame
+LESSON = "|x| (step-size lesson)"
+CLICK_DIGITS = 3  # a clicked start point is rounded to this many decimals
+
+
+# --- the animation: ``last`` is the race's last iteration (runs that stop early end it sooner) ---
+
+def interval(speed: str | None, playing: bool) -> float | None:
+    """Seconds between animation frames, or None when not playing."""
+    return SPEEDS.get(speed or "normal", SPEEDS["normal"]) if playing else None
+
+
+def toggle_play(playing: bool, frame: int, last: int) -> tuple[bool, int]:
+    """Play or pause; playing from the end starts again from iteration 0."""
+    return (False, frame) if playing else (True, 0 if frame >= last else frame)
+
+
+def tick(frame: int, last: int) -> tuple[int, bool]:
+    """One animation frame: the next iteration, and whether to keep playing (not once past the last)."""
+    return (frame + 1, True) if frame < last else (frame, False)
+
+
+def step(frame: int, last: int) -> int:
+    return min(frame + 1, last)
+
+
+# --- what the buttons and the map change ---
+
+def start_from_click(state: SurfaceState, event: Mapping[str, Any] | None) -> SurfaceState | None:
+    """A click on the contour map starts every run there, shown to the end; None if it selected no point."""
+    points = ((event or {}).get("selection") or {}).get("points") or []
+    if not points:
+        return None
+    x, y = (round(float(points[0][c]), CLICK_DIGITS) for c in ("x", "y"))
+    return replace(state, start=(x, y), frame=state.iterations)
+
+
+def pick_surface(state: SurfaceState, name: str) -> SurfaceState:
+    """A preset surface with its own f, ranges and start, keeping the runs and the other settings, shown to
+    the end; choosing "custom" changes nothing (the learner types f next)."""
+    if name == CUSTOM:
+        return replace(state, surface=CUSTOM)
+    return SurfaceState.for_surface(name, runs=state.runs, iterations=state.iterations, frame=state.iterations,
+                                    tolerance=state.tolerance, view=state.view)
+
+
+def step_size_lesson() -> SurfaceState:
+    """|x| from 10 with steps 1, 5 and 11: 10 steps, 2 steps, and a bounce that never ends."""
+    runs = tuple(OptimizerConfig("sgd", lr=lr) for lr in (1.0, 5.0, 11.0))
+    return SurfaceState.for_surface(LESSON, runs=runs, iterations=30, frame=30)
+
+
+def unusable(state: SurfaceState) -> str | None:
+    """Why the settings in the widgets can't be raced (checked before the surface itself), or None."""
+    if not state.runs:
+        return "Add at least one optimizer row with a positive learning rate."
+    for axis, low_high in (("x", state.x_range), ("y", state.y_range)):
+        try:
+            RangeKind().check(low_high)
+        except ValueError as e:
+            return f"Can't draw this surface: the plotted {axis} range {e} ('from' < 'to')."
+    return None
+
+
+def shown_changes(spec: StateSpec, session: Mapping[str, Any], state) -> dict[str, Any]:
+    """The session entries that make the widgets show ``state``, for the fields they don't show already (so
+    a new start point leaves the optimizer table, and any row being typed in, alone)."""
+    changes = {}
+    for f in spec.fields:
+        key, value = spec.widget_key(f.name), getattr(state, f.name)
+        try:
+            shown = f.kind.from_widgets(key, session)
+        except KeyError:
+            shown = None
+        if shown != value or any(session.get(k) is None for k in f.kind.widget_keys(key)):
+            changes.update(f.kind.widget_values(key, value))
+    return changes
