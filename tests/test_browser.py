@@ -1,5 +1,6 @@
 """Real headless Chromium against `streamlit run`: what a learner's browser actually shows."""
 
+import json
 import os
 import pathlib
 import re
@@ -128,9 +129,15 @@ def metric_box(page, label):
         '[data-testid="stMetricValue"]')
 
 
+def open_mlp(page, query: str = "") -> None:
+    page.goto(f"{page.base_url}/mlp{query}")
+    # its first drawing is the heaviest of any page (four charts, a graph, every setting): on a busy 2-core
+    # machine it has taken 20-30 s, with or without this test's changes
+    page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+
+
 def test_mlp_lab_trains_and_the_loss_falls(page):
-    page.goto(page.base_url + "/mlp?data=xor&hidden=8,8&act=relu,relu")
-    page.wait_for_selector(".js-plotly-plot")
+    open_mlp(page, "?data=xor&hidden=8,8&act=relu,relu")
     page.get_by_role("button", name="+10", exact=True).click()
     page.get_by_text("update 10 ·").wait_for()
     loss = metric_box(page, "train loss")
@@ -157,8 +164,7 @@ def mlp_link_query(page) -> dict[str, str]:
 def test_mlp_lab_keeps_every_optimizer_setting(page):
     """Once only the optimizer's name, lr and clip norm had widgets, and this link came back as adam:lr=0.01."""
     opt = "adam:lr=0.01,beta1=0.5,weight_decay=0.1,schedule=step"
-    page.goto(page.base_url + "/mlp?data=xor&opt=" + quote(opt))
-    page.wait_for_selector(".js-plotly-plot")
+    open_mlp(page, "?data=xor&opt=" + quote(opt))
     page.get_by_text("Optimizer details").click()
     expect(page.get_by_role("spinbutton", name="β₁")).to_have_value("0.5")
     expect(page.get_by_role("spinbutton", name="Weight decay λ")).to_have_value("0.1")
@@ -173,6 +179,25 @@ def test_mlp_lab_keeps_every_optimizer_setting(page):
     page.get_by_role("spinbutton", name="Layer 3: width").wait_for()
     page.wait_for_function("() => decodeURIComponent(location.search).includes('hidden=8,8,8')")
     assert mlp_link_query(page)["act"] == "relu,relu,relu" and mlp_link_query(page)["data"] == "xor"
+    no_exception(page)
+
+
+def test_mlp_lab_configuration_file_out_and_in(page):
+    from tests.test_mlp_config import VERSION_1
+
+    open_mlp(page, "?data=moons&noise=0.2&dseed=3&test=0.25&opt=sgd:lr%3D0.2,gamma%3D0.3")
+    page.get_by_text("Export and import").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="configuration (JSON)").click()
+    saved = json.loads(pathlib.Path(download.value.path()).read_text())
+    assert saved["gradlab"] == 2 and saved["dataset"] == "moons" and saved["data_seed"] == 3
+    assert (saved["noise"], saved["test_fraction"], saved["optimizer"]["gamma"]) == (0.2, 0.25, 0.3)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        files=[{"name": "old.json", "mimeType": "application/json", "buffer": VERSION_1.encode()}])
+    page.get_by_text("Loaded the configuration").wait_for()
+    page.wait_for_function("() => decodeURIComponent(location.search).includes('hidden=16,4')")
+    assert mlp_link_query(page)["data"] == "regression" and mlp_link_query(page)["noise"] == "0.05"
+    expect(page.get_by_text("Not in the file, so set to the default")).to_be_visible()
     no_exception(page)
 
 

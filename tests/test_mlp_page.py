@@ -208,6 +208,8 @@ def test_layers_added_copy_the_layer_before_them():
     assert url(at)["hidden"] == "5,3,3,3" and url(at)["act"] == "tanh,elu,elu,elu"
     at.number_input(key="mlp_hidden").set_value(1).run()
     assert url(at)["hidden"] == "5" and url(at)["act"] == "tanh"
+    at.number_input(key="mlp_hidden").set_value(2).run()  # a layer taken away and put back is as it was
+    assert url(at)["hidden"] == "5,3" and url(at)["act"] == "tanh,elu"
     assert not at.exception and not at.error
 
 

@@ -193,7 +193,8 @@ def layer_keys(i: int) -> tuple[str, str]:
 
 
 def fill_new_layers(session: MutableMapping[str, Any]) -> int:
-    """Layers just added (the layer count raised) start as a copy of the layer before them. Returns the count."""
+    """A layer added by raising the layer count starts as a copy of the layer before it (one removed and added
+    again comes back as it was: its widgets' values are kept). Returns the count."""
     count = int(session.get(MLP_SPEC.widget_key("hidden"), 0))
     for i in range(count):
         width, act = layer_keys(i)
