@@ -186,7 +186,7 @@ def bench_mlp_frame() -> dict:
     update = best_seconds(lambda: trainer.run(1), 50, repeat=3)
     frame_time = best_seconds(frame, 10, repeat=3)
     at = open_page("mlp/view.py")
-    at.button(key="ml_step100").click().run()
+    at.button(key="mlp_step100").click().run()
     rerun = best_seconds(lambda: at.run(), 3, repeat=3)
     return {"update_with_stats_ms": update * 1e3, "frame_5_updates_and_figures_ms": frame_time * 1e3,
             "page_rerun_ms": rerun * 1e3}

@@ -22,3 +22,17 @@ def test_download_the_graph_at_this_step(page, fmt, magic, tmp_path):
         text = content.decode()
         assert "grad 15" in text and "grad 10" in text
     no_exception(page)
+
+
+def test_download_the_mlp_network(page, tmp_path):
+    page.goto(f"{page.base_url}/mlp?hidden=3&act=tanh")
+    page.wait_for_selector("svg g.node", timeout=60_000)
+    page.get_by_role("button", name="Download graph").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="SVG file").click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    text = saved.read_text()
+    assert saved.name == "network-0.svg" and "<svg" in text[:400]
+    assert text.count('class="node"') == 2 + 3 + 2  # inputs x1, x2; three hidden neurons; two class outputs
+    no_exception(page)

@@ -10,8 +10,8 @@ import streamlit as st
 from engine.limits import MAX_UPDATES
 from labs.mlp.export import numpy_script, torch_script
 from labs.mlp.loss_slice import loss_landscape
-from playground.common.page import page_header, plain, read_link, share_panel
-from playground.common.palette import for_theme
+from playground.common.page import graph_downloads, page_header, plain, read_link, share_panel
+from playground.common.palette import LIGHT, for_theme
 from playground.common.presets import load_presets
 from playground.mlp import config, figures
 from playground.mlp.controls import DETAIL_ROWS, control
@@ -191,20 +191,21 @@ def _network(trainer) -> None:
         c = st.columns([1, 1, 4])
         layer = c[0].selectbox("Layer", range(1, len(hidden) + 1), key="mlp_layer")
         neuron = c[1].selectbox("Neuron", range(1, hidden[layer - 1] + 1), key=f"mlp_neuron_{layer}")
-        info = neuron_gradients(trainer, layer, neuron - 1)
-        selected = (layer, neuron - 1)
+        selected, info = (layer, neuron - 1), neuron_gradients(trainer, layer, neuron - 1)
         if info:
             c[2].markdown(neuron_caption(layer, neuron, info))
     st.graphviz_chart(network_dot(trainer, selected, info, for_theme(st.context.theme.type)), width="content")
-    st.caption("Edges: solid blue = positive weight, dashed orange = negative; thicker = larger |w|.")
+    legend, download = st.columns([5, 1], vertical_alignment="center")
+    legend.caption("Edges: solid blue = positive weight, dashed orange = negative; thicker = larger |w|.")
+    with download:  # for slides: light colours whatever the page's theme
+        graph_downloads("mlp", lambda: network_dot(trainer, selected, info, LIGHT), f"network-{trainer.updates}")
 
 
 st.fragment(_view, run_every=0.25 if training.playing else None)()
 
 
 def _landscape() -> None:
-    st.caption("A 2-D slice along two random, filter-normalized directions (Li et al., 2018), with the training "
-               "path projected onto it.")
+    st.caption("A 2-D slice along two random, filter-normalized directions (Li et al., 2018), with the path on it.")
     if st.button("Compute the slice", key="mlp_landscape"):
         started = time.perf_counter()
         land = loss_landscape(training.trainer, resolution=31)
