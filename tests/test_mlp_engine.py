@@ -5,7 +5,6 @@ import pytest
 
 from engine import EngineError, gradient_check
 from labs.mlp.datasets import GENERATORS, make_dataset, parse_csv, split
-from labs.mlp.export import config_from_json, config_to_json
 from labs.mlp.loss_slice import batched_loss, loss_landscape
 from labs.mlp.nn import ACTIVATIONS, MLP, NetConfig, init_params, loss_node, one_hot
 from labs.mlp.train import TrainConfig, Trainer
@@ -142,26 +141,6 @@ def test_landscape_center_is_the_current_loss_and_path_ends_there():
     land = loss_landscape(trainer, resolution=11)
     assert land.loss.shape == (11, 11) and land.loss[5, 5] == pytest.approx(trainer.history[-1].train_loss)
     assert land.path.shape == (21, 2) and np.allclose(land.path[-1], 0.0)
-
-
-CONFIGS = [
-    TrainConfig(NetConfig(hidden=(6, 5), activations=("tanh", "elu")),
-                OptimizerConfig("adam", lr=0.03, weight_decay=0.01), batch_size=16, l1=0.001, l2=0.002, seed=3),
-    TrainConfig(NetConfig(hidden=(4,), activations=("sigmoid",), bias=False),
-                OptimizerConfig("nesterov", lr=0.1, clip_norm=0.5, schedule="cosine", total=5), loss="mse", seed=1),
-    TrainConfig(NetConfig(hidden=(5,), activations=("leaky_relu",)),
-                OptimizerConfig("rmsprop", lr=0.01, clip_value=0.1, decay_mode="decoupled", weight_decay=0.1,
-                                schedule="step", step_every=2), batch_size=30),
-]
-
-
-def test_config_json_round_trip_and_errors():
-    for cfg in CONFIGS:
-        back, extra = config_from_json(config_to_json(cfg, {"dataset": "xor"}))
-        assert back == cfg and extra == {"dataset": "xor"}
-    for text in ["{", "[]", '{"gradlab": 2}', '{"gradlab": 1, "net": {"hidden": [3]}}']:
-        with pytest.raises(ValueError):
-            config_from_json(text)
 
 
 def test_trajectory_memory_is_bounded(monkeypatch):

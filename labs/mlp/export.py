@@ -1,4 +1,4 @@
-"""Export a training setup: a runnable numpy script, a runnable PyTorch script, and a JSON config.
+"""Export a training setup: a runnable numpy script and a runnable PyTorch script.
 
 The scripts are filled-in copies of real Python files in ``templates/`` (linted like the rest of the
 code). Two things are filled in:
@@ -11,8 +11,8 @@ code). Two things are filled in:
 So the numpy script runs the very update rules and network code the app runs (``labs/update_rules.py``,
 ``numpy_net.py``), and the PyTorch script, which uses torch.optim, the same schedule and mini-batch
 order. Both print the training loss after each update and all of them as a JSON line at the end, so
-a test can compare them with the engine. The JSON config holds only settings (no data, no weights)
-and loads back into the app.
+a test can compare them with the engine. (The JSON configuration is the MLP page's state, written by
+playground/mlp/config.py from its field spec.)
 """
 
 from __future__ import annotations
@@ -25,41 +25,7 @@ import json
 import re
 from pathlib import Path
 
-from labs.optim import OptimizerConfig
-
-from .nn import NetConfig
-from .train import TrainConfig, Trainer
-
-CONFIG_VERSION = 1
-
-
-def config_to_json(cfg: TrainConfig, extra: dict | None = None) -> str:
-    data = {"gradlab": CONFIG_VERSION, **dataclasses.asdict(cfg), **(extra or {})}
-    return json.dumps(data, indent=2)
-
-
-def config_from_json(text: str) -> tuple[TrainConfig, dict]:
-    """The TrainConfig in a JSON export, and the other keys (dataset settings). Raises ValueError."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ValueError(f"not valid JSON ({e.msg} at line {e.lineno})") from None
-    if not isinstance(data, dict) or data.get("gradlab") != CONFIG_VERSION:
-        raise ValueError("not a gradlab configuration (no 'gradlab': 1 key)")
-    try:
-        net = NetConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.pop("net").items()})
-        optimizer = OptimizerConfig(**data.pop("optimizer"))
-        keys = {f.name for f in dataclasses.fields(TrainConfig)} - {"net", "optimizer"}
-        fields = {k: tuple(data.pop(k)) if k == "features" else data.pop(k) for k in keys if k in data}
-        cfg = TrainConfig(net=net, optimizer=optimizer, **fields)
-    except (KeyError, TypeError) as e:
-        raise ValueError(f"the configuration is incomplete or has unknown settings ({e})") from None
-    problems = cfg.problems()
-    if problems:
-        raise ValueError("; ".join(problems))
-    data.pop("gradlab", None)
-    return cfg, data
-
+from .train import Trainer
 
 TEMPLATES = Path(__file__).parent / "templates"
 TEMPLATE_PACKAGE = "labs.mlp.templates"  # what the templates' relative imports are relative to
