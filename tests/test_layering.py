@@ -56,6 +56,13 @@ def test_every_feature_lives_in_one_folder_with_its_view():
     assert {p.name for p in (ROOT / "playground").glob("*.py")} <= {"app.py", "__init__.py"}
 
 
+def test_files_that_import_streamlit_are_short():
+    for path in (ROOT / "playground").rglob("*.py"):
+        if "streamlit" in set(_imports(path)):
+            lines = len(path.read_text().splitlines())
+            assert lines <= 250, f"{path} has {lines} lines: move its logic into a plain module"
+
+
 def test_no_eval_or_exec_anywhere():
     for folder in ("engine", "playground"):
         for path in (ROOT / folder).rglob("*.py"):

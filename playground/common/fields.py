@@ -307,30 +307,3 @@ class StateSpec(Generic[T]):
         return state, warnings + more
 
 
-
-# --- the hand-written readers each page used before its StateSpec (removed once every page has one) ---
-
-def read_fields(state: T, query: dict[str, str], readers: dict[str, Callable[[str], object]],
-                label: dict[str, str] | None = None) -> tuple[T, list[str]]:
-    warnings = []
-    for name, reader in readers.items():
-        if name not in query:
-            continue
-        try:
-            state = replace(state, **{name: reader(query[name])})
-        except (ValueError, TypeError, OverflowError) as e:
-            what = (label or {}).get(name, name)
-            warnings.append(f"The link's {what} was ignored ({e}); using the default.")
-    return state, warnings
-
-
-def bounded_float(low: float, high: float = math.inf) -> Callable[[str], float]:
-    return Float(low, high).parse
-
-
-def bounded_int(low: int, high: int) -> Callable[[str], int]:
-    return Int(low, high).parse
-
-
-def one_of(choices) -> Callable[[str], str]:
-    return Choice(tuple(choices)).parse

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from typing import Protocol
 from urllib.parse import urlencode
 
 import streamlit as st
 
 from . import graph_export
-from .fields import StateSpec
 from .teacher import TeacherView
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
@@ -47,15 +47,24 @@ def graph_downloads(key: str, make_graph: Callable[[], object], name: str) -> No
 
 def read_link(spec, can_hide: dict[str, str], can_lock: dict[str, str]):
     """The page state and teacher flags this session's URL asks for, and every warning about it.
-    ``spec`` is the page's StateSpec (or, until every page has one, a state class with from_query)."""
+    ``spec`` is the page's StateSpec."""
     query = st.query_params.to_dict()
     state, warnings = spec.from_query(query)
     view, more = TeacherView.from_query(query, can_hide, can_lock)
     return state, view, warnings + more
 
 
+class JsonSettings(Protocol):
+    """What the share panel needs to show settings as JSON and read them back: a page's StateSpec, or a
+    file format built on one (the MLP lab's versioned configuration)."""
+
+    def to_json(self, state) -> dict: ...
+
+    def from_json(self, data) -> tuple[object, list[str]]: ...
+
+
 def share_panel(key: str, query: dict[str, str], view: TeacherView, can_hide: dict[str, str],
-                can_lock: dict[str, str], note: str, settings: tuple[StateSpec, object] | None = None,
+                can_lock: dict[str, str], note: str, settings: tuple[JsonSettings, object] | None = None,
                 load: Callable[[object], None] | None = None) -> None:
     """Keep the URL in step with the page, and offer a link (optionally with hide/lock flags). With
     ``settings`` (the page's spec and state), the same settings also as JSON to copy, and a box to paste
@@ -75,7 +84,7 @@ def share_panel(key: str, query: dict[str, str], view: TeacherView, can_hide: di
             _json_settings(key, *settings, load, can_load=not view.locked)
 
 
-def _json_settings(key: str, spec: StateSpec, state, load, can_load: bool) -> None:
+def _json_settings(key: str, spec: JsonSettings, state, load, can_load: bool) -> None:
     st.markdown("**The same settings as JSON**")
     st.code(json.dumps(spec.to_json(state), indent=1), language="json", wrap_lines=True)
     if can_load:
@@ -87,7 +96,7 @@ def _json_settings(key: str, spec: StateSpec, state, load, can_load: bool) -> No
         (st.success if message.startswith("Loaded") else st.warning)(plain(message))
 
 
-def _load_json(key: str, spec: StateSpec, load) -> None:
+def _load_json(key: str, spec: JsonSettings, load) -> None:
     text = st.session_state.get(f"{key}_json_text") or ""
     try:
         state, warnings = spec.from_json(json.loads(text))
