@@ -124,6 +124,20 @@ def test_surface_point_opens_in_the_stepper(page):
     assert float(page.get_by_role("textbox", name="y", exact=True).input_value()) == pytest.approx(-0.16)
 
 
+def test_surface_table_edit_races_and_goes_into_the_link(page):
+    """The page reads the optimizer table's edits from the editor's own state, not from what it returns."""
+    page.goto(page.base_url + "/surfaces")
+    page.wait_for_selector(".js-plotly-plot")
+    page.get_by_test_id("stDataFrameResizable").dblclick(position={"x": 201, "y": 52})  # the first run's η
+    cell = page.locator("input.gdg-input")
+    expect(cell).to_have_value("0.09")
+    cell.fill("0.5")
+    cell.press("Enter")
+    page.get_by_text("SGD (η=0.5)").first.wait_for()
+    page.wait_for_function("() => decodeURIComponent(location.search).includes('runs=sgd:lr=0.5;momentum')")
+    no_exception(page)
+
+
 def metric_box(page, label):
     return page.locator('[data-testid="stMetric"]').filter(has_text=label).first.locator(
         '[data-testid="stMetricValue"]')
