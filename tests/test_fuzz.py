@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from engine import EngineError, ParseError, parse
 from engine.cli import main as cli_main
 from playground.mlp.state import MLP_SPEC
+from playground.surfaces.state import SURFACES_SPEC
 from tests.apptest import open_page
 
 SENTINEL = pathlib.Path("/tmp/gradlab-fuzz-sentinel")
@@ -112,7 +113,7 @@ NASTY = ["", "-1", "nan", "inf", "1e999", "9" * 400, "x" * 5000, "<script>alert(
 PAGE_KEYS = {
     "home/view.py": ["expr", "at", "hide", "lock", "unknown"],  # home forwards any query to the stepper
     "stepper/view.py": ["expr", "at", "seed", "step", "mode"],
-    "surfaces/view.py": ["surface", "f", "xr", "yr", "start", "runs", "iters", "tol", "frame", "view"],
+    "surfaces/view.py": [f.key for f in SURFACES_SPEC.fields] + ["hide", "lock"],
     "mlp/view.py": [f.key for f in MLP_SPEC.fields] + ["hide", "lock"],
 }
 
