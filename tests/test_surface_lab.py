@@ -94,12 +94,37 @@ def test_page_restores_from_url_and_switches_surface():
 
 
 def test_page_bad_inputs_give_messages_not_tracebacks():
-    at = start_page()
+    at = start_page(frame="40")
     at.text_input(key="surfaces_expr").input("x +* y").run()
     assert not at.exception and any("Can't draw" in e.value for e in at.error)
+    assert at.selectbox(key="surfaces_surface").value == "custom"  # a typed f is a custom surface
+    assert at.query_params["f"] == "x +* y"  # the link still says what the widgets hold
+    at.run()  # a run that draws no chart keeps the iteration shown and the speed
+    at.text_input(key="surfaces_expr").input("x**2 + y**2").run()
+    assert not at.exception and not at.error and at.slider(key="surfaces_frame").value == 40
     at = start_page()
     at.number_input(key="surfaces_start_x").set_value(99.0).run()
     assert not at.exception and any("outside the plotted range" in e.value for e in at.error)
+    at = start_page()
+    at.number_input(key="surfaces_x_range_to").set_value(-5.0).run()
+    assert not at.exception and any("x range" in e.value for e in at.error)
+
+
+def test_page_play_step_reset_and_fewer_iterations():
+    at = start_page(iters="30")
+    assert at.slider(key="surfaces_frame").value == 30
+    at.button(key="surfaces_play").click().run()  # from the end, play starts over (and draws its first frame)
+    assert at.slider(key="surfaces_frame").value == 1 and at.button(key="surfaces_play").label == "Pause"
+    at.run()  # one animation frame
+    assert at.slider(key="surfaces_frame").value == 2
+    at.button(key="surfaces_step").click().run()
+    assert at.slider(key="surfaces_frame").value == 3 and at.button(key="surfaces_play").label == "Play"
+    at.button(key="surfaces_reset").click().run()
+    assert at.slider(key="surfaces_frame").value == 0 and at.query_params["frame"] == "0"
+    at.slider(key="surfaces_frame").set_value(25).run()
+    at.slider(key="surfaces_iterations").set_value(20).run()  # the iteration shown follows, no crash
+    assert not at.exception and at.slider(key="surfaces_frame").value == 20
+    assert (at.query_params["iters"], at.query_params["frame"]) == ("20", "20") and not at.warning
 
 
 def test_page_tampered_link_warns():
