@@ -97,16 +97,16 @@ MUTANTS = (
     Mutant("gradcheck-ignores-seed", "engine", "the gradient check's differences ignore the output gradient",
            ("engine/gradcheck.py",), "return float(np.sum(seed * root.value))", "return float(np.sum(root.value))",
            ("tests/test_op_gradients.py",), focus="output_gradient"),
-    # --- the labs: other engineers' tests must catch these ---
+    # --- the labs: caught by tests/test_lab_geometry.py ---
     Mutant("cosine-schedule-unclamped", "labs", "the cosine schedule's clamp removed: past `total` it rises again",
            ("labs/update_rules.py", "labs/optim.py"), r"min\(\s*t\s*,\s*([\w.]*total)\s*\)", r"t",
-           keywords=("cosine", "learning_rate"), regex=True),
+           ("tests/test_lab_geometry.py",), regex=True, focus="cosine"),
     Mutant("moons-on-one-arc", "labs", "both moons classes drawn on the same arc",
            ("labs/mlp/datasets.py",), "np.stack([1 - np.cos(t), 0.5 - np.sin(t)], 1)",
-           "np.stack([np.cos(t), np.sin(t)], 1)", keywords=("moons", "make_dataset")),
+           "np.stack([np.cos(t), np.sin(t)], 1)", ("tests/test_lab_geometry.py",), focus="moons"),
     Mutant("loss-slice-unnormalized", "labs", "the loss slice's filter normalisation removed",
            ("labs/mlp/loss_slice.py",), "parts.append((d * scale).ravel())", "parts.append(d.ravel())",
-           keywords=("loss_slice", "loss_landscape", "filter_normalized")),
+           ("tests/test_lab_geometry.py",), focus="filter_normalized"),
 )
 
 
