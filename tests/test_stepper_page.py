@@ -198,3 +198,17 @@ def test_gradient_check_button():
     at.button(key="gradcheck").click().run()
     table = at.dataframe[-1].value
     assert list(table["result"]) == ["pass ✓"] * 3
+
+
+def test_a_tie_says_which_convention_decided_the_gradient():
+    at = start(expr="max(x, y) * 2", at="x=3;y=3", step="4")  # the max node's backward step: a tie
+    page = texts(at)
+    assert "Convention" in page and "tie" in page.lower()
+    assert "grad 1" in dot(at)  # the tie splits the upstream 2 evenly: 1 to each input
+
+
+def test_gradient_check_uses_the_output_gradient():
+    at = start(expr="x * y", at="x=2;y=3", grad="5")
+    at.button(key="gradcheck").click().run()
+    table = at.dataframe[-1].value
+    assert list(table["analytic"]) == ["15", "10"] and list(table["result"]) == ["pass ✓"] * 2

@@ -116,7 +116,7 @@ def ledger_rows(walkthrough, view) -> list[dict[str, str]]:
                      "value": format_array(s.node.value), "upstream": format_array(s.upstream),
                      "local": ", ".join(format_array(x) for x in s.local if x is not None),
                      "downstream": ", ".join(format_array(x) for x in s.downstream if x is not None),
-                     "note": s.issue or ""})
+                     "note": s.issue or s.note or ""})
     return [{"step": str(i + 1), **row} for i, row in enumerate(rows)]
 
 

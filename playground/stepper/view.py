@@ -192,6 +192,8 @@ def _explain_step(view, answered, hidden) -> None:
                 (st.success if answered.all_right else st.warning)(plain(answered.text))
         if step.node.op.gate:
             st.info(f"**Gate pattern** — {step.node.op.gate}.")
+        if step.note:  # a kink or a tie decided a local gradient here: say which convention
+            st.info(f"**Convention** — {step.note}")
         if step.issue:
             st.error(f"⚠ {step.issue}")
 

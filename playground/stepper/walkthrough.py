@@ -49,6 +49,7 @@ class Walkthrough:
     forward: list[ForwardStep]  # op nodes only: inputs are given, not computed
     backward: list[BackwardStep]
     backward_error: str | None = None  # why there is no backward pass (e.g. a vector output)
+    output_grad: float = 1.0  # ∂L/∂output, where the backward pass starts
 
     @property
     def total_steps(self) -> int:
@@ -103,13 +104,14 @@ def build_walkthrough(text: str, values: dict[str, str], output_grad: float = 1.
         error = str(e)
     if not expression.variables:
         error = "this expression has no variables, so there is nothing to differentiate"
-    return Walkthrough(text, root, leaves, order, forward, backward, error)
+    return Walkthrough(text, root, leaves, order, forward, backward, error, output_grad)
 
 
 def check_gradients(walkthrough: Walkthrough):
-    """Numerical vs analytic gradients on a fresh copy of the graph (the walkthrough is untouched)."""
+    """Numerical vs analytic gradients on a fresh copy of the graph (the walkthrough is untouched), of the same
+    backward pass the page steps through: the one started from the output gradient."""
     if walkthrough.root.value.ndim:
         raise ShapeError("the gradient check needs a scalar output: wrap it in sum(...)")
     root, _ = parse(walkthrough.text).build({n: leaf.value for n, leaf in walkthrough.leaves.items()})
-    return gradient_check(root)
+    return gradient_check(root, seed=walkthrough.output_grad)
 
