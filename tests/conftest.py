@@ -62,7 +62,7 @@ def page(browser, warm_server):
     streamlit_server = warm_server
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     pg = context.new_page()
-    pg.set_default_timeout(20_000)
+    pg.set_default_timeout(45_000)  # a wait ends as soon as its condition holds; this only bounds a busy machine
     pg.base_url = streamlit_server
     yield pg
     context.close()
