@@ -20,4 +20,4 @@ MAX_POINTS = 2000  # data points
 MAX_CSV_BYTES = 200_000  # an uploaded or pasted CSV
 MAX_LAYERS, MAX_WIDTH = 8, 32  # hidden layers, neurons per layer
 MAX_UPDATES = 20_000  # training updates in one session's model
-MAX_TRAJECTORY = 512  # stored parameter snapshots for the landscape path (thinned beyond this)
+MAX_TRAJECTORY = 512  # stored parameter snapshots for the loss slice's path (thinned beyond this)

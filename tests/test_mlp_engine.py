@@ -1,11 +1,11 @@
-"""MLP lab engine: layers, datasets, training, the NaN trap, the landscape and the exports."""
+"""MLP lab engine: layers, datasets, training, the NaN trap and the loss slice."""
 
 import numpy as np
 import pytest
 
 from engine import EngineError, gradient_check
 from labs.mlp.datasets import GENERATORS, make_dataset, parse_csv, split
-from labs.mlp.loss_slice import batched_loss, loss_landscape
+from labs.mlp.loss_slice import batched_loss, loss_slice
 from labs.mlp.nn import ACTIVATIONS, MLP, NetConfig, init_params, loss_node, one_hot
 from labs.mlp.train import TrainConfig, Trainer
 from labs.optim import OptimizerConfig
@@ -132,13 +132,13 @@ def test_csv_with_header():
     assert data.x.shape == (3, 2) and list(data.y) == [0, 1, 1]
 
 
-def test_landscape_center_is_the_current_loss_and_path_ends_there():
+def test_loss_slice_center_is_the_current_loss_and_path_ends_there():
     train, test = small_data()
     trainer = Trainer(TrainConfig(l2=0.001), train, test)
     trainer.run(20)
     assert batched_loss(trainer, trainer.flat_params()[None])[0] == pytest.approx(
         trainer.evaluate(trainer.x_train, trainer.y_train)[0], rel=1e-12)
-    land = loss_landscape(trainer, resolution=11)
+    land = loss_slice(trainer, resolution=11)
     assert land.loss.shape == (11, 11) and land.loss[5, 5] == pytest.approx(trainer.history[-1].train_loss)
     assert land.path.shape == (21, 2) and np.allclose(land.path[-1], 0.0)
 

@@ -16,7 +16,7 @@ from . import numpy_net
 
 
 @dataclass(frozen=True)
-class Landscape:
+class LossSlice:
     alphas: np.ndarray
     betas: np.ndarray
     loss: np.ndarray  # (len(betas), len(alphas))
@@ -46,7 +46,7 @@ def batched_loss(trainer, flat: np.ndarray) -> np.ndarray:
         return numpy_net.loss(shaped, trainer.x_train, trainer.y_train, trainer.cfg)
 
 
-def loss_landscape(trainer, resolution: int = 21, span: float = 1.0, seed: int = 0) -> Landscape:
+def loss_slice(trainer, resolution: int = 21, span: float = 1.0, seed: int = 0) -> LossSlice:
     rng = np.random.default_rng(seed)
     center = trainer.flat_params()
     d1, d2 = filter_normalized_directions(trainer, rng), filter_normalized_directions(trainer, rng)
@@ -58,4 +58,4 @@ def loss_landscape(trainer, resolution: int = 21, span: float = 1.0, seed: int =
     basis = np.stack([d1, d2], axis=1)
     offsets = np.array(trainer.trajectory) - center
     path = np.linalg.lstsq(basis, offsets.T, rcond=None)[0].T
-    return Landscape(alphas, betas, loss.reshape(a.shape), path)
+    return LossSlice(alphas, betas, loss.reshape(a.shape), path)

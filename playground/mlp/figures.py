@@ -1,5 +1,5 @@
 """Plotly figures for the MLP lab: decision map with points, loss curves, gradient norms, histograms,
-and the loss-landscape slice. Pure functions; no Streamlit import."""
+and the loss slice. Pure functions; no Streamlit import."""
 
 from __future__ import annotations
 
@@ -86,7 +86,7 @@ def gradient_histogram_figure(trainer) -> go.Figure:
     return fig
 
 
-def landscape_figure(land) -> go.Figure:
+def loss_slice_figure(land) -> go.Figure:
     with np.errstate(all="ignore"):
         z = np.log10(land.loss - np.nanmin(land.loss) + 1e-6)
     fig = go.Figure(go.Contour(x=land.alphas, y=land.betas, z=z, colorscale="Viridis", ncontours=25,

@@ -9,7 +9,7 @@ import streamlit as st
 
 from engine.limits import MAX_UPDATES
 from labs.mlp.export import numpy_script, torch_script
-from labs.mlp.loss_slice import loss_landscape
+from labs.mlp.loss_slice import loss_slice
 from playground.common.page import graph_downloads, page_header, plain, read_link, share_panel
 from playground.common.palette import LIGHT, for_theme
 from playground.common.presets import load_presets
@@ -22,7 +22,7 @@ from playground.mlp.state import MLP_SPEC, OWN_DATA, fill_new_layers, share_note
 from playground.mlp.training import Training, metrics, nan_trap_message, neuron_caption, ratios_caption
 
 CAN_HIDE = {"lessons": "lessons", "setup": "data, network and training settings", "export": "export and import",
-            "landscape": "loss landscape", "unroll": "unroll to scalars"}
+            "landscape": "loss slice", "unroll": "unroll to scalars"}
 CAN_LOCK = {"setup": "all settings"}
 ss = st.session_state
 key = MLP_SPEC.widget_key
@@ -204,12 +204,12 @@ def _network(trainer) -> None:
 st.fragment(_view, run_every=0.25 if training.playing else None)()
 
 
-def _landscape() -> None:
+def _loss_slice() -> None:
     st.caption("A 2-D slice along two random, filter-normalized directions (Li et al., 2018), with the path on it.")
-    if st.button("Compute the slice", key="mlp_landscape"):
+    if st.button("Compute the slice", key="mlp_loss_slice"):
         started = time.perf_counter()
-        land = loss_landscape(training.trainer, resolution=31)
-        st.plotly_chart(figures.landscape_figure(land), width="stretch")
+        land = loss_slice(training.trainer, resolution=31)
+        st.plotly_chart(figures.loss_slice_figure(land), width="stretch")
         st.caption(f"{land.loss.size} loss evaluations in {1000 * (time.perf_counter() - started):.0f} ms.")
 
 
@@ -239,7 +239,7 @@ def _export() -> None:
         (st.success if message.startswith("Loaded") else st.warning)(plain(message))
 
 
-for panel, title, render in (("landscape", "Loss landscape around the current weights", _landscape),
+for panel, title, render in (("landscape", "Loss slice around the current weights", _loss_slice),
                              ("unroll", "Unroll to scalars: one sample's loss in the backprop stepper", _unroll),
                              ("export", "Export and import", _export)):
     if teacher.shows(panel):
