@@ -15,6 +15,7 @@ import numpy as np
 from engine.errors import EngineError
 from engine.graph import backward, forward_steps, topo_order
 from engine.limits import MAX_ITERATIONS, MAX_RESOLUTION
+from engine.node import var
 from engine.parser import Expression, parse
 from labs.optim import Optimizer, OptimizerConfig, Update
 
@@ -120,7 +121,9 @@ def descend(expression: Expression, start, cfg: OptimizerConfig, iterations: int
     root, leaves = expression.build({c: v for c, v in zip(COORDS, start, strict=False)
                                      if c in expression.variables})
     order = topo_order(root)
-    params = [leaves[c] for c in COORDS[:dims] if c in leaves]
+    # A surface that never uses x (f = y**2 + 1) is still a surface over (x, y): x is a parameter whose
+    # gradient is 0, so every path, point and chart has both coordinates.
+    params = [leaves[c] if c in leaves else var(v, c) for c, v in zip(COORDS[:dims], start, strict=True)]
     optimizer = Optimizer(params, cfg)
     points, losses, grads, seen = [], [], [], {}
     run = Descent(np.empty((0, dims)), np.empty(0), np.empty((0, dims)))

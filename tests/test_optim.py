@@ -173,3 +173,11 @@ def test_surfaces_only_take_x_and_y():
         surface_expression("x + w")
     with pytest.raises(EngineError):
         surface_expression("3 + 4")
+
+
+def test_a_surface_that_never_uses_x_still_has_two_coordinates():
+    expression = surface_expression("y**2 + 1")
+    run = descend(expression, (0.5, 2.0), OptimizerConfig("sgd", lr=0.25), iterations=20)
+    assert run.points.shape[1] == 2 and run.grads.shape[1] == 2
+    assert np.all(run.points[:, 0] == 0.5) and np.all(run.grads[:, 0] == 0.0)  # nothing pulls x
+    assert run.points[1, 1] == pytest.approx(2.0 - 0.25 * 4.0)  # y follows -∂f/∂y = -2y

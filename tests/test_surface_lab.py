@@ -130,3 +130,8 @@ def test_page_play_step_reset_and_fewer_iterations():
 def test_page_tampered_link_warns():
     at = start_page(runs="sgd:lr=-5", f="__import__('os')")
     assert len(at.warning) >= 2 and len(results(at)) == 3
+
+
+def test_a_typed_surface_of_y_alone_draws():
+    at = open_page("surfaces/view.py", surface="custom", f="y**2+1")
+    assert at.get("plotly_chart") and not at.error
