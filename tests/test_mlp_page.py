@@ -253,3 +253,11 @@ def test_optimizer_details_are_widgets():
     at.selectbox(key="mlp_optimizer_decay_mode").select("decoupled").run()
     assert MLP_SPEC.from_query({"opt": url(at)["opt"]})[0].optimizer == OptimizerConfig(
         "rmsprop", lr=0.01, rho=0.5, clip_value=2.0, schedule="cosine", total=250, decay_mode="decoupled")
+
+
+def test_inspecting_a_linear_layer_without_biases():
+    at = open_page("mlp/view.py", hidden="3,3", act="relu,linear", bias="0")
+    at.button(key="mlp_step1").click().run()
+    at.selectbox(key="mlp_layer").set_value(2).run()
+    assert not at.exception
+    assert any("Neuron 2.1" in m.value for m in at.markdown), [m.value for m in at.markdown][-5:]

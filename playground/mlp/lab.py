@@ -60,7 +60,9 @@ def neuron_gradients(trainer: Trainer, layer: int, neuron: int) -> dict[str, flo
     if not trainer.last_hidden or not 1 <= layer <= len(trainer.last_hidden):
         return None
     a = trainer.last_hidden[layer - 1]
-    linear = a.op is None or a.op.name == "add"  # a "linear" layer has no activation node
+    # A "linear" layer has no activation node: its output is the affine node itself (an add, or, without
+    # biases, the matmul, which has no elementwise local gradient to read).
+    linear = trainer.cfg.net.activations[layer - 1] == "linear"
     z = a if linear else a.parents[0]
     if a.grad is None or z.grad is None or not 0 <= neuron < a.shape[1]:
         return None
