@@ -55,10 +55,19 @@ class OptimizerConfig:
                 out.append(f"{name} must be in [0, 1)")
         for name in ("clip_norm", "clip_value"):
             value = getattr(self, name)
-            if value is not None and not value > 0:
-                out.append(f"{name} must be positive")
-        if self.weight_decay < 0 or self.step_every < 1 or self.total < 1 or self.eps <= 0:
-            out.append("weight decay, eps, step_every and total must be positive")
+            if value is not None and not (math.isfinite(value) and value > 0):
+                out.append(f"{name} must be a positive number")
+        # Written so NaN fails each check too: a negative γ or minimum η would turn descent into ascent.
+        if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0):
+            out.append("weight decay must be a number ≥ 0")
+        if not (math.isfinite(self.eps) and self.eps > 0):
+            out.append("eps must be a positive number")
+        if self.step_every < 1 or self.total < 1:
+            out.append("step_every and total must be at least 1")
+        if not (math.isfinite(self.gamma) and self.gamma >= 0):
+            out.append("the step schedule's gamma must be a number ≥ 0")
+        if not (math.isfinite(self.min_lr) and self.min_lr >= 0):
+            out.append("the cosine schedule's minimum learning rate must be a number ≥ 0")
         return out
 
 

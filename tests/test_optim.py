@@ -181,3 +181,15 @@ def test_a_surface_that_never_uses_x_still_has_two_coordinates():
     assert run.points.shape[1] == 2 and run.grads.shape[1] == 2
     assert np.all(run.points[:, 0] == 0.5) and np.all(run.grads[:, 0] == 0.0)  # nothing pulls x
     assert run.points[1, 1] == pytest.approx(2.0 - 0.25 * 4.0)  # y follows -∂f/∂y = -2y
+
+
+@pytest.mark.parametrize("setting,value,words", [
+    ("gamma", -1.0, "gamma"), ("gamma", float("nan"), "gamma"),
+    ("min_lr", -1.0, "minimum learning rate"), ("min_lr", float("nan"), "minimum learning rate"),
+    ("eps", float("nan"), "eps"), ("weight_decay", float("nan"), "weight decay"),
+    ("weight_decay", -0.1, "weight decay"), ("clip_norm", float("nan"), "clip_norm"),
+])
+def test_settings_that_would_turn_descent_into_ascent_are_refused(setting, value, words):
+    problems = OptimizerConfig("sgd", lr=0.1, **{setting: value}).problems()
+    assert any(words in p for p in problems), problems
+    assert OptimizerConfig("sgd", lr=0.1).problems() == []
