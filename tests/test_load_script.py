@@ -20,8 +20,12 @@ def test_one_session_completes_every_interaction(chromium_path):
     assert report["errors"] == 0, report["error_samples"]
     assert report["interactions"] == 7 + 1 + 5  # every step of the circuit, the switch to the lab, every +10
     assert 0 < report["all_p50_s"] <= report["all_p95_s"] < 60
-    # the server timed a rerun for every click, each a part of what the browser waited for
-    assert report["server_reruns"] >= report["interactions"]
+    # The server timed a rerun for (almost) every click, each a part of what the browser waited for. A click
+    # can land while the previous click's rerun is still finishing its last lines; Streamlit then stops that run
+    # and the two are timed as one, from the first request to the last finish: at most a couple in 13 clicks.
+    assert report["interactions"] - 2 <= report["server_reruns"] <= report["interactions"] + 2
     assert 0 < report["server_p50_s"] <= report["all_p50_s"]
     assert report["server_cpu_s"] > 0 and report["browser_cpu_s"] > 0
-    assert report["server_rss_peak_mb"] > report["server_rss_baseline_mb"] * 0.5
+    # the first session also pays the server's one-time imports and caches (about 75 MB here): a leak that
+    # kept every rerun's figures would pass 250 MB within these 13 clicks
+    assert 0 < report["server_rss_peak_mb"] - report["server_rss_baseline_mb"] < 250
