@@ -54,8 +54,7 @@ own: OwnPoints = ss.mlp_own
 MLP_SPEC.keep_widgets(ss)  # settings whose widgets this run doesn't draw (hidden panel, own data) keep their values
 
 page_header("MLP lab", "Build a small network, train it, and look inside: the decision boundary, the loss, every "
-            "layer's gradient norm, and one neuron's upstream / local / downstream gradient.",
-            ss.pop("mlp_warnings", []))
+            "layer's gradient norm, one neuron's upstream / local / downstream gradient.", ss.pop("mlp_warnings", []))
 teacher = ss.mlp_teacher
 locked = teacher.locks("setup")
 if teacher.shows("lessons") and not locked:
@@ -153,9 +152,10 @@ def _controls(trainer) -> None:
     st.progress(fraction, text=text)
 
 
-def _view() -> None:
-    if training.trainer is None or training.frame(ss.mlp_target):
-        st.rerun()  # Reset was pressed in here, or playing stopped: a full run rebuilds / removes the timer
+def _view(playing_timer: bool) -> None:
+    stopped = playing_timer and training.frame(ss.mlp_target)  # a tick of the timer this fragment was set up with
+    if training.trainer is None or stopped or training.playing != playing_timer:
+        st.rerun()  # Reset, Play or Pause pressed in here, or playing stopped: only a full run can change the timer
     trainer, data = training.trainer, training.data
     _controls(trainer)
     if training.limit:
@@ -201,7 +201,7 @@ def _network(trainer) -> None:
         graph_downloads("mlp", lambda: network_dot(trainer, selected, info, LIGHT), f"network-{trainer.updates}")
 
 
-st.fragment(_view, run_every=0.25 if training.playing else None)()
+st.fragment(_view, run_every=0.25 if training.playing else None)(training.playing)
 
 
 def _loss_slice() -> None:

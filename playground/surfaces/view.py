@@ -151,13 +151,11 @@ if race is None:
     st.stop()
 
 
-def _view() -> None:
-    if ss.pop("surfaces_rerun_all", False):
-        st.rerun()
-    if ss.surfaces_playing:
+def _view(timer: tuple) -> None:
+    if ss.surfaces_playing and timer[0]:  # a tick of the timer this fragment was set up with
         ss[key("frame")], ss.surfaces_playing = controls.tick(ss[key("frame")], race.frames)
-        if not ss.surfaces_playing:
-            st.rerun()  # a full run restarts the page without the timer
+    if ss.pop("surfaces_rerun_all", False) or (ss.surfaces_playing, ss.get("surfaces_speed")) != timer:
+        st.rerun()  # Play, Pause, a new speed or start: only a full run can start, stop or retime the timer
     now = SPEC.from_session(ss)
     frame = min(now.frame, race.frames)
     c = st.columns([1, 1, 1, 1.4, 5], vertical_alignment="bottom")
@@ -207,4 +205,5 @@ def _inspect(frame: int) -> None:
                  query_params=stepper_query(race, point_at(run, frame)[0]))
 
 
-st.fragment(_view, run_every=controls.interval(ss.get("surfaces_speed"), ss.surfaces_playing))()
+timer = (ss.surfaces_playing, ss.get("surfaces_speed"))
+st.fragment(_view, run_every=controls.interval(*timer[::-1]))(timer)
