@@ -82,3 +82,23 @@ def test_graph_text_never_shrinks_below_12px(page, size, expr):
     open_stepper(page, "?" + urlencode({"expr": expr, "step": "3"}))
     smallest = page.evaluate(SMALLEST_GRAPH_TEXT)
     assert smallest >= 12, f"graph text drawn at {smallest:.1f} px"
+
+
+def test_a_link_cannot_put_a_link_or_formatting_in_a_warning(page):
+    open_stepper(page, "?seed=**URGENT**%5Bx%5D(http://example.com)%20![i](http://example.com/p.png)")
+    alert = page.locator('[data-testid="stAlert"]').filter(has_text="seed=")
+    expect(alert).to_be_visible()
+    assert alert.locator("a, img, strong").count() == 0, alert.inner_html()
+    assert page.locator('a[href*="example.com"], img[src*="example.com"]').count() == 0
+
+
+def test_pasted_json_settings_reach_every_widget(page):
+    open_stepper(page)
+    page.get_by_text("Share this page").click()
+    page.get_by_label("Paste JSON settings to load them").fill(
+        '{"expr": "sigmoid(a*b)", "values": {"a": "2", "b": "-1"}, "output_grad": 3, "step": 2, "mode": "learn"}')
+    page.get_by_role("button", name="Load these settings").click()
+    expect(page.get_by_role("textbox", name="Expression")).to_have_value("sigmoid(a*b)")
+    expect(page.get_by_role("textbox", name="a", exact=True)).to_have_value("2")
+    page.get_by_text(re.compile(r"Step 2 / \d+")).wait_for()
+    no_exception(page)

@@ -249,7 +249,7 @@ class StateSpec(Generic[T]):
             try:
                 values[f.name] = f.kind.parse(query[key])
             except (ValueError, TypeError, OverflowError) as e:
-                warnings.append(f"The link's {f.label} ({f.key}=) was ignored: {e}. Using the default.")
+                warnings.append(f"The link's {f.label} ({key}=) was ignored: {e}. Using the default.")
         unknown = [k for k in query if k not in known]
         if unknown:
             warnings.append(f"This page has no setting called {', '.join(echo(k) for k in unknown[:5])}; "

@@ -18,10 +18,14 @@ _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 MAX_JSON_CHARS = 20_000
 
 
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|mailto|www)(?=[:.])")
+
+
 def plain(text: str) -> str:
     """``text`` with every Markdown character escaped, so a value echoed from a link or a file is shown as
-    it is and can never become a link, an image or formatting."""
-    return _MARKDOWN.sub(r"\\\1", text)
+    it is and can never become a link, an image or formatting. A bare address (http://…, www.…) would still
+    be made a link by the renderer, so an invisible word joiner goes after its scheme."""
+    return _MARKDOWN.sub(r"\\\1", _AUTOLINK.sub("\\1\u2060", text))
 
 
 def page_header(title: str, caption: str, link_warnings: list[str]) -> None:
@@ -69,6 +73,8 @@ def share_panel(key: str, query: dict[str, str], view: TeacherView, can_hide: di
     """Keep the URL in step with the page, and offer a link (optionally with hide/lock flags). With
     ``settings`` (the page's spec and state), the same settings also as JSON to copy, and a box to paste
     JSON settings into, loaded with ``load`` (the page's own loader) before the next run draws widgets."""
+    if st.session_state.pop(f"{key}_json_loaded", False):
+        st.rerun()  # settings pasted in a fragment: only a full run redraws the widgets outside it
     st.query_params.from_dict({**query, **view.to_query()})
     with st.expander("Share this page", icon=":material/link:"):
         c = st.columns(2)
@@ -104,5 +110,6 @@ def _load_json(key: str, spec: JsonSettings, load) -> None:
         st.session_state[f"{key}_json_messages"] = [f"Those settings can't be loaded: {e}"]
         return
     load(state)
+    st.session_state[f"{key}_json_loaded"] = True
     st.session_state[f"{key}_json_messages"] = ["Loaded the settings." + (" Some were ignored:" if warnings
                                                                           else ""), *warnings]
