@@ -98,3 +98,8 @@ def test_old_stepper_link_on_home_opens_the_stepper():
     assert at.text_input(key="stepper_expr").value == "x * y"
     assert at.text_input(key="stepper_values_x").value == "2"
     assert not at.warning
+
+
+def test_home_stays_home_for_parameters_that_are_not_the_steppers():
+    at = run(None, utm_source="course-page")
+    assert at.title[0].value == "gradlab" and not at.text_input

@@ -14,8 +14,9 @@ from playground.stepper.walkthrough import build_walkthrough
 PAGES = {"stepper": "stepper/view.py", "surfaces": "surfaces/view.py", "mlp": "mlp/view.py"}
 ICONS = {"stepper": ":material/account_tree:", "surfaces": ":material/landscape:", "mlp": ":material/hub:"}
 
-# Before this page was home, the stepper lived at "/": a link from then carries the stepper's state.
-if st.query_params:
+# Before this page was home, the stepper lived at "/": a link from then carries the stepper's state. Other
+# parameters (utm_source=… from a course page) leave home where it is.
+if set(st.query_params) & ({k for f in STEPPER_SPEC.fields for k in (f.key, *f.aliases)} | {"hide", "lock"}):
     st.switch_page(PAGES["stepper"], query_params=st.query_params.to_dict())
 
 st.title("gradlab")
@@ -26,7 +27,7 @@ st.caption("A playground for computational graphs and backpropagation: type an e
 
 example = StepperState()
 walk = build_walkthrough(example.expr, example.values, example.output_grad)
-graph_col, text_col = st.columns([1.3, 1], gap="large", vertical_alignment="center")
+graph_col, text_col = st.columns([1.7, 1], gap="large", vertical_alignment="center")  # the graph at full size
 with graph_col:
     solved = replace(walk.view(walk.total_steps), current=None)  # every number shown, no "now" marker
     st.graphviz_chart(graph_dot(walk, solved, for_theme(st.context.theme.type)), width="content")

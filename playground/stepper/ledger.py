@@ -48,7 +48,7 @@ def step_intro(view) -> str:
     if view.backward is not None:
         return (f"**Backward** · {node_name(view.current)} receives upstream **{format_array(view.backward.upstream)}**"
                 f" and multiplies it by its local gradients ({input_names(view.backward.node)}):")
-    return "Press **Next ▶** to compute the first node, or **End ⏭** to see every gradient."
+    return "Press **Next** to compute the first node, or **End** to see every gradient."
 
 
 def copy_gate_note(walkthrough, view) -> str | None:

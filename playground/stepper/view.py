@@ -142,7 +142,7 @@ def _render_step_area(timer: tuple) -> None:
 
     shown = quiz.hide_answer(view) if hidden else view  # the answer stays hidden until it is predicted
     # The step's ledger beside a small graph, so both fit one screen; under a large one, which needs the width.
-    graph_col, explain_col = st.columns([3, 2], gap="medium") if len(walk.order) <= 8 else (st.container(),) * 2
+    graph_col, explain_col = st.columns([7, 4], gap="medium") if len(walk.order) <= 6 else (st.container(),) * 2
     with graph_col:
         st.graphviz_chart(graph_dot(walk, shown, for_theme(st.context.theme.type)), width="content")
         st.caption("Blue “= …”: forward values · orange **grad …**: gradients · yellow “▶ now”: the current node · "
