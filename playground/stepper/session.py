@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 from typing import Any
 
+from engine import ParseError, parse
 from playground.common.presets import load_presets
 
 from . import quiz
@@ -29,7 +30,12 @@ def load(ss: Session, state: StepperState, note: str | None = None) -> None:
 
 def example_changed(ss: Session) -> None:
     """A newly typed expression starts at step 0, fed with ∂L/∂out = 1, with no answers, and the note that
-    described the previous example is gone."""
+    described the previous example is gone. Unreadable text changes nothing: the page keeps showing the last
+    readable example, at its step."""
+    try:
+        parse(ss[key("expr")])
+    except ParseError:
+        return
     ss[key("step")] = 0
     ss[key("output_grad")] = 1.0
     values_changed(ss)
@@ -45,6 +51,8 @@ def values_changed(ss: Session) -> None:
 def go(ss: Session, walkthrough, to: int) -> None:
     """Move to step ``to``. In quiz mode, questions passed over on the way (End) count as skipped."""
     here, to = ss[key("step")], max(0, min(to, walkthrough.total_steps))
+    if to == 0:  # Reset: a new attempt at the quiz
+        ss["stepper_quiz"] = {}
     if to > here:
         ss["stepper_quiz"] = quiz.skip_to(walkthrough, ss["stepper_quiz"], here, to - 1, ss[key("mode")])
     ss[key("step")] = to
