@@ -135,3 +135,23 @@ def test_page_tampered_link_warns():
 def test_a_typed_surface_of_y_alone_draws():
     at = open_page("surfaces/view.py", surface="custom", f="y**2+1")
     assert at.get("plotly_chart") and not at.error
+
+
+def test_axes_use_powers_of_ten_never_si_prefixes():
+    from playground.mlp import figures as mlp_figures
+    from playground.surfaces import figures as surface_figures
+    from playground.surfaces.race import run_race
+    from playground.surfaces.state import SurfaceState
+    race = run_race(SurfaceState())
+    figs = [surface_figures.contour_figure(race, 5), surface_figures.loss_figure(race, 5),
+            mlp_figures.grad_norm_figure([])]
+    for fig in figs:
+        for axis in (fig.layout.xaxis, fig.layout.yaxis):
+            assert axis.exponentformat == "power"
+            assert axis.type != "log" or (isinstance(axis.dtick, int) and axis.dtick >= 1)
+    race = run_race(SurfaceState.for_surface("Himmelblau"))  # two of its default runs blow up to about 1e57
+    fig = surface_figures.loss_figure(race, 20)
+    losses = np.concatenate([r.descent.losses for r in race.runs])
+    decades = np.ptp(np.log10(losses[np.isfinite(losses) & (losses > 0)])) + 1
+    assert decades > 30 and fig.layout.yaxis.type == "log"
+    assert decades / fig.layout.yaxis.dtick <= surface_figures.MAX_LOG_TICKS + 1  # a legible number of labels

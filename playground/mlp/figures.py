@@ -7,7 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from playground.common.palette import LIGHT, Palette
-from playground.surfaces.figures import LAYOUT, run_color
+from playground.surfaces.figures import LAYOUT, readable, run_color
 
 CLASS_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000",
                 "#999999", "#882255")
@@ -38,7 +38,7 @@ def boundary_figure(xs, ys, z, train, test, task: str) -> go.Figure:
                     marker=dict(color=CLASS_COLORS[c % 10], symbol=CLASS_SYMBOLS[c % 10], size=8,
                                 line=dict(color=outline, width=1.5))))
     fig.update_layout(height=460, xaxis_title="x1", yaxis_title="x2", **LAYOUT)
-    return fig
+    return readable(fig)
 
 
 def loss_figure(history, pal: Palette = LIGHT) -> go.Figure:
@@ -49,7 +49,7 @@ def loss_figure(history, pal: Palette = LIGHT) -> go.Figure:
         fig.add_trace(go.Scatter(x=updates, y=[r.test_loss for r in history], name="test loss",
                                  line=dict(color=pal.edge_gradient, width=2.5, dash="dash")))
     fig.update_layout(height=300, xaxis_title="update", yaxis_title="loss", yaxis_type="log", **LAYOUT)
-    return fig
+    return readable(fig)
 
 
 def grad_norm_figure(history) -> go.Figure:
@@ -71,7 +71,7 @@ def grad_norm_figure(history) -> go.Figure:
                       annotation_text="exploding", annotation_position="top left")
     fig.update_layout(height=300, xaxis_title="update", yaxis_title="‖∂L/∂W‖ per layer",
                       yaxis=dict(type="log", range=[np.log10(low), np.log10(high)]), **LAYOUT)
-    return fig
+    return readable(fig)
 
 
 def gradient_histogram_figure(trainer) -> go.Figure:
@@ -83,7 +83,7 @@ def gradient_histogram_figure(trainer) -> go.Figure:
                                        marker_color=run_color(i), nbinsx=40))
     fig.update_layout(height=300, barmode="overlay", xaxis_title="∂L/∂w (latest update)", yaxis_title="count",
                       **LAYOUT)
-    return fig
+    return readable(fig)
 
 
 def loss_slice_figure(land) -> go.Figure:
@@ -96,4 +96,4 @@ def loss_slice_figure(land) -> go.Figure:
     fig.add_trace(go.Scatter(x=[0], y=[0], mode="markers", name="now", marker=dict(size=14, symbol="star",
                                                                                   color=LIGHT.current)))
     fig.update_layout(height=420, xaxis_title="α (direction 1)", yaxis_title="β (direction 2)", **LAYOUT)
-    return fig
+    return readable(fig)

@@ -17,6 +17,24 @@ LAYOUT = dict(margin=dict(l=10, r=10, t=60, b=10), legend=dict(orientation="h", 
               font=dict(size=14), uirevision="keep")
 
 
+MAX_LOG_TICKS = 8
+
+
+def readable(fig: go.Figure) -> go.Figure:
+    """Axis numbers as people read them: powers of ten (10⁻⁵), never SI prefixes (1µ, 100f, 10T); a log axis
+    is labelled at whole powers of ten only (no bare "5, 2" minor labels that read as 5 and 2), every one or
+    every few, so that at most about MAX_LOG_TICKS labels show."""
+    fig.update_xaxes(exponentformat="power")
+    fig.update_yaxes(exponentformat="power")
+    if fig.layout.yaxis.type == "log":
+        ys = np.concatenate([np.asarray(trace.y, dtype=float).ravel() for trace in fig.data if trace.y is not None]
+                            or [np.ones(1)])
+        ys = ys[np.isfinite(ys) & (ys > 0)]
+        decades = np.ptp(np.log10(ys)) + 1 if ys.size else 1
+        fig.update_yaxes(dtick=max(1, int(np.ceil(decades / MAX_LOG_TICKS))))
+    return fig
+
+
 def run_color(i: int) -> str:
     return RUN_COLORS[i % len(RUN_COLORS)]
 
@@ -61,7 +79,7 @@ def contour_figure(race, frame: int) -> go.Figure:
     y0, y1 = race.ys[0], race.ys[-1]
     fig.update_layout(xaxis=dict(range=[x0, x1], title="x"), yaxis=dict(range=[y0, y1], title="y"),
                       height=560, clickmode="event+select", dragmode="pan", **LAYOUT)
-    return fig
+    return readable(fig)
 
 
 def _mark_start_and_minima(fig, race) -> None:
@@ -93,7 +111,7 @@ def surface3d_figure(race, frame: int) -> go.Figure:
                                    line=dict(color=run_color(i), width=6), marker=dict(size=3)))
     fig.update_layout(height=600, scene=dict(xaxis_title="x", yaxis_title="y", zaxis_title=z_title),
                       **LAYOUT)
-    return fig
+    return readable(fig)
 
 
 def curve_figure(race, frame: int, pal: Palette = LIGHT) -> go.Figure:
@@ -107,7 +125,7 @@ def curve_figure(race, frame: int, pal: Palette = LIGHT) -> go.Figure:
                                  line=dict(color=run_color(i), width=2, dash="dot"), marker=dict(size=9),
                                  hovertemplate="step %{pointNumber}: x = %{x:.4g}, f = %{y:.4g}<extra></extra>"))
     fig.update_layout(height=480, xaxis_title="x", yaxis_title="f(x)", **LAYOUT)
-    return fig
+    return readable(fig)
 
 
 def loss_figure(race, frame: int) -> go.Figure:
@@ -120,4 +138,4 @@ def loss_figure(race, frame: int) -> go.Figure:
     fig.add_vline(x=frame, line=dict(color=LIGHT.pending, dash="dash"))
     fig.update_layout(height=340, xaxis_title="iteration", yaxis_title="loss",
                       yaxis_type="log" if all_positive else "linear", **LAYOUT)
-    return fig
+    return readable(fig)
