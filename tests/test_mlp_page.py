@@ -261,3 +261,11 @@ def test_inspecting_a_linear_layer_without_biases():
     at.selectbox(key="mlp_layer").set_value(2).run()
     assert not at.exception
     assert any("Neuron 2.1" in m.value for m in at.markdown), [m.value for m in at.markdown][-5:]
+
+
+def test_a_lesson_card_opens_with_its_note():
+    lesson = next(lesson for section in load_presets("lessons") for lesson in section["lessons"]
+                  if lesson["page"] == "mlp")
+    at = open_page("mlp/view.py", **lesson["query"])
+    assert any(lesson["title"] in i.value for i in at.info), [i.value for i in at.info]
+    assert not any(lesson["title"] in i.value for i in open_page("mlp/view.py").info)  # the default is no lesson

@@ -12,7 +12,7 @@ from labs.mlp.export import numpy_script, torch_script
 from labs.mlp.loss_slice import loss_slice
 from playground.common.page import graph_downloads, page_header, plain, read_link, share_panel
 from playground.common.palette import LIGHT, for_theme
-from playground.common.presets import load_presets
+from playground.common.presets import lesson_note, load_presets
 from playground.mlp import config, figures
 from playground.mlp.controls import DETAIL_ROWS, control
 from playground.mlp.lab import decision_grid, neuron_gradients, unroll_query
@@ -47,7 +47,7 @@ def _load_file() -> None:
 if "mlp_ready" not in ss:
     ss.mlp_training, ss.mlp_own, ss.mlp_target, ss.mlp_csv = Training(), OwnPoints(), 500, EXAMPLE_POINTS
     link_state, ss.mlp_teacher, ss.mlp_warnings = read_link(MLP_SPEC, CAN_HIDE, CAN_LOCK)
-    _load(link_state)
+    _load(link_state, lesson_note("mlp", MLP_SPEC, link_state))
     ss.mlp_ready = True
 training: Training = ss.mlp_training
 own: OwnPoints = ss.mlp_own

@@ -11,7 +11,7 @@ from collections.abc import MutableMapping
 from typing import Any
 
 from engine import ParseError, parse
-from playground.common.presets import load_presets
+from playground.common import presets
 
 from . import quiz
 from .state import STEPPER_SPEC, StepperState
@@ -76,13 +76,6 @@ def play_tick(ss: Session, walkthrough) -> None:
 
 
 def lesson_note(state: StepperState) -> str | None:
-    """The note of the Home lesson or the preset whose example this is, so a learner arriving from a lesson
-    card sees what to look for."""
-    for section in load_presets("lessons"):
-        for lesson in section["lessons"]:
-            if lesson["page"] == "stepper":
-                example, _ = STEPPER_SPEC.from_query(lesson["query"])
-                if (example.expr, example.values, example.output_grad) == (state.expr, state.values,
-                                                                          state.output_grad):
-                    return f"**{lesson['title']}** — {lesson['text']}"
-    return None
+    """The note of the Home lesson whose example this is (the step and mode may differ)."""
+    return presets.lesson_note("stepper", STEPPER_SPEC, state, lambda a, b: (a.expr, a.values, a.output_grad) ==
+                               (b.expr, b.values, b.output_grad))
