@@ -95,10 +95,13 @@ def test_a_link_cannot_put_a_link_or_formatting_in_a_warning(page):
 def test_pasted_json_settings_reach_every_widget(page):
     open_stepper(page)
     page.get_by_text("Share this page").click()
-    page.get_by_label("Paste JSON settings to load them").fill(
-        '{"expr": "sigmoid(a*b)", "values": {"a": "2", "b": "-1"}, "output_grad": 3, "step": 2, "mode": "learn"}')
+    box = page.get_by_label("Paste JSON settings to load them")
+    box.fill('{"expr": "sigmoid(a*b)", "values": {"a": "2", "b": "-1"}, "output_grad": 3, "step": 2, "mode": "learn"}')
+    box.press("Control+Enter")  # commit the text now: a click that lands during that rerun could be lost
+    page.get_by_text("Press Ctrl+Enter to apply").wait_for(state="hidden")
     page.get_by_role("button", name="Load these settings").click()
-    expect(page.get_by_role("textbox", name="Expression")).to_have_value("sigmoid(a*b)")
-    expect(page.get_by_role("textbox", name="a", exact=True)).to_have_value("2")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('expr') === 'sigmoid(a*b)'")
+    expect(page.get_by_role("textbox", name="Expression").last).to_have_value("sigmoid(a*b)", timeout=45_000)
+    expect(page.get_by_role("textbox", name="a", exact=True).last).to_have_value("2", timeout=45_000)
     page.get_by_text(re.compile(r"Step 2 / \d+")).wait_for()
     no_exception(page)
