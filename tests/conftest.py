@@ -63,6 +63,8 @@ def page(browser, warm_server):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     pg = context.new_page()
     pg.set_default_timeout(45_000)  # a wait ends as soon as its condition holds; this only bounds a busy machine
+    # likewise for expect(...), whose own default is 5 s
+    pytest.importorskip("playwright.sync_api").expect.set_options(timeout=15_000)
     pg.base_url = streamlit_server
     yield pg
     context.close()
