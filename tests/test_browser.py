@@ -18,7 +18,16 @@ SCREENSHOTS = pathlib.Path(os.environ.get("GRADLAB_SCREENSHOTS") or
                            pathlib.Path(__file__).resolve().parent.parent / ".pytest_cache" / "screenshots")
 
 
-def save_screenshot(page, name: str) -> None:
+SCRIPT_DONE = '[data-testid="stApp"][data-test-script-state="notRunning"]'  # the page's run has ended
+
+
+def save_screenshot(page, name: str, height: int | None = None) -> None:
+    """A picture of the page, first made ``height`` pixels tall (1400 wide) when given, once every element is
+    current, the fonts are in, and two frames have been painted (charts redraw after a resize)."""
+    if height:
+        page.set_viewport_size({"width": 1400, "height": height})
+    page.wait_for_function("() => document.fonts.status === 'loaded' && !document.querySelector('[data-stale=true]')")
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / name))
 
@@ -51,9 +60,7 @@ def test_preset_then_step_to_the_end(page):
     assert next_button.is_disabled()
     svg = " ".join(page.locator("svg g.node, svg g.edge").all_text_contents())
     assert "grad 15" in svg and "grad 10" in svg and "grad 5" in svg
-    page.set_viewport_size({"width": 1400, "height": 1500})
-    page.wait_for_timeout(800)
-    save_screenshot(page, "stepper.png")
+    save_screenshot(page, "stepper.png", height=1500)
 
 
 def test_bad_expression_and_shared_link(page):
@@ -104,11 +111,9 @@ def test_surface_lab_lesson_and_click_to_start(page):
     assert page.get_by_text("converged at step 10").count() == 1
     assert page.get_by_text("converged at step 2", exact=True).count() == 1
     no_exception(page)
-    page.set_viewport_size({"width": 1400, "height": 1700})
     page.goto(page.base_url + "/surfaces")
     page.wait_for_selector(".js-plotly-plot")
-    page.wait_for_timeout(1500)
-    save_screenshot(page, "surface_lab.png")
+    save_screenshot(page, "surface_lab.png", height=1700)
 
 
 def test_surface_point_opens_in_the_stepper(page):
@@ -163,13 +168,14 @@ def test_mlp_lab_trains_and_the_loss_falls(page):
     expect(loss).not_to_have_text(first_text)
     assert float(loss.inner_text()) < float(first_text)
     page.get_by_role("button", name="Play").click()  # a few animation frames, then pause
-    page.wait_for_timeout(1500)
+    expect(page.get_by_text(re.compile(r"update (1[2-9]\d|[2-9]\d\d) ·"))).to_be_visible()
     page.get_by_role("button", name="Pause").click()
     page.get_by_role("button", name="Play").wait_for()
+    paused_at = int(re.search(r"update (\d+)", page.get_by_text(re.compile(r"update \d+ ·")).inner_text())[1])
+    page.get_by_role("button", name="+1", exact=True).click()  # paused: exactly one more update
+    page.get_by_text(f"update {paused_at + 1} ·").wait_for()
     no_exception(page)
-    page.set_viewport_size({"width": 1400, "height": 1900})
-    page.wait_for_timeout(800)
-    save_screenshot(page, "mlp_lab.png")
+    save_screenshot(page, "mlp_lab.png", height=1900)
 
 
 def mlp_link_query(page) -> dict[str, str]:
@@ -220,7 +226,6 @@ def test_lesson_link_opens_its_example(page):
     page.goto(page.base_url + "/")
     page.wait_for_selector("svg g.node")
     no_exception(page)
-    page.wait_for_timeout(500)
     save_screenshot(page, "home.png")
     page.get_by_text("The mul gate swaps").click()
     page.get_by_role("heading", name="Backprop stepper").wait_for()
@@ -274,7 +279,7 @@ def test_deep_link_is_the_first_visit_after_a_restart(browser, path, title):
         pg = context.new_page()
         pg.goto(url + path)
         pg.get_by_role("heading", name=title).wait_for(timeout=60_000)
-        pg.wait_for_timeout(1500)  # the spurious modal, if any, arrives with the first run
+        pg.locator(SCRIPT_DONE).wait_for()  # the spurious modal, if any, arrives with the first run
         assert pg.get_by_text("Page not found").count() == 0
         assert pg.get_by_role("link", name="MLP lab").count() == 1  # this app's own top navigation
         no_exception(pg)

@@ -87,12 +87,15 @@ def test_training_builds_once_per_setup_and_keeps_the_previous_model_when_it_can
 def test_play_runs_to_its_target_a_few_updates_a_frame():
     run = Training()
     run.build(MLPState(hidden=(4,), activations=("relu",)), None)
-    target = run.toggle_play(500)
+    target = run.set_playing(True, 500)
     assert run.playing and target == 500
-    assert run.frame(target) is False and run.trainer.updates == training_module.UPDATES_PER_FRAME
+    run.frame(target)
+    assert run.playing and run.trainer.updates == training_module.UPDATES_PER_FRAME
     run.train(500 - run.trainer.updates - 2)
-    assert run.frame(target) is True and run.trainer.updates == 500 and not run.playing  # stopped at the target
-    assert run.toggle_play(target) == 500 + training_module.PLAY_MORE  # Play at the target goes further
+    run.frame(target)
+    assert run.trainer.updates == 500 and not run.playing  # stopped at the target
+    assert run.set_playing(True, target) == 500 + training_module.PLAY_MORE  # Play at the target goes further
+    assert run.set_playing(False, 700) == 700 and not run.playing
     assert run.progress(target)[0].startswith("update 500 · epoch")
 
 
@@ -109,9 +112,10 @@ def test_the_nan_trap_stops_playing():
     lesson = next(p for p in load_presets("mlp") if p["name"] == "Exploding gradients")
     run = Training()
     run.build(MLP_SPEC.from_query(lesson["query"])[0], None)
-    run.toggle_play(500)
+    run.set_playing(True, 500)
     for _ in range(40):
-        if run.frame(500):
+        run.frame(500)
+        if not run.playing:
             break
     assert run.trainer.halted and not run.playing and run.trainer.updates < 100
 

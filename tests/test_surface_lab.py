@@ -114,7 +114,7 @@ def test_page_play_step_reset_and_fewer_iterations():
     at = start_page(iters="30")
     assert at.slider(key="surfaces_frame").value == 30
     at.button(key="surfaces_play").click().run()  # from the end, play starts over (and draws its first frame)
-    assert at.slider(key="surfaces_frame").value == 1 and at.button(key="surfaces_play").label == "Pause"
+    assert at.slider(key="surfaces_frame").value == 1 and at.button(key="surfaces_pause").label == "Pause"
     at.run()  # one animation frame
     assert at.slider(key="surfaces_frame").value == 2
     at.button(key="surfaces_step").click().run()

@@ -16,6 +16,7 @@ from .state import MLPState
 
 PLAY_MORE = 500  # Play at the target trains this many more
 UPDATES_PER_FRAME = 5
+FRAME_SECONDS = 0.25  # while playing, the page trains and redraws this often
 
 
 @dataclass
@@ -69,22 +70,20 @@ class Training:
                 self.playing = False
                 return
 
-    def toggle_play(self, target: int) -> int:
+    def set_playing(self, on: bool, target: int) -> int:
         """Play or pause; returns the update to play until (further on when it was already reached)."""
-        self.playing = not self.playing
-        if self.playing and self.trainer.updates >= target:
+        self.playing = on
+        if on and self.trainer.updates >= target:
             return self.trainer.updates + PLAY_MORE
         return target
 
-    def frame(self, target: int) -> bool:
-        """One animation frame while playing. True when playing stopped in it (at the target, the NaN trap or
-        the limit): the page then reruns in full, which removes its timer."""
-        if not self.playing:
-            return False
+    def frame(self, target: int) -> None:
+        """One animation frame while playing; playing stops at the target, the NaN trap or the limit."""
+        if not self.playing or self.trainer is None:
+            return
         self.train(min(UPDATES_PER_FRAME, max(target - self.trainer.updates, 0)))
         if self.trainer.updates >= target:
             self.playing = False
-        return not self.playing
 
 
 def metrics(last: StepRecord) -> list[tuple[str, str]]:

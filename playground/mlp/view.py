@@ -12,6 +12,7 @@ from labs.mlp.export import numpy_script, torch_script
 from labs.mlp.loss_slice import loss_slice
 from playground.common.page import graph_downloads, page_header, plain, read_link, share_panel
 from playground.common.palette import LIGHT, for_theme
+from playground.common.play import play_button, timed_fragment
 from playground.common.presets import lesson_note, load_presets
 from playground.mlp import config, figures
 from playground.mlp.controls import DETAIL_ROWS, control
@@ -19,7 +20,7 @@ from playground.mlp.lab import decision_grid, neuron_gradients, unroll_query
 from playground.mlp.network_figure import network_dot
 from playground.mlp.points import COLUMNS, EXAMPLE_POINTS, OwnPoints
 from playground.mlp.state import MLP_SPEC, OWN_DATA, fill_new_layers, share_note
-from playground.mlp.training import Training, metrics, nan_trap_message, neuron_caption, ratios_caption
+from playground.mlp.training import FRAME_SECONDS, Training, metrics, nan_trap_message, neuron_caption, ratios_caption
 
 CAN_HIDE = {"lessons": "lessons", "setup": "data, network and training settings", "export": "export and import",
             "landscape": "loss slice", "unroll": "unroll to scalars"}
@@ -139,9 +140,8 @@ if problem:
 
 def _controls(trainer) -> None:
     c = st.columns([1, 0.8, 0.8, 0.8, 1, 1.2, 2.6], vertical_alignment="bottom")
-    c[0].button("Pause" if training.playing else "Play", key="mlp_play", width="stretch", disabled=bool(trainer.halted),
-                icon=":material/pause:" if training.playing else ":material/play_arrow:",
-                on_click=lambda: ss.update(mlp_target=training.toggle_play(ss.mlp_target)))
+    play_button(c[0], "mlp", training.playing, lambda on: ss.update(mlp_target=training.set_playing(on, ss.mlp_target)),
+                disabled=bool(trainer.halted))
     for i, n in ((1, 1), (2, 10), (3, 100)):
         c[i].button(f"+{n}", key=f"mlp_step{n}", width="stretch", disabled=bool(trainer.halted) or training.playing,
                     help=f"train {n} update{'s' * (n > 1)}", on_click=training.train, args=(n,))
@@ -152,10 +152,7 @@ def _controls(trainer) -> None:
     st.progress(fraction, text=text)
 
 
-def _view(playing_timer: bool) -> None:
-    stopped = playing_timer and training.frame(ss.mlp_target)  # a tick of the timer this fragment was set up with
-    if training.trainer is None or stopped or training.playing != playing_timer:
-        st.rerun()  # Reset, Play or Pause pressed in here, or playing stopped: only a full run can change the timer
+def _view() -> None:
     trainer, data = training.trainer, training.data
     _controls(trainer)
     if training.limit:
@@ -201,7 +198,9 @@ def _network(trainer) -> None:
         graph_downloads("mlp", lambda: network_dot(trainer, selected, info, LIGHT), f"network-{trainer.updates}")
 
 
-st.fragment(_view, run_every=0.25 if training.playing else None)(training.playing)
+# Reset pressed in the fragment forgets the model: the full run builds it afresh.
+timed_fragment(_view, lambda: (training.playing, training.trainer is not None), lambda: training.frame(ss.mlp_target),
+               FRAME_SECONDS)
 
 
 def _loss_slice() -> None:

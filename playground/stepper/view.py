@@ -10,6 +10,7 @@ from engine import EngineError, ParseError, parse
 from engine.formatting import format_array
 from playground.common.page import graph_downloads, page_header, plain, read_link, share_panel
 from playground.common.palette import LIGHT, for_theme
+from playground.common.play import play_button, timed_fragment
 from playground.common.presets import load_presets
 from playground.common.teacher import TeacherView
 from playground.stepper import ledger, quiz, session
@@ -43,10 +44,6 @@ def _init_session() -> None:
 def _apply_preset(preset: dict) -> None:
     state, _ = SPEC.from_json({k: preset[k] for k in ("expr", "values", "output_grad")})
     _load(replace(state, mode=ss[key("mode")] or "learn"), f"**{preset['name']}** — {preset['note']}")
-
-
-def _toggle_play() -> None:
-    ss.stepper_playing = not ss.stepper_playing
 
 
 # --- page ---
@@ -114,11 +111,7 @@ for node, issue in walk.issues:
              "still works.", icon=":material/warning:")
 
 
-def _render_step_area(timer: tuple) -> None:
-    if ss.stepper_playing and timer[0]:  # a tick of the timer this fragment was set up with
-        session.play_tick(ss, walk)
-    if (ss.stepper_playing, ss.stepper_speed) != timer:
-        st.rerun()  # Play, Pause or a new speed: only a full run can start, stop or retime the fragment's timer
+def _render_step_area() -> None:
     view = walk.view(ss[key("step")])
     targets = session.open_question(ss, walk)
     answered = ss.stepper_quiz.get(view.step)
@@ -133,9 +126,8 @@ def _render_step_area(timer: tuple) -> None:
         c[col].button(label, key=label.lower(), icon=f":material/{icon}:", on_click=session.go, args=(ss, walk, to),
                       disabled=off, width="stretch", type="primary" if label == "Next" else "secondary",
                       help="In a quiz, questions passed over count as skipped." if label == "End" else None)
-    playing = ss.get("stepper_playing")
-    c[4].button("Pause" if playing else "Play", key="play", on_click=_toggle_play, width="stretch",
-                icon=":material/pause:" if playing else ":material/play_arrow:", disabled=at_end or hidden)
+    play_button(c[4], "stepper", ss.stepper_playing, lambda on: ss.update(stepper_playing=on),
+                disabled=at_end or hidden)
     c[5].select_slider("Play speed", list(SPEEDS), key="stepper_speed")
     c[6].markdown(f"#### Step {view.step} / {total}\n{PHASE_NAMES[view.phase]}")
     st.progress(view.step / total if total else 1.0)
@@ -226,8 +218,9 @@ def _score() -> None:
                 st.markdown(plain(f"Step {at}: {verdict.text}"))
 
 
-timer = (bool(ss.stepper_playing), ss.setdefault("stepper_speed", "normal"))
-st.fragment(_render_step_area, run_every=SPEEDS[timer[1]] if timer[0] else None)(timer)
+ss.setdefault("stepper_speed", "normal")
+timed_fragment(_render_step_area, lambda: (ss.stepper_playing, ss.stepper_speed), lambda: session.play_tick(ss, walk),
+               SPEEDS[ss.stepper_speed])
 
 
 def _gradient_check() -> None:

@@ -19,14 +19,14 @@ CLICK_DIGITS = 3  # a clicked start point is rounded to this many decimals
 
 # --- the animation: ``last`` is the race's last iteration (runs that stop early end it sooner) ---
 
-def interval(speed: str | None, playing: bool) -> float | None:
-    """Seconds between animation frames, or None when not playing."""
-    return SPEEDS.get(speed or "normal", SPEEDS["normal"]) if playing else None
+def interval(speed: str | None) -> float:
+    """Seconds between animation frames while playing."""
+    return SPEEDS.get(speed or "normal", SPEEDS["normal"])
 
 
-def toggle_play(playing: bool, frame: int, last: int) -> tuple[bool, int]:
-    """Play or pause; playing from the end starts again from iteration 0."""
-    return (False, frame) if playing else (True, 0 if frame >= last else frame)
+def set_playing(on: bool, frame: int, last: int) -> tuple[bool, int]:
+    """Play or pause, and the iteration shown; playing from the end starts again from iteration 0."""
+    return (True, 0 if frame >= last else frame) if on else (False, frame)
 
 
 def tick(frame: int, last: int) -> tuple[int, bool]:

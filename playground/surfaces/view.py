@@ -10,6 +10,7 @@ from engine import EngineError
 from labs.surfaces import SURFACES
 from playground.common.page import page_header, read_link, share_panel
 from playground.common.palette import for_theme
+from playground.common.play import play_button, timed_fragment
 from playground.common.teacher import TeacherView
 from playground.surfaces import controls
 from playground.surfaces.figures import contour_figure, curve_figure, loss_figure, surface3d_figure
@@ -68,8 +69,8 @@ def _load_json(state: SurfaceState) -> None:
     ss.surfaces_rerun_all = True  # the share panel sits in the fragment too
 
 
-def _toggle_play(last: int) -> None:
-    ss.surfaces_playing, ss[key("frame")] = controls.toggle_play(ss.surfaces_playing, ss[key("frame")], last)
+def _set_playing(on: bool, last: int) -> None:
+    ss.surfaces_playing, ss[key("frame")] = controls.set_playing(on, ss[key("frame")], last)
 
 
 def _go(frame: int | None = None, last: int = 0) -> None:  # to ``frame``, or one step on
@@ -151,17 +152,15 @@ if race is None:
     st.stop()
 
 
-def _view(timer: tuple) -> None:
-    if ss.surfaces_playing and timer[0]:  # a tick of the timer this fragment was set up with
-        ss[key("frame")], ss.surfaces_playing = controls.tick(ss[key("frame")], race.frames)
-    if ss.pop("surfaces_rerun_all", False) or (ss.surfaces_playing, ss.get("surfaces_speed")) != timer:
-        st.rerun()  # Play, Pause, a new speed or start: only a full run can start, stop or retime the timer
+def _tick() -> None:
+    ss[key("frame")], ss.surfaces_playing = controls.tick(ss[key("frame")], race.frames)
+
+
+def _view() -> None:
     now = SPEC.from_session(ss)
     frame = min(now.frame, race.frames)
     c = st.columns([1, 1, 1, 1.4, 5], vertical_alignment="bottom")
-    c[0].button("Pause" if ss.surfaces_playing else "Play", key="surfaces_play", on_click=_toggle_play,
-                args=(race.frames,), icon=":material/pause:" if ss.surfaces_playing else ":material/play_arrow:",
-                width="stretch")
+    play_button(c[0], "surfaces", ss.surfaces_playing, lambda on: _set_playing(on, race.frames))
     c[1].button("Step", key="surfaces_step", icon=":material/chevron_right:", width="stretch", on_click=_go,
                 args=(None, race.frames))
     c[2].button("Reset", key="surfaces_reset", icon=":material/first_page:", width="stretch", on_click=_go, args=(0,))
@@ -205,5 +204,6 @@ def _inspect(frame: int) -> None:
                  query_params=stepper_query(race, point_at(run, frame)[0]))
 
 
-timer = (ss.surfaces_playing, ss.get("surfaces_speed"))
-st.fragment(_view, run_every=controls.interval(*timer[::-1]))(timer)
+ss.pop("surfaces_rerun_all", None)  # this full run redraws the whole page
+timed_fragment(_view, lambda: (ss.surfaces_playing, ss.get("surfaces_speed"), ss.get("surfaces_rerun_all", False)),
+               _tick, controls.interval(ss.get("surfaces_speed")))
