@@ -104,3 +104,28 @@ class Optimizer:
         for p, value in zip(self.params, values, strict=True):
             p.value = value  # a new array: earlier values (e.g. a recorded path) stay intact
         return Update(self.t, lr, global_norm(raw), global_norm(steps), clipped)
+
+    def state_key(self) -> tuple:
+        """Everything besides the parameters that decides the updates from here on, as a hashable value: two
+        iterations with the same parameters and the same key continue identically, so a repeat is a cycle.
+
+        That is the rule's state (velocity, moments, accumulated squares), exactly, and the iteration count
+        whenever later updates still depend on it: a schedule that has not settled to a constant η, or
+        Adam's bias corrections 1 − βᵗ before they round to exactly 1 (then no repeat can ever be a cycle).
+        """
+        arrays = []
+        for state in self.states:
+            for part in (() if state is None else state if isinstance(state, tuple) else (state,)):
+                arrays.append(np.asarray(part, dtype=float).tobytes())
+        return tuple(arrays), (None if self._settled() else self.t)
+
+    def _settled(self) -> bool:
+        """Whether every later update is the same function of (parameters, state), whatever the iteration."""
+        cfg, t = self.cfg, self.t
+        if cfg.schedule == "cosine" and t < cfg.total:
+            return False
+        if cfg.schedule == "step" and cfg.gamma != 1.0 and not (cfg.gamma == 0.0 and t >= cfg.step_every):
+            return False  # η still changes (γ = 0 has settled at η = 0 after the first period)
+        if cfg.name in ("adam", "adamw"):
+            return 1.0 - cfg.beta1 ** (t + 1) == 1.0 and 1.0 - cfg.beta2 ** (t + 1) == 1.0
+        return True

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine.errors import EngineError
+from engine.formatting import format_number
 from engine.graph import backward, forward_steps, topo_order
 from engine.limits import MAX_ITERATIONS, MAX_RESOLUTION
 from engine.node import var
@@ -101,8 +102,10 @@ class Descent:
     updates: list[Update] = field(default_factory=list)
     status: str = "still moving"  # "converged" | "diverged" | "never converges" | "still moving"
     reason: str = ""
-    stopped_at: int | None = None  # iteration where it converged, diverged or closed a cycle
+    stopped_at: int | None = None  # iteration where it converged or diverged (a cycle runs to the end)
     reached_tolerance_at: int | None = None  # first iteration within tolerance of the known minimum
+    cycle_from: int | None = None  # "never converges": the first iteration of the repeating cycle
+    period: int | None = None  # and its length in iterations
 
     @property
     def iterations(self) -> int:
@@ -112,7 +115,13 @@ class Descent:
 def descend(expression: Expression, start, cfg: OptimizerConfig, iterations: int = 200,
             tolerance: float = 1e-6, min_value: float | None = None, bound: float = 1e6) -> Descent:
     """Run ``cfg`` from ``start`` for up to ``iterations`` updates, stopping early when it converges
-    (gradient ≈ 0), diverges (NaN/inf or |p| > bound), or returns to an earlier point (a cycle)."""
+    (gradient ≈ 0) or diverges (NaN/inf or |p| > bound).
+
+    A run whose point *and* optimizer state (velocity, moments, and the iteration count while later updates
+    depend on it) repeat an earlier iteration's is in a cycle and never converges: it is marked so and still
+    runs to the end, so its path and loss curve show the repeating cycle. Comparing points alone is not
+    enough: momentum can pass through the same point twice with different velocities and still converge.
+    """
     dims = dims_of(expression)
     start = [float(v) for v in start][:dims]
     if len(start) != dims or not all(math.isfinite(v) for v in start):
@@ -140,19 +149,25 @@ def descend(expression: Expression, start, cfg: OptimizerConfig, iterations: int
         grads.append(grad)
         if min_value is not None and run.reached_tolerance_at is None and loss - min_value <= tolerance:
             run.reached_tolerance_at = t
-        ending = _ending(point, loss, grad, bound, tolerance, t, seen)
-        if ending:
-            run.status, run.reason = ending
-            run.stopped_at = t
-            break
-        seen[tuple(point)] = t
+        if run.cycle_from is None:
+            ending = _ending(point, loss, grad, bound, tolerance, t)
+            if ending:
+                run.status, run.reason = ending
+                run.stopped_at = t
+                break
+            state = (point.tobytes(), optimizer.state_key())
+            earlier = seen.get(state)
+            if earlier is not None:
+                run.cycle_from, run.period = earlier, t - earlier
+                run.status, run.reason = "never converges", _cycle_reason(points, earlier, t)
+            seen[state] = t
         if t < iterations:
             run.updates.append(optimizer.step())
     run.points, run.losses, run.grads = np.array(points), np.array(losses), np.array(grads)
     return run
 
 
-def _ending(point, loss, grad, bound, tolerance, t, seen) -> tuple[str, str] | None:
+def _ending(point, loss, grad, bound, tolerance, t) -> tuple[str, str] | None:
     if not math.isfinite(loss):
         return "diverged", f"the loss became {loss} at iteration {t}"
     if not np.all(np.isfinite(grad)) or not np.all(np.isfinite(point)):
@@ -161,9 +176,26 @@ def _ending(point, loss, grad, bound, tolerance, t, seen) -> tuple[str, str] | N
         return "diverged", f"the point left |p| ≤ {bound:g} at iteration {t}"
     if float(np.linalg.norm(grad)) <= tolerance:
         return "converged", f"the gradient vanished (‖g‖ ≤ {tolerance:g}) at iteration {t}"
-    earlier = seen.get(tuple(point))
-    if earlier is not None:
-        period = t - earlier
-        return "never converges", (f"iteration {t} is back at the point of iteration {earlier}: "
-                                   f"it will repeat this {period}-step cycle forever")
     return None
+
+
+def cycle_points(points, start: int, period: int) -> str:
+    """The points of a cycle in words: 10 ↔ -1 for two, a → b → c → a for three, else how many."""
+    shown = [_point_text(p) for p in points[start: start + period]]
+    if period == 1:
+        return f"stuck at {shown[0]}"
+    if period == 2:
+        return f"{shown[0]} ↔ {shown[1]}"
+    if period <= 4:
+        return " → ".join([*shown, shown[0]])
+    return f"{period} points"
+
+
+def _point_text(point) -> str:
+    parts = [format_number(v) for v in point]
+    return parts[0] if len(parts) == 1 else "(" + ", ".join(parts) + ")"
+
+
+def _cycle_reason(points, earlier: int, t: int) -> str:
+    return (f"iteration {t} is back where iteration {earlier} was, with the same optimizer state: from "
+            f"iteration {earlier} on it repeats the cycle {cycle_points(points, earlier, t - earlier)} forever")

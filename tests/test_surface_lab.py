@@ -22,7 +22,7 @@ def lesson_race():
 def test_step_size_lesson_table():
     rows = results_rows(lesson_race())
     assert [r["status"] for r in rows] == ["converged at step 10", "converged at step 2",
-                                           "never converges (cycle from step 2)"]
+                                           "never converges: cycle 10 ↔ -1 from step 0"]
     assert [r["steps to tolerance"] for r in rows] == ["10", "2", "not reached"]
 
 
@@ -78,7 +78,7 @@ def test_page_step_size_lesson_button():
     at.button(key="surfaces_lesson").click().run()
     assert not at.exception
     assert list(results(at)["status"]) == ["converged at step 10", "converged at step 2",
-                                           "never converges (cycle from step 2)"]
+                                           "never converges: cycle 10 ↔ -1 from step 0"]
 
 
 def test_page_restores_from_url_and_switches_surface():

@@ -9,7 +9,8 @@ import numpy as np
 from engine import EngineError
 from engine.formatting import format_array, format_number
 from labs.optim import OptimizerConfig
-from labs.surfaces import SURFACES, Descent, Expression, descend, dims_of, evaluate_grid, surface_expression
+from labs.surfaces import (SURFACES, Descent, Expression, cycle_points, descend, dims_of, evaluate_grid,
+                           surface_expression)
 
 from .runs import NAMES
 from .state import SurfaceState
@@ -76,7 +77,7 @@ def status_text(d: Descent) -> str:
     if d.status in ("converged", "diverged"):
         return f"{d.status} at step {d.stopped_at}"
     if d.status == "never converges":
-        return f"never converges (cycle from step {d.stopped_at})"
+        return f"never converges: cycle {cycle_points(d.points, d.cycle_from, d.period)} from step {d.cycle_from}"
     return f"still moving after {d.iterations} steps"
 
 
