@@ -9,8 +9,16 @@ import numpy as np
 from engine import EngineError
 from engine.formatting import format_array, format_number
 from labs.optim import OptimizerConfig
-from labs.surfaces import (SURFACES, Descent, Expression, cycle_points, descend, dims_of, evaluate_grid,
-                           surface_expression)
+from labs.surfaces import (
+    SURFACES,
+    Descent,
+    Expression,
+    cycle_points,
+    descend,
+    dims_of,
+    evaluate_grid,
+    surface_expression,
+)
 
 from .runs import NAMES
 from .state import SurfaceState
