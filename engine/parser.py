@@ -28,18 +28,58 @@ _BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.
 _FUNCTIONS = {name for name, op in OPS.items() if op.callable_in_expressions and op.infix is None}
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _OPEN, _CLOSE = "([{", ")]}"
-_HINTS = {  # what a learner most likely meant, for constructs Python accepts but we do not
-    ast.BitXor: "'^' is not a power here: use ** (for example x**2)",
-    ast.Attribute: "attributes (a.b) are not allowed",
-    ast.Subscript: "indexing (a[i]) is not allowed",
-    ast.Lambda: "lambda is not allowed",
-    ast.List: "lists are not allowed in expressions; give a vector as a variable's value instead",
-    ast.Tuple: "tuples are not allowed (a stray comma?)",
-    ast.IfExp: "conditional expressions (a if c else b) are not allowed: use max/min/relu",
-    ast.Compare: "comparisons are not allowed",
-    ast.BoolOp: "and/or are not allowed",
-    ast.NamedExpr: "assignment (:=) is not allowed",
+_OPERATORS = ", ".join(["+", "-", "*", "/", "**", "@"])
+# Operators Python reads but we refuse: (symbol, what a learner most likely meant).
+_REFUSED_BINARY = {
+    ast.BitAnd: ("&", "; did you mean * ?"),
+    ast.BitXor: ("^", "; use ** for powers (for example x**2)"),
+    ast.BitOr: ("|", "; for an absolute value write abs(x)"),
+    ast.Mod: ("%", f" (there is no remainder); the operators are {_OPERATORS}"),
+    ast.FloorDiv: ("//", "; did you mean / ?"),
+    ast.LShift: ("<<", f" (there are no bit shifts); the operators are {_OPERATORS}"),
+    ast.RShift: (">>", f" (there are no bit shifts); the operators are {_OPERATORS}"),
 }
+_REFUSED_UNARY = {
+    ast.Invert: ("~", "; for a negative write -x"),
+    ast.Not: ("not", ": an expression computes a number, not true or false"),
+}
+_REFUSED_BOOL = {ast.And: ("and", "; did you mean * or min(a, b) ?"), ast.Or: ("or", "; did you mean max(a, b) ?")}
+_COMPARISON = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
+               ast.Is: "is", ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in"}
+# Other constructs, in words, with what to write instead.
+_REFUSED_CONSTRUCT = {
+    ast.Attribute: ". after a name (attribute access) is not allowed: variable names are letters, digits and _",
+    ast.Subscript: "indexing (a[i]) is not allowed: sum(v) adds a vector's entries",
+    ast.Lambda: "lambda is not allowed: type the expression itself",
+    ast.List: "lists are not allowed in expressions; give a vector as a variable's value instead",
+    ast.Tuple: "a comma is not allowed here: function arguments go inside f( ), like max(a, b)",
+    ast.IfExp: "conditional expressions (a if c else b) are not allowed: use max, min or relu",
+    ast.NamedExpr: "assignment (:=) is not allowed: give the variables' values separately",
+    ast.Dict: "curly brackets { } are not allowed: use ( ) for grouping",
+    ast.Set: "curly brackets { } are not allowed: use ( ) for grouping",
+    ast.DictComp: "curly brackets { } are not allowed: use ( ) for grouping",
+    ast.SetComp: "curly brackets { } are not allowed: use ( ) for grouping",
+    ast.ListComp: "for ... in (a comprehension) is not allowed: sum(v) adds a vector's entries",
+    ast.GeneratorExp: "for ... in (a comprehension) is not allowed: sum(v) adds a vector's entries",
+    ast.JoinedStr: "text in quotes is not allowed, only numbers and names",
+    ast.Await: "await is not allowed in an expression",
+    ast.Yield: "yield is not allowed in an expression",
+    ast.YieldFrom: "yield is not allowed in an expression",
+    ast.Starred: "* before a value (unpacking) is not allowed: write each argument",
+    ast.Slice: "slices (a:b) are not allowed",
+}
+# Python's own syntax messages that would mislead a learner (we refuse the comma and == it suggests),
+# with the pattern of the spot to point at (Python points at the start of the whole phrase).
+_SYNTAX_REWORDED = (
+    ("Perhaps you forgot a comma", "two values side by side: did you mean * between them?", r"\S\s+(?=\S)"),
+    ("Maybe you meant '==' or ':='", "= is not allowed: an expression has no assignment; give values separately",
+     r"[^=<>!:](?==(?!=))"),
+    ("invalid decimal literal", "a number runs into a name: did you mean * between them (2*x)?",
+     r"[0-9.](?=[A-Za-z_])"),
+)
+# Characters Python itself would refuse with a bare "invalid syntax": named here instead.
+_STRAY = {"$": "$ is not an operator here", "?": "? is not an operator here", "`": "` is not allowed here",
+          ";": "; is not allowed: type one expression", "\\": "\\ is not an operator here; did you mean / ?"}
 
 
 @dataclass(frozen=True)
@@ -104,6 +144,10 @@ def _precheck(text: str) -> None:
     for col, ch in enumerate(text):
         if not (" " <= ch <= "~" or ch == "\t") or ch == "#":
             _fail(f"unexpected character {ch!r}", col, text)
+        if ch in _STRAY:
+            _fail(_STRAY[ch], col, text)
+        if ch == "!" and text[col + 1: col + 2] != "=":
+            _fail("! is not an operator here (there is no factorial)", col, text)
         if ch in _OPEN:
             opened.append(col)
             if len(opened) > MAX_DEPTH:
@@ -119,13 +163,19 @@ def _precheck(text: str) -> None:
 def _syntax_error(e: SyntaxError, text: str) -> ParseError:
     # offset is 1-based in the wrapped source "(" + text + ")": column = offset - 2
     column = (e.offset or 0) - 2 if e.offset else len(text)
-    return ParseError(e.msg or "invalid syntax", min(max(column, 0), len(text)), text)
+    column = min(max(column, 0), len(text))
+    message = e.msg or "invalid syntax"
+    for python_says, we_say, spot in _SYNTAX_REWORDED:
+        found = re.compile(spot).search(text, column) if python_says in message else None
+        if found:
+            message, column = we_say, found.end()
+    return ParseError(message, column, text)
 
 
 def _number(node: ast.Constant, col: int, text: str) -> float:
     v = node.value
     if isinstance(v, bool) or not isinstance(v, (int, float)):
-        _fail(f"{type(v).__name__} values are not allowed, only numbers", col, text)
+        _fail(_constant_refusal(v), col, text)
     try:
         value = float(v)
     except OverflowError:
@@ -165,7 +215,7 @@ def parse(text: str) -> Expression:
     count = 0
     built: dict[int, Term] = {}
     stack = [(tree.body, 1, False)]
-    while stack:
+    while stack:  # iterative, so no nesting the limits allow can reach Python's recursion limit
         node, depth, ready = stack.pop()
         col = max(getattr(node, "col_offset", 1) - 1, 0)
         if not ready:
@@ -173,15 +223,37 @@ def parse(text: str) -> Expression:
             if count > MAX_TERMS:
                 _fail(f"expression too large (more than {MAX_TERMS} terms)", col, text)
             if depth > MAX_DEPTH:
-                _fail(f"too deeply nested (more than {MAX_DEPTH} levels)", col, text)
+                _fail(f"too deeply nested (more than {MAX_DEPTH} levels of brackets, functions or signs)",
+                      col, text)
             children = _children(node, col, text)
             stack.append((node, depth, True))
-            stack.extend((c, depth + 1, False) for c in reversed(children))
+            stack.extend((c, depth + _nesting(node, c), False) for c in reversed(children))
             continue
         built[id(node)] = term = _term(node, col, text, built)
         if term.kind == "var":
             variables.setdefault(term.name)
     return Expression(text, built[id(tree.body)], tuple(variables), count)
+
+
+def _precedence(node: ast.AST) -> int | None:
+    """The precedence level of an allowed binary operator (None for anything else)."""
+    if not isinstance(node, ast.BinOp):
+        return None
+    op = type(node.op)
+    return 0 if op in (ast.Add, ast.Sub) else 2 if op is ast.Pow else 1 if op in _BINARY else None
+
+
+def _nesting(parent: ast.AST, child: ast.AST) -> int:
+    """Levels that ``child`` adds below ``parent``: none when it continues a chain such as a + b + c.
+
+    Python nests a flat a + b + c + d left-deep (((a + b) + c) + d), and x ** y ** z right-deep; read
+    that way a flat sum of 61 terms would be 61 levels deep. A chain of one precedence level is one
+    level, as a learner reads it; brackets, functions, signs and mixed operators each add one.
+    """
+    level = _precedence(parent)
+    if level is None or _precedence(child) != level:
+        return 1
+    return 0 if child is (parent.right if level == 2 else parent.left) else 1
 
 
 def _children(node: ast.AST, col: int, text: str) -> list[ast.AST]:
@@ -196,28 +268,74 @@ def _children(node: ast.AST, col: int, text: str) -> list[ast.AST]:
         return [node.operand]
     if isinstance(node, ast.Call):
         return _call_args(node, col, text)
-    hint_key = type(node.op) if isinstance(node, (ast.BinOp, ast.UnaryOp)) else type(node)
-    if isinstance(node, ast.UnaryOp):
-        _fail("only - and + are allowed as unary operators", col, text)
+    _fail(*_refusal(node, col, text), text)
+
+
+def _refusal(node: ast.AST, col: int, text: str) -> tuple[str, int]:
+    """What is wrong with a construct we refuse, in words, and the column to point at."""
     if isinstance(node, ast.BinOp):
-        col = _operator_column(node, text)
-    _fail(_HINTS.get(hint_key, f"{type(node).__name__} is not allowed in an expression"), col, text)
+        symbol, hint = _REFUSED_BINARY.get(type(node.op), ("this operator", ""))
+        return f"{symbol} is not an operator here{hint}", _operator_column(node, text)
+    if isinstance(node, ast.UnaryOp):
+        symbol, hint = _REFUSED_UNARY.get(type(node.op), ("this sign", ""))
+        return f"{symbol} is not an operator here{hint}", col
+    if isinstance(node, ast.BoolOp):
+        symbol, hint = _REFUSED_BOOL[type(node.op)]
+        return f"{symbol} is not an operator here{hint}", _gap_column(node.values[0], node.values[1], text)
+    if isinstance(node, ast.Compare):
+        symbol = _COMPARISON.get(type(node.ops[0]), "this comparison")
+        return (f"{symbol} is a comparison, and comparisons are not allowed: an expression computes a number "
+                "(use max, min or relu to choose)", _gap_column(node.left, node.comparators[0], text))
+    if isinstance(node, ast.Constant):  # only a non-number reaches here
+        return _constant_refusal(node.value), col
+    if isinstance(node, ast.Attribute):
+        return _REFUSED_CONSTRUCT[ast.Attribute], _gap_column(node.value, None, text)
+    if isinstance(node, ast.Subscript):
+        return _REFUSED_CONSTRUCT[ast.Subscript], _gap_column(node.value, None, text)
+    if isinstance(node, ast.Tuple) and len(node.elts) > 1:
+        return _REFUSED_CONSTRUCT[ast.Tuple], _gap_column(node.elts[0], None, text)
+    return _REFUSED_CONSTRUCT.get(type(node), "this is not allowed in an expression"), col
+
+
+def _constant_refusal(value: object) -> str:
+    if isinstance(value, bool):
+        return f"{value} is not a number here: write 1 or 0"
+    if isinstance(value, complex):
+        return "imaginary numbers (like 1j) are not allowed"
+    if value is None:
+        return "None is not a number"
+    if value is Ellipsis:
+        return "... is not allowed in an expression"
+    return "text in quotes is not allowed, only numbers and names"
+
+
+def _gap_column(left: ast.AST, right: ast.AST | None, text: str) -> int:
+    """Column of the first symbol after ``left`` (before ``right``), skipping spaces and brackets.
+
+    ast gives only the operands' positions, and counts from the "(" that ``parse`` wraps around the text.
+    """
+    start = left.end_col_offset - 1
+    end = right.col_offset - 1 if right is not None else len(text)
+    gap = text[start:end]
+    return min(start + len(gap) - len(gap.lstrip(" ()")), len(text))
 
 
 def _operator_column(node: ast.BinOp, text: str) -> int:
     """Column of the operator between the two operands (ast only gives operand positions)."""
-    start = node.left.end_col_offset - 1
-    gap = text[start: node.right.col_offset - 1]
-    return start + len(gap) - len(gap.lstrip(" ()"))
+    return _gap_column(node.left, node.right, text)
 
 
 def _call_args(node: ast.Call, col: int, text: str) -> list[ast.AST]:
-    if not isinstance(node.func, ast.Name):
-        _fail("only registry functions may be called, like tanh(x)", col, text)
+    if not isinstance(node.func, (ast.Name, ast.Constant, ast.BinOp, ast.UnaryOp, ast.Call)):
+        _fail(*_refusal(node.func, col, text), text)  # x.y(1): the attribute is what's wrong
+    if not isinstance(node.func, ast.Name):  # 2(x + 1), (x + 1)(x - 1): the learner meant a product
+        start = node.func.end_col_offset - 1
+        column = start + len(text[start:]) - len(text[start:].lstrip(" )"))
+        _fail("only a function's name, like tanh, may come right before ( : did you mean * there?", column, text)
     name = node.func.id
     if name not in _FUNCTIONS:
         known = ", ".join(sorted(_FUNCTIONS))
-        _fail(f"unknown function {name!r}; known functions: {known}", col, text)
+        _fail(f"unknown function {name!r} (for a product write {name}*( ... )); known functions: {known}", col, text)
     if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
         _fail(f"{name}() takes plain arguments only", col, text)
     arity = OPS[name].arity
