@@ -54,6 +54,7 @@ class Op:
     infix: str | None = None  # Python operator spelling, if any
     callable_in_expressions: bool = True  # may be written as name(...) in the parser
     gate: str | None = None  # the classic gate pattern this op illustrates
+    args: tuple[str, ...] = ()  # what latex and local_latex call each input (default: x, or a and b)
 
 
 OPS: dict[str, Op] = {}
@@ -69,6 +70,9 @@ def register(op: Op) -> Op:
     assert (op.convention is None) == (op.at_convention is None and op.kink is None), op.name
     if not op.test_shapes:
         object.__setattr__(op, "test_shapes", UNARY_SHAPES if op.arity == 1 else BINARY_SHAPES)
+    if not op.args:
+        object.__setattr__(op, "args", ("x",) if op.arity == 1 else ("a", "b"))
+    assert len(op.args) == op.arity, op.name
     if op.at_convention is None and op.kink is not None:
         kink = op.kink
         object.__setattr__(op, "at_convention", (lambda *xs: kink(*xs) == 0,) * op.arity)
@@ -317,18 +321,18 @@ def _logits_and_labels(rng, shape, _):
 
 MATMUL_SHAPES = (((3, 4), (4, 2)), ((4,), (4, 3)), ((3, 4), (4,)), ((4,), (4,)))
 register(Op("matmul", 2, _matmul, "@", "A B", (r"\bar{G} B^{\top}", r"A^{\top} \bar{G}"),
-            vjp=(_matmul_grad_a, _matmul_grad_b), test_shapes=MATMUL_SHAPES, infix="@"))
+            vjp=(_matmul_grad_a, _matmul_grad_b), test_shapes=MATMUL_SHAPES, infix="@", args=("A", "B")))
 register(Op("sum", 1, lambda x, axis=None: np.sum(x, axis=axis), "Σ", r"\sum_i x_i", ("1",),
             vjp=(lambda g, out, x, axis=None: np.array(_expand(g, x, axis)),)))  # a writable copy
 register(Op("mean", 1, lambda x, axis=None: np.mean(x, axis=axis), "mean", r"\frac{1}{n}\sum_i x_i",
             (r"\frac{1}{n}",),
             vjp=(lambda g, out, x, axis=None: _expand(g, x, axis) / _reduced_count(x, axis),)))
 register(Op("transpose", 1, np.transpose, "ᵀ", r"X^{\top}", (r"\bar{G}^{\top}",),
-            vjp=(lambda g, out, x: np.transpose(g),)))
+            vjp=(lambda g, out, x: np.transpose(g),), args=("X",)))
 register(Op("reshape", 1, lambda x, shape: np.reshape(x, shape), "reshape", r"\operatorname{reshape}(X)",
             (r"\operatorname{reshape}(\bar{G})",),
             vjp=(lambda g, out, x, shape: np.reshape(g, x.shape),),
-            test_shapes=(((2, 3),),), callable_in_expressions=False))
+            test_shapes=(((2, 3),),), callable_in_expressions=False, args=("X",)))
 register(Op("mse", 2, _mse, "MSE", r"\frac{1}{n}\sum_i (a_i - b_i)^2",
             (r"\frac{2}{n}(a - b)", r"-\frac{2}{n}(a - b)"),
             vjp=(lambda g, out, a, b: g * 2.0 * (a - b) / np.broadcast(a, b).size,
@@ -339,7 +343,7 @@ register(Op("softmax_cross_entropy", 2, _softmax_ce, "CE",
             (r"\frac{1}{N}(\operatorname{softmax}(z) - y)", r"-\frac{1}{N}\log \operatorname{softmax}(z)"),
             vjp=(_ce_grad_logits, lambda g, out, z, y: -g * _log_softmax(z) / _batch(z)),
             sample=_logits_and_labels,
-            test_shapes=(((5,), (5,)), ((4, 3), (4, 3)))))
+            test_shapes=(((5,), (5,)), ((4, 3), (4, 3))), args=("z", "y")))
 
 # Attribute defaults used when tests or the parser call an op without explicit attributes.
 TEST_ATTRS: dict[str, dict] = {"reshape": {"shape": (3, 2)}}

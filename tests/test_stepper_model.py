@@ -7,9 +7,18 @@ import pytest
 
 from engine import ParseError
 from engine.limits import MAX_STEP
+from engine.node import const
+from engine.ops import OPS
 from playground.common.presets import load_presets
 from playground.stepper.graph_figure import graph_dot
-from playground.stepper.ledger import chain_rule_lines, input_names, ledger_rows, local_formulas
+from playground.stepper.ledger import (
+    chain_rule_lines,
+    forward_formula,
+    ledger_rows,
+    local_formulas,
+    tex_name,
+    upstream_note,
+)
 from playground.stepper.quiz import prediction_is_close
 from playground.stepper.state import STEPPER_SPEC, StepperState, parse_value
 from playground.stepper.walkthrough import build_walkthrough, check_gradients
@@ -52,7 +61,7 @@ def test_dot_highlights_exactly_the_current_node(step):
 
 def test_dot_values_and_gradients_at_each_backward_step():
     walk = build_walkthrough("(x + y) * z", CLASSIC)
-    ids = {n.label: n.id for n in walk.order}
+    ids = {n.op.symbol if n.op else n.label: n.id for n in walk.order}
     nf = len(walk.forward)
     # Before backward: values everywhere, no gradients.
     dot = graph_dot(walk, walk.view(nf)).source
@@ -78,7 +87,7 @@ def test_dot_values_and_gradients_at_each_backward_step():
 def test_pending_nodes_are_dashed_and_values_unknown():
     walk = build_walkthrough("(x + y) * z", CLASSIC)
     dot = graph_dot(walk, walk.view(0)).source
-    mul = next(n for n in walk.order if n.label == "×")
+    mul = next(n for n in walk.order if n.op and n.op.symbol == "×")
     assert "dashed" in _node_block(dot, mul.id) and "= ?" in _node_block(dot, mul.id)
 
 
@@ -111,12 +120,11 @@ def test_copy_gate_contributions_add_up():
 def test_ledger_formulas_come_from_the_registry():
     walk = build_walkthrough("x * y", {"x": "2", "y": "3"}, output_grad=5.0)
     step = walk.backward[0]
-    assert local_formulas(step) == [r"\frac{\partial\,\mathrm{out}}{\partial a} = b",
-                                    r"\frac{\partial\,\mathrm{out}}{\partial b} = a"]
+    assert local_formulas(step) == [r"\frac{\partial q_{1}}{\partial x} = {y}",  # the registry's b · a, in the
+                                    r"\frac{\partial q_{1}}{\partial y} = {x}"]  # learner's own names
     lines = chain_rule_lines(step)
-    assert "5" in lines[0] and "3" in lines[0] and lines[0].endswith("= 15")
-    assert lines[1].endswith("= 10")
-    assert input_names(step.node) == "a is x, b is y"
+    assert lines[0].startswith(r"\frac{\partial L}{\partial x}") and "5" in lines[0] and "3" in lines[0]
+    assert lines[0].endswith("= 15") and lines[1].endswith("= 10")
     rows = ledger_rows(walk, walk.view(walk.total_steps))
     assert [r["pass"] for r in rows] == ["forward", "backward", "backward", "backward"]
     assert rows[1]["downstream"] == "15, 10"
@@ -220,3 +228,46 @@ def test_graph_in_words_says_what_is_known_at_the_step():
     assert "the + node (add of x and y): value not computed yet" in start and "gradient" not in start
     assert "the + node (add of x and y): value 3, gradient -4 ← current step" in middle
     assert "z: value -4" in middle and "z: value -4, gradient" not in middle  # z's step comes later
+
+
+# --- the ledger names a node's inputs as the learner does ---
+
+def _backward_step(walk, symbol):
+    return next(s for s in walk.backward if s.node.op is not None and s.node.op.symbol == symbol)
+
+
+def test_formulas_use_the_learners_names_and_name_each_intermediate():
+    walk = build_walkthrough("sum(w * x)", {"w": "[0.5, -1, 2]", "x": "[1, 2, 3]"})
+    assert [n.label for n in walk.order if n.op] == ["q₁", "q₂"]  # q₁ = w · x, q₂ = Σ q₁
+    lines = chain_rule_lines(_backward_step(walk, "×"))
+    # once "∂L/∂x = [1, 1, 1]" named the × node while x's own gradient is [0.5, -1, 2]
+    assert lines[1].startswith(r"\frac{\partial L}{\partial x}") and lines[1].endswith("= [0.5, -1, 2]")
+    assert lines[0].startswith(r"\frac{\partial L}{\partial w}") and lines[0].endswith("= [1, 2, 3]")
+    assert graph_dot(walk, walk.view(0)).source.count("q₁") == 1  # the graph shows the same name
+    walk = build_walkthrough("q * w0 + lr_rate", {})
+    assert [n.label for n in walk.order if n.op] == ["u₁", "u₂"]  # the learner has a q
+    assert forward_formula(walk.forward[0]).startswith(r"u_{1} = {q} \cdot {w_{0}} = 1")
+    assert r"\partial \mathit{lr\_rate}" in local_formulas(_backward_step(walk, "+"))[1]
+
+
+def test_a_constant_input_gets_no_local_formula_and_negatives_keep_brackets():
+    walk = build_walkthrough("x ** 2", {"x": "3"})
+    assert local_formulas(walk.backward[0]) == [r"\frac{\partial q_{1}}{\partial x} = {2}\,{x}^{{2}-1}"]
+    assert tex_name(const(-2.5)) == "(-2.5)" and tex_name(const(2.5)) == "2.5"  # -2.5² is not (-2.5)²
+    walk = build_walkthrough("(-2) ** x", {"x": "3"})  # the parser reads -2 as the neg node q₁ of 2
+    assert forward_formula(walk.forward[1]).startswith("q_{2} = {q_{1}}^{{x}} = -8")
+
+
+def test_matrix_rules_are_written_for_the_upstream_gbar_and_say_so():
+    walk = build_walkthrough("w @ x", {"w": "[0.5, -1, 2]", "x": "[1, 2, 3]"})
+    step = walk.backward[0]
+    assert local_formulas(step) == [r"\frac{\partial L}{\partial w} = \bar{G} {x}^{\top}",
+                                    r"\frac{\partial L}{\partial x} = {w}^{\top} \bar{G}"]
+    assert "∂L/∂q₁" in upstream_note(step) and upstream_note(walk.backward[0]) is not None
+    assert upstream_note(_backward_step(build_walkthrough("x * y", {}), "×")) is None
+
+
+def test_every_registry_formula_names_each_argument():
+    for op in OPS.values():
+        tokens = re.findall(r"(?<![\\A-Za-z])([A-Za-z])(?![A-Za-z])", op.latex)
+        assert set(op.args) <= set(tokens), (op.name, op.args, op.latex)

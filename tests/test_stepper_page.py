@@ -99,7 +99,7 @@ def test_tampered_url_shows_a_warning_not_a_traceback(query):
 
 def test_nan_is_flagged_and_stepping_continues():
     at = start(expr="log(x) * y", at="x=-1;y=2")
-    assert "NaN/inf first appears at the log node" in texts(at)
+    assert "NaN/inf first appears at q₁, the log node" in texts(at)
     at.button(key="end").click().run()
     assert not at.exception and "Step 6 / 6" in texts(at)
 

@@ -40,8 +40,9 @@ def _row(text: str, color: str, size: int = 12, bold: bool = False) -> str:
 def _node_label(node, view, pal: Palette) -> str:
     title = _text(node.label if node.op is None else node.op.symbol)
     rows = [_row(title, pal.ink, size=22, bold=True)]
-    if node.op is not None and node.op.symbol != node.op.name:
-        rows.append(_row(_text(node.op.name), pal.muted, 12))
+    if node.op is not None:  # its name in the ledger's formulas, and the op's name when the symbol is short
+        rows.append(_row(_text(node.label + (f" · {node.op.name}" if node.op.symbol != node.op.name else "")),
+                         pal.ink, 14))
     if node.id in view.values:
         shape = f" {tuple(node.shape)}" if node.value.ndim else ""
         rows.append(_row(f"= {_num(node.value)}{_text(shape)}", pal.value, 16, bold=True))

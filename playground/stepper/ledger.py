@@ -9,9 +9,6 @@ import re
 
 from engine.formatting import format_array
 
-ARG_NAMES = {1: ("x",), 2: ("a", "b")}
-
-
 _EXPONENT = re.compile(r"(\d)e([+-])0*(\d+)")
 
 
@@ -22,32 +19,47 @@ def _tex_num(a) -> str:
     return _EXPONENT.sub(lambda m: rf"{m[1]} \times 10^{{{'-' if m[2] == '-' else ''}{m[3]}}}", text)
 
 
+_SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
+_NAMED_INDEX = re.compile(r"([A-Za-z]+)(\d+)")
+
+
 def node_name(node) -> str:
-    """How a node is called in prose: its variable name, its value, or 'the + node'."""
+    """How a node is called in prose: its variable name, its value, or 'q₁, the + node'."""
     if node.kind == "var":
         return node.label
     if node.kind == "const":
         return f"the constant {format_array(node.value)}"
-    return f"the {node.op.symbol} node"
+    return f"{node.label}, the {node.op.symbol} node"
 
 
-def input_names(node) -> str:
-    """'a is the + node, b is z': which node each formula letter stands for."""
-    names = ARG_NAMES.get(len(node.parents), tuple(f"x_{i}" for i in range(len(node.parents))))
-    return ", ".join(f"{n} is {node_name(p)}" for n, p in zip(names, node.parents, strict=True))
+def tex_name(node) -> str:
+    """How a node is called in formulas: w0 as w₀, q₁ as q₁, a constant by its value, a long name upright."""
+    if node.kind == "const":  # a negative number in brackets, so -2 squared is not read as -(2²)
+        return f"({_tex_num(node.value)})" if node.value.ndim == 0 and node.value < 0 else _tex_num(node.value)
+    label = node.label.translate(_SUBSCRIPT_DIGITS)
+    if m := _NAMED_INDEX.fullmatch(label):
+        return f"{m[1]}_{{{m[2]}}}" if len(m[1]) == 1 else rf"\mathit{{{m[1]}}}_{{{m[2]}}}"
+    return label if len(label) == 1 else r"\mathit{" + label.replace("_", r"\_") + "}"
+
+
+def in_names(tex: str, op, inputs) -> str:
+    """The registry's formula ``tex`` with its argument letters (op.args: a, b, x, A, …) replaced by the names
+    of the actual ``inputs``, each in braces so subscripts and powers stay attached (a_i → {x}_i)."""
+    names = dict(zip(op.args, (tex_name(p) for p in inputs), strict=True))
+    letters = re.compile(r"(?<![\\A-Za-z])(" + "|".join(op.args) + r")(?![A-Za-z])")
+    return letters.sub(lambda m: "{" + names[m[1]] + "}", tex)
 
 
 def step_intro(view) -> str:
     """The ledger's first line at this step, in Markdown: what the current node does."""
     if view.forward is not None:
-        return (f"**Forward** · {node_name(view.current)} computes its value from its inputs "
-                f"({input_names(view.current)}):")
+        return f"**Forward** · {node_name(view.current)} computes its value from its inputs:"
     if view.backward is not None and view.backward.is_leaf:
         return (f"**Backward** · {node_name(view.current)} is an input: its gradient is final, "
                 f"**{format_array(view.backward.upstream)}**.")
     if view.backward is not None:
         return (f"**Backward** · {node_name(view.current)} receives upstream **{format_array(view.backward.upstream)}**"
-                f" and multiplies it by its local gradients ({input_names(view.backward.node)}):")
+                " and multiplies it by its local gradients:")
     return "Press **Next** to compute the first node, or **End** to see every gradient."
 
 
@@ -62,29 +74,47 @@ def copy_gate_note(walkthrough, view) -> str | None:
 
 
 def forward_formula(step) -> str:
-    """LaTeX: the op's formula, then the same with numbers, e.g. ``a + b = 3 + 5 = 8``."""
-    op = step.node.op
-    numbers = ", ".join(_tex_num(x) for x in step.inputs)
-    return rf"{op.latex} \quad\text{{at }} ({numbers}) \;=\; {_tex_num(step.value)}"
+    """LaTeX: the node's formula in its inputs' names, its value, and the inputs' values, e.g.
+    ``q₁ = x + y = 3  (x = -2, y = 5)``."""
+    node = step.node
+    known = [rf"{tex_name(p)} = {_tex_num(x)}" for p, x in zip(node.parents, step.inputs, strict=True)
+             if p.kind != "const"]
+    where = r"\qquad (" + r",\ ".join(known) + ")" if known else ""
+    return rf"{tex_name(node)} = {in_names(node.op.latex, node.op, node.parents)} = {_tex_num(step.value)}{where}"
+
+
+BAR_G = r"\bar{G}"  # the upstream gradient in matrix rules (matmul, transpose, reshape)
 
 
 def local_formulas(step) -> list[str]:
-    """LaTeX per input: the local derivative from the registry, e.g. ``∂out/∂a = b``."""
-    op = step.node.op
-    names = ARG_NAMES.get(op.arity, tuple(f"x_{i}" for i in range(op.arity)))
-    pairs = zip(names, op.local_latex, strict=True)
-    return [rf"\frac{{\partial\,\mathrm{{out}}}}{{\partial {n}}} = {tex}" for n, tex in pairs]
+    """LaTeX per input that needs a gradient: the local derivative from the registry in the inputs' names, e.g.
+    ``∂q₁/∂x = y``. A rule written with the upstream Ḡ (matmul, transpose, reshape) gives ∂L/∂input itself."""
+    node = step.node
+    lines = []
+    for parent, tex in zip(node.parents, node.op.local_latex, strict=True):
+        if not parent.requires_grad:  # a constant's derivative (x ** 2: none for the 2) would only distract
+            continue
+        top, rule = "L" if BAR_G in tex else tex_name(node), in_names(tex, node.op, node.parents)
+        lines.append(rf"\frac{{\partial {top}}}{{\partial {tex_name(parent)}}} = {rule}")
+    return lines
+
+
+def upstream_note(step) -> str | None:
+    """What Ḡ stands for, where the node's rules use it."""
+    if not any(BAR_G in tex for tex in step.node.op.local_latex):
+        return None
+    return (f"Ḡ = ∂L/∂{step.node.label}, the upstream gradient: an array of the node's own shape "
+            f"{tuple(step.node.shape)}. A matrix node has no elementwise local gradient, so its rule "
+            "gives each input's gradient from Ḡ directly.")
 
 
 def chain_rule_lines(step) -> list[str]:
     """LaTeX per input that needs a gradient: downstream = upstream × local, with the numbers."""
-    op = step.node.op
-    names = ARG_NAMES.get(op.arity, tuple(f"x_{i}" for i in range(op.arity)))
     lines = []
-    for name, parent, local, down in zip(names, step.node.parents, step.local, step.downstream, strict=True):
+    for parent, local, down in zip(step.node.parents, step.local, step.downstream, strict=True):
         if down is None:
             continue
-        target = rf"\frac{{\partial L}}{{\partial {name}}}"
+        target = rf"\frac{{\partial L}}{{\partial {tex_name(parent)}}}"
         if local is not None:
             lines.append(rf"{target} = \underbrace{{{_tex_num(step.upstream)}}}_{{\text{{upstream}}}}"
                          rf" \times \underbrace{{{_tex_num(local)}}}_{{\text{{local}}}} = {_tex_num(down)}")

@@ -177,6 +177,8 @@ def _explain_step(view, answered, hidden) -> None:
         step = view.backward
         for tex in ledger.local_formulas(step):
             st.latex(tex)
+        if ledger.upstream_note(step):
+            st.caption(ledger.upstream_note(step))
         if not hidden:
             for tex in ledger.chain_rule_lines(step):
                 st.latex(tex)
@@ -196,7 +198,7 @@ def _quiz(step, targets) -> None:
         st.markdown(f"**Your turn:** {ledger.node_name(step.node)} receives upstream "
                     f"**{format_array(step.upstream)}**. Predict the gradient it sends to each input.")
         for i in targets:
-            st.number_input(f"∂L/∂({ledger.node_name(step.node.parents[i])})", value=0.0, format="%g",
+            st.number_input(f"∂L/∂{step.node.parents[i].label}", value=0.0, format="%g",
                             key=f"guess_{at}_{i}")
         c = st.columns(2)
         c[0].form_submit_button("Check", type="primary", on_click=_answer, args=(at, step, targets, False))

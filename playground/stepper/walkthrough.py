@@ -84,6 +84,18 @@ class Walkthrough:
         return [(n, n.issue) for n in self.order if n.issue]
 
 
+SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def name_intermediates(order: list[Node], variables) -> None:
+    """Call each op node q₁, q₂, … in forward order (as the course notes write q = x + y), so the graph and the
+    ledger's formulas name a node's inputs the same way; another letter when the learner has a variable q."""
+    taken = {name.rstrip("0123456789") for name in variables}
+    letter = next((c for c in "quhsvprgkm" if c not in taken), "node")
+    for k, node in enumerate((n for n in order if n.op is not None), 1):
+        node.label = f"{letter}{str(k).translate(SUBSCRIPTS)}"
+
+
 def build_walkthrough(text: str, values: dict[str, str], output_grad: float = 1.0) -> Walkthrough:
     """Parse, build and run both passes. Raises ``EngineError`` (``ParseError`` with a column) or
     ``ValueError`` for a variable value that is not a number or vector."""
@@ -96,6 +108,7 @@ def build_walkthrough(text: str, values: dict[str, str], output_grad: float = 1.
             raise ValueError(f"{name}: {e}") from None
     root, leaves = expression.build(numbers)
     order = topo_order(root)
+    name_intermediates(order, expression.variables)
     forward = [s for s in forward_steps(root, order) if s.node.op is not None]
     backward, error = [], None
     try:
