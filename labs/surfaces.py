@@ -33,33 +33,49 @@ class Surface:
     min_value: float | None = None  # the global minimum's value, when known
     minima: tuple[tuple[float, ...], ...] = ()
     note: str = ""
+    runs: tuple[OptimizerConfig, ...] = ()  # the optimizer rows it opens with, tuned so none of them diverges
 
     @property
     def dims(self) -> int:
         return 1 if self.y_range is None else 2
 
 
+def _runs(*specs: tuple) -> tuple[OptimizerConfig, ...]:
+    return tuple(OptimizerConfig(name, lr=lr, **settings) for name, lr, *rest in specs for settings in (rest or [{}]))
+
+
+# Each surface's own optimizer rows: the step sizes differ by orders of magnitude between surfaces (rows tuned for
+# the ravine diverge within 3-6 steps on Himmelblau and Beale), so a surface opens with rows that suit it.
 SURFACES = {s.name: s for s in (
     Surface("Convex bowl", "x**2 + y**2", (-3, 3), (-3, 3), (2.5, -2.0), 0.0, ((0, 0),),
-            "Every optimizer gets there; compare how fast."),
+            "Every optimizer gets there; compare how fast.",
+            _runs(("sgd", 0.1), ("momentum", 0.05), ("adam", 0.3))),
     Surface("Ill-conditioned ravine", "0.5*x**2 + 10*y**2", (-4, 4), (-2, 2), (-3.5, 1.5), 0.0, ((0, 0),),
             "Curvature 20× steeper across than along: plain SGD zig-zags across the valley; tuned "
-            "momentum and AdaGrad need half the steps. Adam at a constant step hovers near the bottom."),
+            "momentum and AdaGrad need half the steps. Add Adam (η = 0.1): at a constant step it circles the "
+            "bottom for a long time and converges only near step 300.",
+            _runs(("sgd", 0.09), ("momentum", 0.1, {"momentum": 0.4}), ("adagrad", 0.9))),
     Surface("Rosenbrock", "(1 - x)**2 + 100*(y - x**2)**2", (-2, 2), (-1, 3), (-1.5, 2.0), 0.0,
-            ((1, 1),), "A curved banana valley: easy to find, slow to follow to (1, 1)."),
+            ((1, 1),), "A curved banana valley: easy to find, slow to follow to (1, 1).",
+            _runs(("sgd", 0.001), ("momentum", 0.001), ("adam", 0.05))),
     Surface("Himmelblau", "(x**2 + y - 11)**2 + (x + y**2 - 7)**2", (-5, 5), (-5, 5), (-0.5, -0.5), 0.0,
             ((3, 2), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)),
-            "Four equal minima: which one you reach depends on the start and the optimizer."),
+            "Four equal minima: which one you reach depends on the start and the optimizer.",
+            _runs(("sgd", 0.01), ("momentum", 0.002), ("adam", 0.1))),
     Surface("Beale", "(1.5 - x + x*y)**2 + (2.25 - x + x*y**2)**2 + (2.625 - x + x*y**3)**2",
             (-4.5, 4.5), (-4.5, 4.5), (1.0, 1.5), 0.0, ((3, 0.5),),
-            "Flat plateaus and sharp walls: adaptive step sizes help."),
+            "Flat plateaus and sharp walls: adaptive step sizes help.",
+            _runs(("sgd", 0.01), ("momentum", 0.002), ("adam", 0.3))),
     Surface("Saddle", "x**2 - y**2", (-2, 2), (-2, 2), (1.5, 0.01), None, (),
-            "A saddle point at (0, 0): gradient descent slides off along y, slowly at first."),
+            "A saddle point at (0, 0): gradient descent slides off along y, slowly at first.",
+            _runs(("sgd", 0.05), ("momentum", 0.02), ("adam", 0.05))),
     Surface("Rastrigin (many minima)", "20 + x**2 - 10*cos(2*pi*x) + y**2 - 10*cos(2*pi*y)",
             (-5.12, 5.12), (-5.12, 5.12), (3.2, -2.1), 0.0, ((0, 0),),
-            "A bumpy bowl: local minima everywhere trap plain gradient descent."),
+            "A bumpy bowl: local minima everywhere trap plain gradient descent.",
+            _runs(("sgd", 0.002), ("momentum", 0.002), ("adam", 0.05))),
     Surface("|x| (step-size lesson)", "abs(x)", (-12, 12), None, (10.0,), 0.0, ((0,),),
-            "From x = 10: step 1 takes 10 steps, step 5 takes 2, step 11 bounces 10 ↔ -1 forever."),
+            "From x = 10: step 1 takes 10 steps, step 5 takes 2, step 11 bounces 10 ↔ -1 forever, from step 0.",
+            _runs(("sgd", 1.0), ("sgd", 5.0), ("sgd", 11.0))),
 )}
 
 

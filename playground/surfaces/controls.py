@@ -8,8 +8,10 @@ from dataclasses import replace
 from typing import Any
 
 from labs.optim import OptimizerConfig
+from labs.surfaces import SURFACES
 from playground.common.fields import StateSpec
 
+from .runs import run_to_row
 from .state import CUSTOM, RangeKind, SurfaceState
 
 SPEEDS = {"slow": 0.8, "normal": 0.35, "fast": 0.12}  # seconds per animation frame
@@ -49,19 +51,39 @@ def start_from_click(state: SurfaceState, event: Mapping[str, Any] | None) -> Su
     return replace(state, start=(x, y), frame=state.iterations)
 
 
+def own_runs(state: SurfaceState) -> tuple[OptimizerConfig, ...] | None:
+    """The optimizer rows the surface shown opens with (None for a typed surface: it has none of its own). Found
+    by f, not by name: while the surface box already names the next surface, f is still the one shown."""
+    preset = next((s for s in SURFACES.values() if s.expr == state.expr), None)
+    return preset.runs if preset is not None else None
+
+
 def pick_surface(state: SurfaceState, name: str) -> SurfaceState:
-    """A preset surface with its own f, ranges and start, keeping the runs and the other settings, shown to
-    the end; choosing "custom" changes nothing (the learner types f next)."""
+    """A preset surface with its own f, ranges and start, shown to the end, keeping the other settings; choosing
+    "custom" changes nothing (the learner types f next). The optimizer rows become the new surface's own unless
+    the learner changed them (rows tuned for one surface often diverge on another: η differs by 100×)."""
     if name == CUSTOM:
         return replace(state, surface=CUSTOM)
-    return SurfaceState.for_surface(name, runs=state.runs, iterations=state.iterations, frame=state.iterations,
+    runs = SURFACES[name].runs if state.runs == own_runs(state) else state.runs
+    return SurfaceState.for_surface(name, runs=runs, iterations=state.iterations, frame=state.iterations,
                                     tolerance=state.tolerance, view=state.view)
+
+
+def surface_rows(state: SurfaceState) -> SurfaceState:
+    """The surface's own optimizer rows instead of the table's (a typed surface keeps the table's)."""
+    return replace(state, runs=own_runs(state) or state.runs)
 
 
 def step_size_lesson() -> SurfaceState:
     """|x| from 10 with steps 1, 5 and 11: 10 steps, 2 steps, and a bounce that never ends."""
-    runs = tuple(OptimizerConfig("sgd", lr=lr) for lr in (1.0, 5.0, 11.0))
-    return SurfaceState.for_surface(LESSON, runs=runs, iterations=30, frame=30)
+    return SurfaceState.for_surface(LESSON, iterations=30, frame=30)
+
+
+def new_row(state: SurfaceState) -> dict[str, Any]:
+    """What a row added to the optimizer table starts with: the surface's first own row (on a typed surface,
+    the table's first row), so it can run at once on this surface."""
+    first = (own_runs(state) or state.runs or (OptimizerConfig(),))[0]
+    return run_to_row(OptimizerConfig(first.name, lr=first.lr))
 
 
 def unusable(state: SurfaceState) -> str | None:

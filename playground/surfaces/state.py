@@ -23,8 +23,7 @@ DEFAULT_SURFACE = "Ill-conditioned ravine"
 VIEWS = ("contour", "3d")
 MAX_ITERATIONS = 500  # the page's own limit (the engine allows more); the slider and a link share it
 MAX_SPAN = 1e6  # widest plotted range
-_DEFAULT_RUNS = (OptimizerConfig("sgd", lr=0.09), OptimizerConfig("momentum", lr=0.1, momentum=0.4),
-                 OptimizerConfig("adagrad", lr=0.9))
+_DEFAULT_RUNS = SURFACES[DEFAULT_SURFACE].runs
 
 
 def _floats(text: str, count: tuple[int, ...]) -> tuple[float, ...]:
@@ -135,10 +134,12 @@ class SurfaceState:
 
     @classmethod
     def for_surface(cls, name: str, **changes) -> SurfaceState:
-        """A preset surface with its own f, ranges and start (a 1-D one plots y in [-1, 1] and starts at y = 0)."""
+        """A preset surface with its own f, ranges, start and optimizer rows (a 1-D one plots y in [-1, 1] and starts
+        at y = 0)."""
         s = SURFACES[name]
         own = {"surface": name, "expr": s.expr, "x_range": tuple(map(float, s.x_range)),
-               "y_range": tuple(map(float, s.y_range or (-1.0, 1.0))), "start": (*map(float, s.start), 0.0)[:2]}
+               "y_range": tuple(map(float, s.y_range or (-1.0, 1.0))), "start": (*map(float, s.start), 0.0)[:2],
+               "runs": s.runs}
         return replace(cls(), **{**own, **changes})
 
 
@@ -164,8 +165,8 @@ def settle(state: SurfaceState) -> tuple[SurfaceState, list[str]]:
 
 
 class SurfaceSpec(StateSpec):
-    """A link or JSON that names a preset surface and not its f takes the preset's f, ranges and start (those
-    it doesn't give); one with iterations and no iteration shown shows the last."""
+    """A link or JSON that names a preset surface and not its f takes the preset's f, ranges, start and optimizer
+    rows (those it doesn't give); one with iterations and no iteration shown shows the last."""
 
     def from_query(self, query: Mapping[str, str]) -> tuple[SurfaceState, list[str]]:
         return super().from_query({**self._implied(query, url=True), **query})
@@ -185,7 +186,7 @@ class SurfaceSpec(StateSpec):
         preset = SURFACES.get(given.get(name(surface))) if isinstance(given.get(name(surface)), str) else None
         if preset is not None and given.get(name(expr), preset.expr) == preset.expr:
             state = SurfaceState.for_surface(preset.name)
-            for f in (expr, self.field("x_range"), self.field("y_range"), self.field("start")):
+            for f in (expr, self.field("x_range"), self.field("y_range"), self.field("start"), self.field("runs")):
                 value = getattr(state, f.name)
                 implied[name(f)] = f.kind.format(value) if url else f.kind.to_json(value)
         iterations, frame = self.field("iterations"), self.field("frame")

@@ -95,12 +95,13 @@ teacher: TeacherView = ss.surfaces_teacher
 locked = teacher.locks("setup")
 
 
-def _column(c: Column):
+def _column(c: Column, default):  # ``default``: what a newly added row holds, so it runs without being filled in
     if c.options:
         return st.column_config.SelectboxColumn(c.label, options=list(c.options), required=c.name == "optimizer",
-                                                help=c.help or None, format_func=lambda n: NAMES.get(n, n))
+                                                help=c.help or None, format_func=lambda n: NAMES.get(n, n),
+                                                default=default)
     return st.column_config.NumberColumn(c.label, format="%g", min_value=c.low, max_value=c.high, step=c.step,
-                                         help=c.help or None)
+                                         help=c.help or None, default=default)
 
 
 def _setup() -> None:
@@ -121,10 +122,17 @@ def _setup() -> None:
     for column, label, box in zip(st.columns(6), labels, boxes, strict=True):
         column.number_input(label, key=box, format="%g", step=0.1 if "start" in box else None, disabled=locked,
                             help="ignored for a 1-D surface f(x)" if label == "start y" else None)
-    st.markdown("**Optimizers** — one row per run (add rows to compare settings of the same optimizer).")
+    now = SPEC.from_session(ss)
+    head = st.columns([4, 1.3], vertical_alignment="center")
+    head[0].markdown("**Optimizers** — one row per run (add rows to compare settings of the same optimizer).")
+    if controls.own_runs(now) not in (None, now.runs):
+        head[1].button("This surface's rows", key="surfaces_own_rows", disabled=locked, width="stretch",
+                       help="Replace the table by the rows tuned for this surface.",
+                       on_click=lambda: _show(controls.surface_rows(SPEC.from_session(ss))))
+    new_row = controls.new_row(now)
     st.data_editor(ss[key("runs")], key=KIND["runs"].editor_key(key("runs"), ss), width="stretch", hide_index=True,
                    num_rows="fixed" if locked else "dynamic", disabled=locked,
-                   column_config={c.name: _column(c) for c in COLUMNS})
+                   column_config={c.name: _column(c, new_row[c.name]) for c in COLUMNS})
     c = st.columns([3, 1])
     iterations, tolerance = KIND["iterations"], KIND["tolerance"]
     c[0].slider("Iterations", iterations.low, iterations.high, key=key("iterations"), on_change=_settle,
