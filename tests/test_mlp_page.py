@@ -3,18 +3,18 @@ and the own-data table (points.py). The state spec and the configuration file ha
 
 from dataclasses import replace
 
-import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from labs.optim import OptimizerConfig
 from playground.common.presets import load_presets
 from playground.mlp import training as training_module
+from playground.mlp.captions import metrics
 from playground.mlp.lab import build_trainer, decision_grid, load_data, neuron_gradients, unroll_query
 from playground.mlp.network_figure import network_dot
 from playground.mlp.points import EXAMPLE_POINTS, OwnPoints, csv_to_rows, rows_from_json, rows_to_csv, rows_to_json
 from playground.mlp.state import MLP_SPEC, OWN_DATA, MLPState
-from playground.mlp.training import Training, metrics
+from playground.mlp.training import Training
 from playground.stepper.state import STEPPER_SPEC
 from playground.stepper.walkthrough import build_walkthrough
 from tests.apptest import open_page
@@ -49,9 +49,11 @@ def test_neuron_gradients_follow_the_chain_rule():
     trainer = build_trainer(state, load_data(state))
     trainer.step()
     a = trainer.last_hidden[0]
-    info = neuron_gradients(trainer, 1, 2)
-    np.testing.assert_allclose(info["downstream"], np.sum(a.grad[:, 2] * (1 - a.value[:, 2] ** 2)))
-    assert info["upstream"] == pytest.approx(float(a.grad[:, 2].sum()))
+    info = neuron_gradients(trainer, 1, 2, example=7)
+    assert info["upstream"] == a.grad[7, 2] and info["local"] == pytest.approx(1 - a.value[7, 2] ** 2)
+    assert info["downstream"] == pytest.approx(a.grad[7, 2] * (1 - a.value[7, 2] ** 2), rel=1e-12)
+    # the batch's gradient is the sum of the examples' downstreams, which is the bias's gradient
+    assert info["batch_sum"] == pytest.approx(trainer.model.layers[0].bias.grad[2], rel=1e-12)
     dot = network_dot(trainer, (1, 2), info).source
     assert "up " in dot and dot.count("->") == 2 * 3 + 3 * 2
 

@@ -60,6 +60,9 @@ class StepRecord:
     activation_mean: tuple[float, ...]  # per hidden layer
     activation_std: tuple[float, ...]
     problem: str | None = None  # set on the update where the NaN trap fired
+    # ‖∂L/∂z‖ per layer: the gradient backprop delivers to each layer's pre-activations z = a W + b (the last is
+    # the output scores'), input side first. Its ratio across layers is the vanishing/exploding factor itself.
+    signal_norms: tuple[float, ...] = ()
 
 
 class Trainer:
@@ -90,6 +93,8 @@ class Trainer:
         self.stride = 1
         self.halted: str | None = None
         self.last_hidden: list = []  # the hidden-layer nodes of the latest update, gradients included
+        self.last_pre: list = []  # each layer's pre-activation node z of the latest update (the scores last)
+        self.last_batch = np.empty(0, int)  # the training-set rows of the latest update's batch, in its order
 
     def _targets(self, data: Dataset) -> np.ndarray:
         if data.task == "regression":
@@ -129,9 +134,11 @@ class Trainer:
             return None
         batch = self.batches.next()
         with np.errstate(all="ignore"):
-            total, _, hidden = self.loss(self.x_train[batch], self.y_train[batch])
+            total, scores, hidden = self.loss(self.x_train[batch], self.y_train[batch])
             backward(total)
-        self.last_hidden = hidden
+            pre = self._pre_activations(hidden, scores)
+            signals = tuple(_norm(z.grad) for z in pre)
+        self.last_hidden, self.last_pre, self.last_batch = hidden, pre, batch
         update = self.updates + 1
         before = [p.value for p in self.params]
         problem = self._first_non_finite(update, total, hidden)
@@ -148,12 +155,18 @@ class Trainer:
                 p.value = value  # rewind to the last state whose loss was finite
             self.halted = problem
             record = replace(record, problem=problem)
+        record = replace(record, signal_norms=signals)
         self.history.append(record)
         if not problem and update % self.stride == 0:
             self.trajectory.append(self.flat_params())
             if len(self.trajectory) > MAX_TRAJECTORY:  # thin to every other point: memory stays bounded
                 self.trajectory, self.stride = self.trajectory[::2], self.stride * 2
         return record
+
+    def _pre_activations(self, hidden, scores) -> list:
+        """Each layer's z node: a hidden layer's activation input (the layer itself when linear), then the scores."""
+        return [h if act == "linear" else h.parents[0] for h, act in zip(hidden, self.cfg.net.activations,
+                                                                         strict=True)] + [scores]
 
     def _first_non_finite(self, update: int, total, hidden) -> str | None:
         for i, h in enumerate(hidden, start=1):

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
 
 from playground.common.palette import LIGHT, Palette
-from playground.surfaces.figures import LAYOUT, readable, run_color
+from playground.surfaces.figures import LAYOUT, readable
 
 CLASS_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000",
                 "#999999", "#882255")
@@ -52,37 +53,63 @@ def loss_figure(history, pal: Palette = LIGHT) -> go.Figure:
     return readable(fig)
 
 
+def layer_colors(layers: int) -> list[str]:
+    """One colour per layer in depth order, input side dark purple to output side green (Viridis without its
+    pale yellow end, which is unreadable on white): up to 9 layers, every one distinct."""
+    return sample_colorscale("Viridis", [0.82 * i / max(layers - 1, 1) for i in range(layers)])
+
+
+def _waiting(fig: go.Figure) -> go.Figure:
+    """Before the first update there are no gradients: say so instead of drawing empty axes."""
+    fig.add_annotation(text="Train to see gradients: press +1 or Play", x=0.5, y=0.5, xref="paper", yref="paper",
+                       showarrow=False, font=dict(size=16))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return fig
+
+
+def _band(fig: go.Figure, low: float, high: float, color: str, opacity: float, text: str) -> None:
+    """A shaded band from ``low`` to ``high`` on the log y axis, labelled in its middle. Plotly places
+    annotations on a log axis at log10 of the value (a raw value is read as an exponent), hence the log."""
+    fig.add_hrect(y0=low, y1=high, fillcolor=color, opacity=opacity, line_width=0, layer="below")
+    fig.add_annotation(text=text, x=0.01, xref="paper", xanchor="left", y=float(np.log10(np.sqrt(low * high))),
+                       yref="y", showarrow=False, font=dict(size=13))
+
+
 def grad_norm_figure(history) -> go.Figure:
-    """‖∂L/∂W‖ per layer on a log axis, with the vanishing and exploding bands marked (and labelled)."""
+    """‖∂L/∂z‖, the gradient backprop delivers to each layer, on a log axis, with the vanishing and exploding
+    bands marked and labelled inside them."""
     fig = go.Figure()
-    if history:
-        updates = [r.update for r in history]
-        for i in range(len(history[0].grad_norms)):
-            fig.add_trace(go.Scatter(x=updates, y=[max(r.grad_norms[i], 1e-30) for r in history],
-                                     name=f"layer {i + 1}", line=dict(color=run_color(i), width=2)))
-    norms = [n for r in history for n in r.grad_norms if np.isfinite(n) and n > 0]
-    low = min(norms + [1e-3]) / 10
-    high = max(norms + [10.0]) * 10
+    fig.update_layout(height=300, xaxis_title="update", yaxis_title="‖∂L/∂z‖ reaching each layer", **LAYOUT)
+    if not history:
+        return _waiting(fig)
+    updates = [r.update for r in history]
+    layers = len(history[0].signal_norms)
+    for i, color in enumerate(layer_colors(layers)):
+        fig.add_trace(go.Scatter(x=updates, y=[max(r.signal_norms[i], 1e-30) for r in history],
+                                 name=f"layer {i + 1}" + (" (output)" if i == layers - 1 else ""),
+                                 line=dict(color=color, width=2)))
+    norms = [n for r in history for n in r.signal_norms if np.isfinite(n) and n > 0]
+    low, high = min(norms + [1e-3]) / 10, max(norms + [10.0]) * 10
     if low < VANISHING:  # bands span only the visible axis, so their labels sit where they are drawn
-        fig.add_hrect(y0=low, y1=VANISHING, fillcolor="#56B4E9", opacity=0.15, line_width=0,
-                      annotation_text="vanishing", annotation_position="bottom left")
+        _band(fig, low, VANISHING, "#56B4E9", 0.15, "vanishing")
     if high > EXPLODING:
-        fig.add_hrect(y0=EXPLODING, y1=high, fillcolor="#D55E00", opacity=0.12, line_width=0,
-                      annotation_text="exploding", annotation_position="top left")
-    fig.update_layout(height=300, xaxis_title="update", yaxis_title="‖∂L/∂W‖ per layer",
-                      yaxis=dict(type="log", range=[np.log10(low), np.log10(high)]), **LAYOUT)
+        _band(fig, EXPLODING, high, "#D55E00", 0.12, "exploding")
+    fig.update_layout(yaxis=dict(type="log", range=[np.log10(low), np.log10(high)]))
     return readable(fig)
 
 
 def gradient_histogram_figure(trainer) -> go.Figure:
     fig = go.Figure()
-    for i, w in enumerate(trainer.weights):
+    fig.update_layout(height=300, barmode="overlay", xaxis_title="∂L/∂w (latest update)", yaxis_title="count",
+                      **LAYOUT)
+    if not trainer.history:
+        return _waiting(fig)
+    for i, (w, color) in enumerate(zip(trainer.weights, layer_colors(len(trainer.weights)), strict=True)):
         if w.grad is not None:
             values = w.grad.ravel()
             fig.add_trace(go.Histogram(x=values[np.isfinite(values)], name=f"layer {i + 1}", opacity=0.6,
-                                       marker_color=run_color(i), nbinsx=40))
-    fig.update_layout(height=300, barmode="overlay", xaxis_title="∂L/∂w (latest update)", yaxis_title="count",
-                      **LAYOUT)
+                                       marker_color=color, nbinsx=40))
     return readable(fig)
 
 

@@ -53,23 +53,26 @@ def decision_grid(trainer: Trainer, data: Dataset, resolution: int = 70):
     return xs, ys, z.reshape(gx.shape)
 
 
-def neuron_gradients(trainer: Trainer, layer: int, neuron: int) -> dict[str, float] | None:
-    """Hidden neuron ``neuron`` (0-based) of ``layer`` (1-based) at the latest update: the upstream
-    gradient ∂L/∂a and the downstream ∂L/∂z summed over the batch, the local gradient ∂a/∂z from the op
-    registry averaged over the batch, and the mean activation."""
+def neuron_gradients(trainer: Trainer, layer: int, neuron: int, example: int = 0) -> dict[str, float] | None:
+    """Hidden neuron ``neuron`` (0-based) of ``layer`` (1-based) at the latest update, for one example of its
+    batch (``example``, 0-based, clamped to the batch): that example's upstream ∂L/∂a, local ∂a/∂z (from the op
+    registry) and downstream ∂L/∂z, so upstream × local = downstream holds for the numbers shown; and the
+    batch's gradient, the sum of every example's downstream (∂L/∂b when the layer has biases)."""
     if not trainer.last_hidden or not 1 <= layer <= len(trainer.last_hidden):
         return None
-    a = trainer.last_hidden[layer - 1]
-    # A "linear" layer has no activation node: its output is the affine node itself (an add, or, without
-    # biases, the matmul, which has no elementwise local gradient to read).
-    linear = trainer.cfg.net.activations[layer - 1] == "linear"
-    z = a if linear else a.parents[0]
+    a, z = trainer.last_hidden[layer - 1], trainer.last_pre[layer - 1]
+    # A "linear" layer has no activation node: a is z, the affine node itself (an add, or, without biases, the
+    # matmul, which has no elementwise local gradient to read), and ∂a/∂z = 1.
+    linear = a is z
     if a.grad is None or z.grad is None or not 0 <= neuron < a.shape[1]:
         return None
+    k = min(max(example, 0), len(a.value) - 1)
     with np.errstate(all="ignore"):
-        local = np.ones(len(a.value)) if linear else a.op.local[0](a.value, z.value)[:, neuron]
-    return {"upstream": float(a.grad[:, neuron].sum()), "local": float(np.mean(local)),
-            "downstream": float(z.grad[:, neuron].sum()), "activation": float(a.value[:, neuron].mean())}
+        local = 1.0 if linear else float(a.op.local[0](a.value, z.value)[k, neuron])
+    return {"example": k, "row": int(trainer.last_batch[k]), "batch": len(a.value),
+            "upstream": float(a.grad[k, neuron]), "local": local, "downstream": float(z.grad[k, neuron]),
+            "batch_sum": float(z.grad[:, neuron].sum()), "activation": float(a.value[k, neuron]),
+            "bias": trainer.cfg.net.bias}
 
 
 def _num(x: float) -> str:

@@ -42,9 +42,10 @@ def network_dot(trainer, selected: tuple[int, int] | None = None, info: dict | N
             for j in range(width):
                 label = names[j] if layer == 0 else ("out" + str(j) if layer == len(sizes) - 1 else f"{layer}.{j + 1}")
                 if selected == (layer, j) and info:
-                    column.node(f"n{layer}_{j}", _text(label, f"up {format_number(info['upstream'], 3)}",
-                                                       f"local {format_number(info['local'], 3)}",
-                                                       f"down {format_number(info['downstream'], 3)}"),
+                    column.node(f"n{layer}_{j}", _text(label, f"example {info['example'] + 1}",
+                                                       f"up {format_number(info['upstream'])}",
+                                                       f"× local {format_number(info['local'])}",
+                                                       f"= down {format_number(info['downstream'])}"),
                                 shape="box", fixedsize="false", fillcolor=pal.current, penwidth="2.5",
                                 fontsize="12")
                 else:

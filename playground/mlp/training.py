@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from engine import EngineError
-from engine.formatting import format_number
 from engine.limits import MAX_UPDATES
 from labs.mlp.datasets import Dataset
 from labs.mlp.train import StepRecord, Trainer
@@ -84,31 +83,3 @@ class Training:
         self.train(min(UPDATES_PER_FRAME, max(target - self.trainer.updates, 0)))
         if self.trainer.updates >= target:
             self.playing = False
-
-
-def metrics(last: StepRecord) -> list[tuple[str, str]]:
-    """The latest update's losses, and accuracies for a classifier, as (label, value) for the page's metrics."""
-    out = [("train loss", format_number(last.train_loss, 3)),
-           ("test loss", format_number(last.test_loss, 3) if last.test_loss is not None else "—")]
-    if last.train_accuracy is not None:
-        out += [("train accuracy", f"{100 * last.train_accuracy:.1f}%"),
-                ("test accuracy", f"{100 * last.test_accuracy:.1f}%" if last.test_accuracy is not None else "—")]
-    return out
-
-
-def ratios_caption(last: StepRecord) -> str:
-    ratios = ", ".join(f"L{i + 1} {format_number(r, 2)}" for i, r in enumerate(last.update_ratios))
-    return f"Update : weight ratio per layer (healthy ≈ 1e-3): {ratios}"
-
-
-def nan_trap_message(halted: str) -> str:
-    return (f"NaN trap: {halted}. Training stopped; the weights are rewound to the last finite state. Try a "
-            "smaller learning rate or gradient clipping, then Reset.")
-
-
-def neuron_caption(layer: int, neuron: int, info: dict[str, float]) -> str:
-    """Hidden neuron ``neuron`` (1-based) of ``layer`` with its gradients from lab.neuron_gradients, in words."""
-    return (f"Neuron {layer}.{neuron} at the latest update, summed over the batch: "
-            f"upstream ∂L/∂a = **{format_number(info['upstream'])}**, "
-            f"mean local ∂a/∂z = **{format_number(info['local'])}**, "
-            f"downstream ∂L/∂z = **{format_number(info['downstream'])}**.")

@@ -14,13 +14,13 @@ from playground.common.page import graph_downloads, page_header, plain, read_lin
 from playground.common.palette import LIGHT, for_theme
 from playground.common.play import play_button, timed_fragment
 from playground.common.presets import lesson_note, load_presets
-from playground.mlp import config, figures
+from playground.mlp import captions, config, figures
 from playground.mlp.controls import DETAIL_ROWS, control
 from playground.mlp.lab import decision_grid, neuron_gradients, unroll_query
 from playground.mlp.network_figure import network_dot
 from playground.mlp.points import COLUMNS, EXAMPLE_POINTS, OwnPoints
 from playground.mlp.state import MLP_SPEC, OWN_DATA, fill_new_layers, share_note
-from playground.mlp.training import FRAME_SECONDS, Training, metrics, nan_trap_message, neuron_caption, ratios_caption
+from playground.mlp.training import FRAME_SECONDS, Training
 
 CAN_HIDE = {"lessons": "lessons", "setup": "data, network and training settings", "export": "export and import",
             "landscape": "loss slice", "unroll": "unroll to scalars"}
@@ -158,7 +158,7 @@ def _view() -> None:
     if training.limit:
         st.warning(training.limit, icon=":material/block:")
     if trainer.halted:
-        st.error(nan_trap_message(trainer.halted), icon=":material/error:")
+        st.error(captions.nan_trap_message(trainer.halted), icon=":material/error:")
     history, last = trainer.history, training.last
     left, right = st.columns([1.1, 1], gap="medium")
     with left:
@@ -166,7 +166,7 @@ def _view() -> None:
                                                 data.task), width="stretch", key="mlp_boundary")
     with right:
         if last:
-            for column, (label, value) in zip(st.columns(4), metrics(last), strict=False):
+            for column, (label, value) in zip(st.columns(4), captions.metrics(last), strict=False):
                 column.metric(label, value)
             st.plotly_chart(figures.loss_figure(history, for_theme(st.context.theme.type)), width="stretch",
                             key="mlp_loss_fig")
@@ -175,8 +175,7 @@ def _view() -> None:
     left, right = st.columns(2, gap="medium")
     left.plotly_chart(figures.grad_norm_figure(history), width="stretch", key="mlp_norms")
     right.plotly_chart(figures.gradient_histogram_figure(trainer), width="stretch", key="mlp_hist")
-    if last:
-        st.caption(ratios_caption(last))
+    st.caption(captions.gradients_caption(history))
     _network(trainer)
 
 
@@ -185,12 +184,14 @@ def _network(trainer) -> None:
     hidden = trainer.cfg.net.hidden
     selected, info = None, None
     if hidden:
-        c = st.columns([1, 1, 4])
+        c, batch = st.columns([1, 1, 1.2, 5]), max(len(trainer.last_batch), 1)
         layer = c[0].selectbox("Layer", range(1, len(hidden) + 1), key="mlp_layer")
         neuron = c[1].selectbox("Neuron", range(1, hidden[layer - 1] + 1), key=f"mlp_neuron_{layer}")
-        selected, info = (layer, neuron - 1), neuron_gradients(trainer, layer, neuron - 1)
+        ss.mlp_example = min(ss.get("mlp_example", 1), batch)  # a smaller batch than before: its last example
+        example = c[2].number_input("Example in the batch", 1, batch, key="mlp_example")
+        selected, info = (layer, neuron - 1), neuron_gradients(trainer, layer, neuron - 1, example - 1)
         if info:
-            c[2].markdown(neuron_caption(layer, neuron, info))
+            c[3].markdown(captions.neuron_caption(layer, neuron, info, trainer.updates))
     st.graphviz_chart(network_dot(trainer, selected, info, for_theme(st.context.theme.type)), width="content")
     legend, download = st.columns([5, 1], vertical_alignment="center")
     legend.caption("Edges: solid blue = positive weight, dashed orange = negative; thicker = larger |w|.")

@@ -1,0 +1,67 @@
+"""What the MLP lab says in words about its training: the metrics, the gradient captions, the NaN trap and one
+neuron's chain rule. Plain functions of the trainer's records; the page prints what they return."""
+
+from __future__ import annotations
+
+import math
+
+from engine.formatting import format_number
+from labs.mlp.train import StepRecord
+
+
+def metrics(last: StepRecord) -> list[tuple[str, str]]:
+    """The latest update's losses, and accuracies for a classifier, as (label, value) for the page's metrics."""
+    out = [("train loss", format_number(last.train_loss, 3)),
+           ("test loss", format_number(last.test_loss, 3) if last.test_loss is not None else "—")]
+    if last.train_accuracy is not None:
+        out += [("train accuracy", f"{100 * last.train_accuracy:.1f}%"),
+                ("test accuracy", f"{100 * last.test_accuracy:.1f}%" if last.test_accuracy is not None else "—")]
+    return out
+
+
+def times(x: float) -> str:
+    """A ratio as people read it: 1,580×, 37×, 2.5×, 0.031×; NaN/inf spelled out."""
+    if not math.isfinite(x):
+        return format_number(x)
+    return f"{x:,.0f}×" if 10 <= x < 1e7 else f"{format_number(x, 2)}×"
+
+
+def depth_ratios(history: list[StepRecord]) -> list[float]:
+    """‖∂L/∂z‖ of the last layer ÷ that of layer 1 at every update: how much the gradient shrank (above 1) or
+    grew (below 1) on its way back through the hidden layers."""
+    return [r.signal_norms[-1] / r.signal_norms[0] if r.signal_norms[0] > 0 else math.inf for r in history]
+
+
+def gradients_caption(history: list[StepRecord]) -> str:
+    """Under the gradient charts: the last ÷ first layer ratio now and over the run, and the update ratios."""
+    if not history:
+        return "Train to see gradients: each layer's ‖∂L/∂z‖ and the histogram of ∂L/∂w appear after the first update."
+    last, layers = history[-1], len(history[-1].signal_norms)
+    ratios = ", ".join(f"L{i + 1} {format_number(r, 2)}" for i, r in enumerate(last.update_ratios))
+    text = f"Update : weight ratio per layer (healthy ≈ 0.001): {ratios}."
+    if layers < 2:
+        return text
+    over_time = [r for r in depth_ratios(history) if math.isfinite(r)]
+    span = (f" Over updates 1–{last.update} it went from {times(min(over_time))} to {times(max(over_time))}."
+            if over_time and len(history) > 1 else "")
+    return (f"Layer {layers}'s ‖∂L/∂z‖ ÷ layer 1's = **{times(depth_ratios(history)[-1])}** at update "
+            f"{last.update}.{span} {text}")
+
+
+def nan_trap_message(halted: str) -> str:
+    return (f"NaN trap: {halted}. Training stopped; the weights are rewound to the last finite state. Try a "
+            "smaller learning rate or gradient clipping, then Reset.")
+
+
+def neuron_caption(layer: int, neuron: int, info: dict, update: int) -> str:
+    """Hidden neuron ``neuron`` (1-based) of ``layer`` with its gradients from lab.neuron_gradients, in words: one
+    example's chain rule (the product of the printed factors is the printed downstream, to the printed digits),
+    then the batch's gradient as the sum of the examples' downstreams."""
+    n, up, local, down = info["batch"], info["upstream"], info["local"], info["downstream"]
+    bias = f" — entry {neuron} of ∂L/∂b{layer}, this neuron's bias gradient" if info["bias"] else ""
+    return (f"**Neuron {layer}.{neuron}**, example {info['example'] + 1} of the {n} in update {update}'s batch "
+            f"(training point #{info['row'] + 1}): upstream ∂L/∂a = **{format_number(up)}** × local ∂a/∂z = "
+            f"**{format_number(local)}** = downstream ∂L/∂z = **{format_number(down)}**. "
+            f"The loss is the mean over the batch, so each example's gradient carries a factor 1/{n}; adding the "
+            f"{n} examples' downstream gradients gives the batch's ∂L/∂z = **{format_number(info['batch_sum'])}**"
+            f"{bias}.")

@@ -1,0 +1,97 @@
+"""What the MLP lab prints and draws is true: one neuron's chain rule multiplies out as printed, the gradient
+charts label their bands where they are drawn and give every layer its own colour, and each lesson's claim holds
+over the training the lesson suggests."""
+
+import re
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from playground.mlp.figures import grad_norm_figure, gradient_histogram_figure
+from playground.mlp.lab import build_trainer, load_data
+from playground.mlp.state import MLP_SPEC
+from tests.apptest import open_page
+
+BOLD_NUMBER = re.compile(r"\*\*([-+0-9.e]+)\*\*")
+
+
+def printed_chain(at) -> tuple[float, float, float, float]:
+    """Upstream, local, downstream and the batch's sum as the neuron panel prints them."""
+    caption = next(m.value for m in at.markdown if m.value.startswith("**Neuron"))
+    up, local, down, batch_sum = (float(x) for x in BOLD_NUMBER.findall(caption))
+    return up, local, down, batch_sum
+
+
+def agrees_to_printed_digits(product: float, printed: float, digits: int = 4) -> bool:
+    """Each printed factor is rounded to ``digits`` significant digits (half a unit in the last one): the
+    product of two rounded factors and a rounded result differ by at most about three such half-units."""
+    return abs(product - printed) <= 3 * 0.5 * 10.0 ** (1 - digits) * abs(printed) + 1e-300
+
+
+@pytest.mark.parametrize("query", [{"hidden": "3", "act": "tanh"}, {"hidden": "4,3", "act": "sigmoid,elu"},
+                                   {"hidden": "5", "act": "tanh", "batch": "16"}])
+def test_neuron_panel_multiplies_out_as_printed(query):
+    at = open_page("mlp/view.py", data="xor", opt="sgd:lr=0.5", **query)
+    at.button(key="mlp_step10").click().run()
+    at.number_input(key="mlp_example").set_value(3).run()
+    assert not at.exception
+    up, local, down, batch_sum = printed_chain(at)
+    assert local not in (0.0, 1.0) and down != 0.0  # a smooth activation: the product says something
+    assert agrees_to_printed_digits(up * local, down), (up, local, down)
+    # the batch's gradient is the sum of every example's downstream: for a neuron with a bias, ∂L/∂b
+    trainer = at.session_state["mlp_training"].trainer
+    assert batch_sum == pytest.approx(trainer.model.layers[0].bias.grad[0], rel=1e-3)
+    batch = len(trainer.last_batch)
+    assert any(f"of the {batch} in update 10's batch" in m.value for m in at.markdown)
+
+
+def test_neuron_panel_on_a_linear_layer_without_biases():
+    at = open_page("mlp/view.py", hidden="3,3", act="relu,linear", bias="0")
+    at.button(key="mlp_step1").click().run()
+    at.selectbox(key="mlp_layer").set_value(2).run()
+    assert not at.exception
+    up, local, down, _ = printed_chain(at)
+    assert local == 1.0 and up == down
+
+
+# --- the gradient charts ---
+
+
+def trained(query: dict, updates: int):
+    state, warnings = MLP_SPEC.from_query(query)
+    assert not warnings
+    trainer = build_trainer(state, load_data(state))
+    trainer.run(updates)
+    return trainer
+
+
+def test_band_labels_sit_inside_their_bands_on_the_log_axis():
+    trainer = trained({"hidden": "4,4"}, 3)
+    history = [replace(r, signal_norms=norms) for r, norms in zip(trainer.history, [
+        (1e-7, 1e-2, 1.0), (1e-8, 1.0, 1e3), (1e-9, 10.0, 1e6)], strict=True)]  # reaching both bands
+    fig = grad_norm_figure(history)
+    bands = {a.text: a for a in fig.layout.annotations}
+    assert set(bands) >= {"vanishing", "exploding"}, "this run reaches both bands"
+    for shape, name in zip(fig.layout.shapes, ("vanishing", "exploding"), strict=True):
+        low, high = np.log10(shape.y0), np.log10(shape.y1)
+        assert low < bands[name].y < high, (name, low, bands[name].y, high)  # Plotly reads log10 on a log axis
+    bottom, top = fig.layout.yaxis.range
+    assert all(bottom <= a.y <= top for a in bands.values())
+
+
+def test_every_layer_has_its_own_colour_in_depth_order():
+    trainer = trained({"hidden": "4,4,4,4,4,4,4,4", "act": ",".join(["tanh"] * 8)}, 2)
+    colours = [trace.line.color for trace in grad_norm_figure(trainer.history).data]
+    assert len(colours) == 9 and len(set(colours)) == 9
+    assert colours[0] != colours[6]  # the two layers the vanishing lesson compares
+    darkness = [sum(int(c) for c in re.findall(r"\d+", colour)) for colour in colours]
+    assert darkness == sorted(darkness)  # dark on the input side, lighter towards the output
+    assert [t.marker.color for t in gradient_histogram_figure(trainer).data] == colours
+
+
+def test_gradient_charts_before_the_first_update_say_so():
+    trainer = trained({}, 0)
+    for fig in (grad_norm_figure(trainer.history), gradient_histogram_figure(trainer)):
+        assert not fig.data
+        assert any("Train to see gradients" in a.text for a in fig.layout.annotations)
