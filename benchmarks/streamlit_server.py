@@ -32,16 +32,19 @@ def free_port() -> int:
 
 
 def start_server(log=subprocess.DEVNULL, timeout: float = 60.0,
-                 timings: pathlib.Path | None = None) -> tuple[subprocess.Popen, str]:
+                 timings: pathlib.Path | None = None, app: pathlib.Path | None = None,
+                 env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
     """Start the app; return the process and its base URL once /_stcore/health answers. With
-    ``timings``, the server writes each rerun's response time there (benchmarks/timed_server.py)."""
+    ``timings``, the server writes each rerun's response time there (benchmarks/timed_server.py).
+    ``app`` runs another script instead of playground/app.py (from the project's directory, so with its
+    .streamlit/config.toml); ``env`` adds environment variables, e.g. STREAMLIT_CLIENT_SHOW_ERROR_DETAILS."""
     port = free_port()
     launcher = ["-m", "benchmarks.timed_server", str(timings)] if timings else ["-m", "streamlit"]
     proc = subprocess.Popen(
-        [sys.executable, *launcher, "run", str(ROOT / "playground" / "app.py"),
+        [sys.executable, *launcher, "run", str(app or ROOT / "playground" / "app.py"),
          "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
          "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
