@@ -8,11 +8,22 @@ import math
 from engine.formatting import format_number
 from labs.mlp.train import StepRecord
 
+SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def readable(x: float, digits: int = 3) -> str:
+    """A number as people read it, short enough for a metric: 0.671, 12.3, 5.54 × 10⁻⁵, 3.1 × 10⁷."""
+    text = format_number(x, digits)
+    if "e" not in text:
+        return text
+    mantissa, exponent = text.split("e")
+    return f"{mantissa} × 10{str(int(exponent)).translate(SUPERSCRIPTS)}"
+
 
 def metrics(last: StepRecord) -> list[tuple[str, str]]:
     """The latest update's losses, and accuracies for a classifier, as (label, value) for the page's metrics."""
-    out = [("train loss", format_number(last.train_loss, 3)),
-           ("test loss", format_number(last.test_loss, 3) if last.test_loss is not None else "—")]
+    out = [("train loss", readable(last.train_loss)),
+           ("test loss", readable(last.test_loss) if last.test_loss is not None else "—")]
     if last.train_accuracy is not None:
         out += [("train accuracy", f"{100 * last.train_accuracy:.1f}%"),
                 ("test accuracy", f"{100 * last.test_accuracy:.1f}%" if last.test_accuracy is not None else "—")]

@@ -166,7 +166,7 @@ def _view() -> None:
                                                 data.task), width="stretch", key="mlp_boundary")
     with right:
         if last:
-            for column, (label, value) in zip(st.columns(4), captions.metrics(last), strict=False):
+            for column, (label, value) in zip(st.columns(2) * 2, captions.metrics(last), strict=False):  # 2 × 2
                 column.metric(label, value)
             st.plotly_chart(figures.loss_figure(history, for_theme(st.context.theme.type)), width="stretch",
                             key="mlp_loss_fig")
