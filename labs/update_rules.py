@@ -126,7 +126,9 @@ def optimizer_step(opt, params, grads, states, t):
 
 class MiniBatches:
     """The trainer's mini-batch order: a seeded shuffle, drawn ``size`` indices at a time and reshuffled
-    whenever the epoch runs out (size 0, or the whole set or more: every index, every time).
+    whenever the epoch runs out (size 0, or the whole set or more: every index, every time). The last batch
+    of an epoch holds what is left (10 of 210 points in batches of 50), as torch's DataLoader does by
+    default: every point is seen once per epoch.
 
     The shuffle uses seed + 1 because the seed itself already drew the initial weights.
     """
@@ -139,7 +141,7 @@ class MiniBatches:
     def next(self):
         if self.size >= self.n:
             return np.arange(self.n)
-        if self.cursor + self.size > len(self.order):
+        if self.cursor >= len(self.order):
             self.order, self.cursor = self.rng.permutation(self.n), 0
         batch = self.order[self.cursor: self.cursor + self.size]
         self.cursor += self.size

@@ -8,6 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from labs.update_rules import MiniBatches
 from playground.mlp.figures import grad_norm_figure, gradient_histogram_figure
 from playground.mlp.lab import build_trainer, load_data
 from playground.mlp.state import MLP_SPEC
@@ -95,3 +96,16 @@ def test_gradient_charts_before_the_first_update_say_so():
     for fig in (grad_norm_figure(trainer.history), gradient_histogram_figure(trainer)):
         assert not fig.data
         assert any("Train to see gradients" in a.text for a in fig.layout.annotations)
+
+
+# --- the engine under the page ---
+
+
+def test_mini_batches_keep_the_last_smaller_batch_and_count_epochs():
+    batches = MiniBatches(210, 50, seed=0)
+    epoch = [batches.next() for _ in range(5)]
+    assert [len(b) for b in epoch] == [50, 50, 50, 50, 10]
+    assert sorted(np.concatenate(epoch)) == list(range(210))  # every point once per epoch
+    assert len(batches.next()) == 50  # the next epoch starts afresh
+    trainer = trained({"n": "300", "test": "0.3", "batch": "50"}, 5)  # 210 training points
+    assert [r.epoch for r in trainer.history] == pytest.approx([50 / 210, 100 / 210, 150 / 210, 200 / 210, 1.0])

@@ -89,6 +89,7 @@ class Trainer:
         self.optimizer = Optimizer(self.params, cfg.optimizer)
         self.batches = MiniBatches(len(self.x_train), cfg.batch_size, cfg.seed)  # the order the exports replay
         self.history: list[StepRecord] = []
+        self.seen = 0  # training examples used so far: epochs = seen / training-set size
         self.trajectory: list[np.ndarray] = [self.flat_params()]  # every stride-th update, bounded
         self.stride = 1
         self.halted: str | None = None
@@ -189,7 +190,8 @@ class Trainer:
             act_mean = tuple(float(np.mean(h.value)) for h in hidden)
             act_std = tuple(float(np.std(h.value)) for h in hidden)
             weight_std = tuple(float(np.std(w.value)) for w in self.weights)
-        return StepRecord(update, update * batch_size / len(self.x_train), train_loss,
+        self.seen += batch_size
+        return StepRecord(update, self.seen / len(self.x_train), train_loss,
                           test_loss if len(self.x_test) else None, train_acc, test_acc, grad_norms, ratios,
                           weight_std, act_mean, act_std, problem)
 
