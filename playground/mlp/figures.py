@@ -65,7 +65,7 @@ def _waiting(fig: go.Figure) -> go.Figure:
                        showarrow=False, font=dict(size=16))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    return fig
+    return readable(fig)
 
 
 def _band(fig: go.Figure, low: float, high: float, color: str, opacity: float, text: str) -> None:
