@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from playground.stepper.walkthrough import build_walkthrough
-from tests.test_browser import no_exception, open_stepper, step_text
+from tests.test_browser import SCRIPT_DONE, no_exception, open_stepper, step_text
 
 pytestmark = pytest.mark.browser
 
@@ -45,7 +45,7 @@ def test_quiz_check_scores_and_writes_nothing_else(page):
     open_stepper(page, "?expr=x*y&at=x%3D2%3By%3D3&grad=5&step=2&mode=quiz")
     page.get_by_text("Your turn").wait_for()
     assert "grad 15" not in " ".join(page.locator("svg g.edge").all_text_contents())
-    boxes = page.get_by_label(re.compile(r"∂L/∂\("))
+    boxes = page.get_by_label(re.compile(r"∂L/∂[xy]$"))
     boxes.nth(0).fill("15")
     boxes.nth(1).fill("10")
     page.get_by_role("button", name="Check").click()
@@ -80,6 +80,7 @@ LARGE = "+".join(f"tanh(w{i}*x{i})" for i in range(8))  # 8 neurons' worth of no
 def test_graph_text_never_shrinks_below_12px(page, size, expr):
     page.set_viewport_size({"width": size[0], "height": size[1]})
     open_stepper(page, "?" + urlencode({"expr": expr, "step": "3"}))
+    page.locator(SCRIPT_DONE).wait_for()  # measured mid-run, a graph being redrawn once read as 5.9 px
     smallest = page.evaluate(SMALLEST_GRAPH_TEXT)
     assert smallest >= 12, f"graph text drawn at {smallest:.1f} px"
 
@@ -122,4 +123,19 @@ def test_every_ledger_formula_renders_with_the_learners_names(page):
         expect(page.locator(".katex-error")).to_have_count(0)
         if k == matmul_step:  # v @ v's rule is written for the upstream Ḡ, and the page says what Ḡ is
             expect(page.get_by_text("Ḡ = ∂L/∂q")).to_be_visible()
+    no_exception(page)
+
+
+def test_arrow_keys_step_back_and_forth_but_not_while_typing(page):
+    open_stepper(page, "?" + urlencode({"expr": "(x + y) * z", "at": "x=-2;y=5;z=-4"}))
+    page.get_by_text("Step 0 / 7").wait_for()
+    page.get_by_role("textbox", name="Expression").press("ArrowRight")  # moves the caret, nothing else
+    page.locator("h1").first.click()  # focus leaves the text box
+    page.keyboard.press("ArrowRight")
+    page.get_by_text("Step 1 / 7").wait_for()  # one step: the key pressed while typing was not taken
+    page.keyboard.press("ArrowRight")
+    page.get_by_text("Step 2 / 7").wait_for()
+    page.keyboard.press("ArrowLeft")
+    page.get_by_text("Step 1 / 7").wait_for()
+    expect(page.get_by_text("Step 3 / 7")).to_have_count(0)
     no_exception(page)

@@ -118,18 +118,20 @@ def _render_step_area() -> None:
     hidden = bool(targets)
 
     at_end = view.step >= total
-    c = st.columns([1, 1, 1, 1, 1, 1.6, 2.2], vertical_alignment="bottom")
-    for col, label, to, icon, off in ((0, "Reset", 0, "first_page", view.step == 0),
-                                      (1, "Back", view.step - 1, "chevron_left", view.step == 0),
-                                      (2, "Next", view.step + 1, "chevron_right", at_end or hidden),
-                                      (3, "End", total, "last_page", at_end)):
-        c[col].button(label, key=label.lower(), icon=f":material/{icon}:", on_click=session.go, args=(ss, walk, to),
-                      disabled=off, width="stretch", type="primary" if label == "Next" else "secondary",
-                      help="In a quiz, questions passed over count as skipped." if label == "End" else None)
-    play_button(c[4], "stepper", ss.stepper_playing, lambda on: ss.update(stepper_playing=on),
+    c = st.columns([5, 1.6, 2.2], vertical_alignment="bottom")
+    buttons = c[0].container(horizontal=True, gap="small")  # a row that wraps on a phone rather than a column
+    for label, to, icon, off, keys in (("Reset", 0, "first_page", view.step == 0, None),
+                                       ("Back", view.step - 1, "chevron_left", view.step == 0, "Left"),
+                                       ("Next", view.step + 1, "chevron_right", at_end or hidden, "Right"),
+                                       ("End", total, "last_page", at_end, None)):
+        buttons.button(label, key=label.lower(), icon=f":material/{icon}:", on_click=session.go, args=(ss, walk, to),
+                       disabled=off, width="stretch", type="primary" if label == "Next" else "secondary",
+                       shortcut=keys, help="In a quiz, questions passed over count as skipped." if label == "End"
+                       else None)
+    play_button(buttons, "stepper", ss.stepper_playing, lambda on: ss.update(stepper_playing=on),
                 disabled=at_end or hidden)
-    c[5].select_slider("Play speed", list(SPEEDS), key="stepper_speed")
-    c[6].markdown(f"#### Step {view.step} / {total}\n{PHASE_NAMES[view.phase]}")
+    c[1].select_slider("Play speed", list(SPEEDS), key="stepper_speed")
+    c[2].markdown(f"#### Step {view.step} / {total}\n{PHASE_NAMES[view.phase]}")
     st.progress(view.step / total if total else 1.0)
 
     shown = quiz.hide_answer(view) if hidden else view  # the answer stays hidden until it is predicted
