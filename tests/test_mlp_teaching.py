@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from labs.update_rules import MiniBatches
+from playground.common.presets import load_presets
 from playground.mlp.figures import grad_norm_figure, gradient_histogram_figure
 from playground.mlp.lab import build_trainer, load_data
 from playground.mlp.state import MLP_SPEC
@@ -109,3 +110,61 @@ def test_mini_batches_keep_the_last_smaller_batch_and_count_epochs():
     assert len(batches.next()) == 50  # the next epoch starts afresh
     trainer = trained({"n": "300", "test": "0.3", "batch": "50"}, 5)  # 210 training points
     assert [r.epoch for r in trainer.history] == pytest.approx([50 / 210, 100 / 210, 150 / 210, 200 / 210, 1.0])
+
+
+# --- each lesson's claim holds on the page over the training the lesson suggests ---
+
+
+def lesson(name: str) -> dict:
+    return next(p for p in load_presets("mlp") if p["name"] == name)
+
+
+def train_lesson_on_the_page(name: str, updates: int):
+    at = open_page("mlp/view.py", **lesson(name)["query"])
+    for _ in range(updates // 100):
+        at.button(key="mlp_step100").click().run()
+    assert not at.exception and any(f"update {updates} ·" in m.value for m in at.markdown)
+    return at
+
+
+def metric(at, label: str) -> float:
+    return float(next(m.value for m in at.metric if m.label == label).rstrip("%"))
+
+
+def depth_ratio_range(at) -> tuple[float, float]:
+    """The last ÷ first layer ratio's lowest and highest value over the run, as the caption prints them."""
+    caption = next(c.value for c in at.caption if "÷ layer 1's" in c.value)
+    low, high = re.search(r"went from ([\d,.]+)× to ([\d,.]+)×", caption).groups()
+    return float(low.replace(",", "")), float(high.replace(",", ""))
+
+
+def about(note: str, words: str) -> float:
+    """The percentage the note gives before ``words`` ("about 66% of the training points")."""
+    return float(re.search(r"(\d+)% " + re.escape(words), note)[1])
+
+
+def test_xor_without_a_hidden_layer_stays_near_ln_2_as_its_note_says():
+    at = train_lesson_on_the_page("XOR without a hidden layer", 500)
+    note = lesson("XOR without a hidden layer")["note"]
+    assert abs(metric(at, "train loss") - np.log(2)) < 0.02  # "the loss stays near ln 2 ≈ 0.69"
+    assert abs(metric(at, "train accuracy") - about(note, "of the training points")) < 1
+    assert metric(at, "train accuracy") < 75 and metric(at, "test accuracy") < 75  # "never all": a line's best
+
+
+def test_xor_with_a_hidden_layer_is_solved_as_its_note_says():
+    at = train_lesson_on_the_page("XOR with a hidden layer", 300)
+    assert metric(at, "train accuracy") == 100.0
+    assert abs(metric(at, "test accuracy") - about(lesson("XOR with a hidden layer")["note"], "of the test")) < 1.5
+
+
+def test_vanishing_lesson_ratio_stays_in_the_thousands_on_the_page():
+    at = train_lesson_on_the_page("Vanishing gradients: 6 sigmoid layers", 500)
+    low, high = depth_ratio_range(at)
+    assert 1000 <= low <= high  # "stays thousands of times smaller" at every update, not just the first few
+    assert abs(metric(at, "train loss") - np.log(2)) < 0.005 and abs(metric(at, "train accuracy") - 50) < 1.5
+
+
+def test_same_depth_with_relu_keeps_the_ratio_small_and_learns():
+    at = train_lesson_on_the_page("Same depth with ReLU", 500)
+    assert depth_ratio_range(at)[1] < 50  # "stays below 50×"
+    assert abs(metric(at, "test accuracy") - about(lesson("Same depth with ReLU")["note"], "of the test")) < 1.5
