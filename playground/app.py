@@ -30,6 +30,8 @@ PAGES = [
 # graphs keep their natural size (text never shrinks below what Graphviz laid out) and scroll sideways instead.
 st.html("""<style>
 [data-testid='stMainBlockContainer'] { padding-top: 3.5rem; }
+h1 { font-size: 2.25rem !important; padding: 0.25rem 0 0.5rem !important; }
+[data-testid='stAlertContainer'] { padding: 0.6rem 1rem !important; }
 [data-testid='stGraphVizChart'] { overflow-x: auto; }
 [data-testid='stGraphVizChart'] svg { width: auto !important; height: auto !important; max-width: none !important; }
 </style>""")

@@ -139,3 +139,15 @@ def test_arrow_keys_step_back_and_forth_but_not_while_typing(page):
     page.get_by_text("Step 1 / 7").wait_for()
     expect(page.get_by_text("Step 3 / 7")).to_have_count(0)
     no_exception(page)
+
+
+def test_a_small_graphs_step_fits_a_laptop_screen(page):
+    """At 1366×768 a learner sees the step buttons, the whole graph and the step's ledger line and first formula
+    without scrolling (once the graph began at y≈700 and the ledger line ended at 1480)."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    open_stepper(page, "?" + urlencode({"expr": "(x + y) * z", "at": "x=-2;y=5;z=-4", "step": "4"}))
+    page.locator(SCRIPT_DONE).wait_for()
+    for part in (page.get_by_role("button", name="Next"), page.locator('[data-testid="stGraphVizChart"]').first,
+                 page.get_by_text(re.compile(r"^Backward ·")), page.locator(".katex").first):
+        box = part.bounding_box()
+        assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 768, box

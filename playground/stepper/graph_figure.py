@@ -81,9 +81,9 @@ def graph_dot(walkthrough, view, pal: Palette = LIGHT) -> graphviz.Digraph:
     its DOT text; ``st.graphviz_chart`` takes it as it is)."""
     g = graphviz.Digraph(
         "G",
-        graph_attr={"rankdir": "LR", "bgcolor": "transparent", "nodesep": "0.35", "ranksep": "0.8"},
-        node_attr={"shape": "box", "fontname": "Helvetica", "margin": "0.14,0.08", "width": "1.5",
-                   "height": "0.9", "color": pal.ink},
+        graph_attr={"rankdir": "LR", "bgcolor": "transparent", "nodesep": "0.15", "ranksep": "0.8"},
+        node_attr={"shape": "box", "fontname": "Helvetica", "margin": "0.1,0.02", "width": "1.3",
+                   "height": "0.6", "color": pal.ink},
         edge_attr={"fontname": "Helvetica", "fontsize": "15", "color": pal.edge, "arrowsize": "0.7"},
     )
     for node in walkthrough.order:

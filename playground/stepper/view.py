@@ -51,10 +51,9 @@ def _apply_preset(preset: dict) -> None:
 _init_session()
 teacher: TeacherView = ss.stepper_teacher
 frozen = teacher.locks("expression")
-page_header("Backprop stepper", "Type an expression, set its inputs, then step through the forward pass and the "
-            "backward pass one node at a time: every node shows the **upstream** gradient it receives, its **local** "
-            "gradient, and the **downstream** gradient it sends to its inputs. New here? Home has the lessons in "
-            "order.", ss.pop("stepper_warnings", []))
+page_header("Backprop stepper", "Step through the forward and backward passes one node at a time: each node gets "
+            "its **upstream** gradient, multiplies it by its **local** gradient, and sends the **downstream** "
+            "gradient to its inputs. New here? Home has the lessons in order.", ss.pop("stepper_warnings", []))
 
 if ss.get("stepper_note"):
     st.info(ss.stepper_note)
@@ -132,7 +131,6 @@ def _render_step_area() -> None:
                 disabled=at_end or hidden)
     c[1].select_slider("Play speed", list(SPEEDS), key="stepper_speed")
     c[2].markdown(f"#### Step {view.step} / {total}\n{PHASE_NAMES[view.phase]}")
-    st.progress(view.step / total if total else 1.0)
 
     shown = quiz.hide_answer(view) if hidden else view  # the answer stays hidden until it is predicted
     # The step's ledger beside a small graph, so both fit one screen; under a large one, which needs the width.
