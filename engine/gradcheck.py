@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import ShapeError
+from .errors import EngineError, ShapeError
 from .graph import backward, forward_steps, seed_for, topo_order
+from .limits import MAX_CHECK_EVALUATIONS
 from .node import Node
 
 STEP = 1e-6  # relative step: h = STEP * max(1, |x|)
@@ -77,6 +78,11 @@ def kink_warnings(order: list[Node]) -> tuple[str, ...]:
     return tuple(warnings)
 
 
+def check_cost(order: list[Node], variables: list[Node]) -> int:
+    """Node evaluations central differences need: two forward passes of the graph per entry of each variable."""
+    return 2 * sum(leaf.value.size for leaf in variables) * len(order)
+
+
 def gradient_check(root: Node, variables: list[Node] | None = None, seed=1.0) -> GradCheck:
     """Compare ``backward(root, seed)`` with central differences of ``sum(seed * root)`` for every
     variable leaf of ``root``. ``seed`` is the output gradient: a number for a scalar output, or an
@@ -86,6 +92,10 @@ def gradient_check(root: Node, variables: list[Node] | None = None, seed=1.0) ->
     seed = seed_for(root, seed)
     order = topo_order(root)
     variables = variables or [n for n in order if n.kind == "var"]
+    cost = check_cost(order, variables)
+    if cost > MAX_CHECK_EVALUATIONS:
+        raise EngineError(f"this gradient check would evaluate {cost:,} nodes (two forward passes per input entry), "
+                          f"more than the {MAX_CHECK_EVALUATIONS:,} one check may: use fewer or shorter inputs")
     backward(root, seed)
     checks = []
     for leaf in variables:

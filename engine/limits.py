@@ -11,6 +11,7 @@ MAX_VECTOR = 64  # entries in one variable's value
 
 # Stepper and surface lab
 MAX_STEP = 100_000  # a step number in a link
+MAX_CHECK_EVALUATIONS = 200_000  # node evaluations in one gradient check (2 per entry per node)
 MAX_RESOLUTION = 400  # surface grid points per axis
 MAX_ITERATIONS = 5000  # updates in one descent run
 MAX_RUNS = 6  # optimizer runs raced at once
