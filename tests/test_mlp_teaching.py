@@ -168,3 +168,37 @@ def test_same_depth_with_relu_keeps_the_ratio_small_and_learns():
     at = train_lesson_on_the_page("Same depth with ReLU", 500)
     assert depth_ratio_range(at)[1] < 50  # "stays below 50×"
     assert abs(metric(at, "test accuracy") - about(lesson("Same depth with ReLU")["note"], "of the test")) < 1.5
+
+
+# --- the NaN trap, and training on after it ---
+
+
+def test_rewind_continues_from_the_last_finite_weights():
+    trainer = trained(lesson("Exploding gradients")["query"], 0)
+    records = trainer.run(200)
+    failed = records[-1].update
+    assert records[-1].problem and trainer.halted
+    finite = [p.value.copy() for p in trainer.params]
+    assert all(np.all(np.isfinite(w)) for w in finite)
+    trainer.rewind()
+    assert trainer.updates == failed - 1 and not trainer.halted
+    again = trainer.step()  # the same settings take the same step: it fails again, at the same update
+    assert again.update == failed and again.problem == records[-1].problem
+    trainer.rewind()
+    trainer.set_optimizer(replace(trainer.cfg.optimizer, clip_norm=1.0))
+    through = trainer.run(50)
+    assert through[0].update == failed and all(r.problem is None for r in through)
+    assert through[-1].train_loss < records[-2].train_loss  # and it learns on from where it was
+
+
+def test_rewind_and_clip_on_the_page():
+    at = open_page("mlp/view.py", **lesson("Exploding gradients")["query"])
+    at.button(key="mlp_step100").click().run()
+    trap = next(e.value for e in at.error if "NaN trap" in e.value)
+    failed = int(re.search(r"update (\d+)", trap)[1])
+    at.button(key="mlp_rewind_1.0").click().run()
+    assert not at.exception and not any("NaN trap" in e.value for e in at.error)
+    assert at.number_input(key="mlp_optimizer_clip_norm").value == 1.0
+    assert any(f"update {failed - 1} ·" in m.value for m in at.markdown)  # went on from the last finite weights
+    at.button(key="mlp_step10").click().run()
+    assert any(f"update {failed + 9} ·" in m.value for m in at.markdown) and not at.error

@@ -18,7 +18,7 @@ from engine.graph import backward
 from engine.limits import MAX_TRAJECTORY
 from engine.node import all_finite
 from labs.optim import Optimizer, OptimizerConfig
-from labs.update_rules import MiniBatches
+from labs.update_rules import MiniBatches, global_norm
 
 from .datasets import Dataset, featurize
 from .nn import LOSSES, MLP, NetConfig, init_params, loss_node, one_hot
@@ -63,6 +63,7 @@ class StepRecord:
     # ‖∂L/∂z‖ per layer: the gradient backprop delivers to each layer's pre-activations z = a W + b (the last is
     # the output scores'), input side first. Its ratio across layers is the vanishing/exploding factor itself.
     signal_norms: tuple[float, ...] = ()
+    grad_norm: float = math.nan  # ‖∂L/∂θ‖ over every weight and bias, before clipping: what clip_norm caps
 
 
 class Trainer:
@@ -139,9 +140,11 @@ class Trainer:
             backward(total)
             pre = self._pre_activations(hidden, scores)
             signals = tuple(_norm(z.grad) for z in pre)
+            grad_norm = global_norm([p.grad for p in self.params if p.grad is not None])
         self.last_hidden, self.last_pre, self.last_batch = hidden, pre, batch
         update = self.updates + 1
         before = [p.value for p in self.params]
+        self._before_update = (before, list(self.optimizer.states), self.optimizer.t, self.seen)
         problem = self._first_non_finite(update, total, hidden)
         if problem is None:
             with np.errstate(all="ignore"):
@@ -150,19 +153,47 @@ class Trainer:
                             f"too large)" for p in self.params if not all_finite(p.value)), None)
         record = self._record(update, len(batch), before, hidden, problem)  # what happened, honestly
         if problem is None and not math.isfinite(record.train_loss):
-            problem = f"update {update}: the loss became {record.train_loss} after the update (the step was too large)"
+            problem = (f"update {update}: the loss became {record.train_loss} after the update (the step was too "
+                       f"large); the first non-finite values were {self._first_non_finite_layer()}")
         if problem:
             for p, value in zip(self.params, before, strict=True):
-                p.value = value  # rewind to the last state whose loss was finite
+                p.value = value  # the last state whose loss was finite: rewind() continues from here
             self.halted = problem
             record = replace(record, problem=problem)
-        record = replace(record, signal_norms=signals)
+        record = replace(record, signal_norms=signals, grad_norm=grad_norm)
         self.history.append(record)
         if not problem and update % self.stride == 0:
             self.trajectory.append(self.flat_params())
             if len(self.trajectory) > MAX_TRAJECTORY:  # thin to every other point: memory stays bounded
                 self.trajectory, self.stride = self.trajectory[::2], self.stride * 2
         return record
+
+    def rewind(self) -> None:
+        """After the NaN trap: forget the update that failed (its record, the optimizer state it changed) so
+        that training continues from the last finite weights, e.g. after turning on clipping."""
+        if not self.halted:
+            return
+        _, states, t, seen = self._before_update
+        self.optimizer.states, self.optimizer.t, self.seen = states, t, seen
+        self.history.pop()
+        self.halted = None
+
+    def set_optimizer(self, cfg: OptimizerConfig) -> None:
+        """Train on from the current weights with other optimizer settings. The same optimizer keeps its state
+        (momenta, iteration count, so the schedule goes on); another one starts afresh."""
+        old, self.cfg = self.optimizer, replace(self.cfg, optimizer=cfg)
+        self.optimizer = Optimizer(self.params, cfg)
+        if cfg.name == old.cfg.name:
+            self.optimizer.states, self.optimizer.t = old.states, old.t
+
+    def _first_non_finite_layer(self) -> str:
+        """Where a forward pass over the training set with the current weights first stops being finite."""
+        with np.errstate(all="ignore"):
+            total, scores, hidden = self.loss(self.x_train, self.y_train)
+        for i, h in enumerate(hidden, start=1):
+            if not all_finite(h.value):
+                return f"in hidden layer {i}'s activations"
+        return "in the output scores" if not all_finite(scores.value) else "in the loss itself"
 
     def _pre_activations(self, hidden, scores) -> list:
         """Each layer's z node: a hidden layer's activation input (the layer itself when linear), then the scores."""

@@ -20,8 +20,11 @@ def readable(x: float, digits: int = 3) -> str:
     return f"{mantissa} × 10{str(int(exponent)).translate(SUPERSCRIPTS)}"
 
 
-def metrics(last: StepRecord) -> list[tuple[str, str]]:
-    """The latest update's losses, and accuracies for a classifier, as (label, value) for the page's metrics."""
+def metrics(last: StepRecord | None) -> list[tuple[str, str]]:
+    """The latest update's losses, and accuracies for a classifier, as (label, value) for the page's metrics
+    (none before the first update)."""
+    if last is None:
+        return []
     out = [("train loss", readable(last.train_loss)),
            ("test loss", readable(last.test_loss) if last.test_loss is not None else "—")]
     if last.train_accuracy is not None:
@@ -59,9 +62,13 @@ def gradients_caption(history: list[StepRecord]) -> str:
             f"{last.update}.{span} {text}")
 
 
+REWIND = (("Rewind to the last finite weights", None), ("Rewind and clip ‖g‖ at 1", 1.0))  # (label, clip_norm)
+
+
 def nan_trap_message(halted: str) -> str:
-    return (f"NaN trap: {halted}. Training stopped; the weights are rewound to the last finite state. Try a "
-            "smaller learning rate or gradient clipping, then Reset.")
+    return (f"NaN trap: {halted}. Training stopped; the weights are those before this update, the last finite "
+            "ones. Rewind to train on from them: with the same settings the same step fails again, so clip the "
+            "gradient's norm (or lower the learning rate) first — or Reset to start over.")
 
 
 def neuron_caption(layer: int, neuron: int, info: dict, update: int) -> str:

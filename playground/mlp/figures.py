@@ -43,6 +43,8 @@ def boundary_figure(xs, ys, z, train, test, task: str) -> go.Figure:
 
 
 def loss_figure(history, pal: Palette = LIGHT) -> go.Figure:
+    if not history:
+        return _waiting(go.Figure(layout=dict(height=300, **LAYOUT)), "Press Play or +10 to start training")
     updates = [r.update for r in history]
     fig = go.Figure(go.Scatter(x=updates, y=[r.train_loss for r in history], name="train loss",
                                line=dict(color=pal.edge_value, width=2.5)))
@@ -59,9 +61,9 @@ def layer_colors(layers: int) -> list[str]:
     return sample_colorscale("Viridis", [0.82 * i / max(layers - 1, 1) for i in range(layers)])
 
 
-def _waiting(fig: go.Figure) -> go.Figure:
-    """Before the first update there are no gradients: say so instead of drawing empty axes."""
-    fig.add_annotation(text="Train to see gradients: press +1 or Play", x=0.5, y=0.5, xref="paper", yref="paper",
+def _waiting(fig: go.Figure, text: str = "Train to see gradients: press +1 or Play") -> go.Figure:
+    """Before the first update there is nothing to draw: say so instead of drawing empty axes."""
+    fig.add_annotation(text=text, x=0.5, y=0.5, xref="paper", yref="paper",
                        showarrow=False, font=dict(size=16))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)

@@ -3,7 +3,7 @@ NaN trap. The page keeps one ``Training`` per session, calls these, and draws wh
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from engine import EngineError
 from engine.limits import MAX_UPDATES
@@ -68,6 +68,17 @@ class Training:
             if not self.trainer.step() or self.trainer.halted:
                 self.playing = False
                 return
+
+    def rewind(self, clip_norm: float | None = None) -> MLPState:
+        """After the NaN trap: train on from the last finite weights, with the gradient's norm clipped at
+        ``clip_norm`` from now on when given. Returns the setup the model now has, for the widgets to show."""
+        state, own_csv = self.built_for
+        if clip_norm is not None:
+            state = replace(state, optimizer=replace(state.optimizer, clip_norm=clip_norm))
+            self.trainer.set_optimizer(state.optimizer)
+        self.trainer.rewind()
+        self.built_for = (state, own_csv)
+        return state
 
     def set_playing(self, on: bool, target: int) -> int:
         """Play or pause; returns the update to play until (further on when it was already reached)."""

@@ -29,13 +29,14 @@ ss = st.session_state
 key = MLP_SPEC.widget_key
 
 
-def _load(state, note: str | None = None, points: list[dict] | None = None) -> None:
-    """Show ``state`` in the widgets (and ``points`` in the own-data table) and train afresh."""
+def _load(state, note: str | None = None, points: list[dict] | None = None, reset: bool = True) -> None:
+    """Show ``state`` in the widgets (and ``points`` in the own-data table) and train afresh (or go on)."""
     MLP_SPEC.to_session(state, ss)
     if points is not None:
         ss.mlp_own.fill(points)
-    ss.mlp_training.reset()
-    ss.mlp_note = note
+    if reset:
+        ss.mlp_training.reset()
+        ss.mlp_note = note
 
 
 def _load_file() -> None:
@@ -159,19 +160,18 @@ def _view() -> None:
         st.warning(training.limit, icon=":material/block:")
     if trainer.halted:
         st.error(captions.nan_trap_message(trainer.halted), icon=":material/error:")
+        for col, (label, clip) in zip(st.columns(3), captions.REWIND, strict=False):
+            col.button(label, key=f"mlp_rewind_{clip}", on_click=lambda c=clip: _load(training.rewind(c), reset=False))
     history, last = trainer.history, training.last
     left, right = st.columns([1.1, 1], gap="medium")
     with left:
         st.plotly_chart(figures.boundary_figure(*decision_grid(trainer, data), trainer.train_set, trainer.test_set,
                                                 data.task), width="stretch", key="mlp_boundary")
     with right:
-        if last:
-            for column, (label, value) in zip(st.columns(2) * 2, captions.metrics(last), strict=False):  # 2 × 2
-                column.metric(label, value)
-            st.plotly_chart(figures.loss_figure(history, for_theme(st.context.theme.type)), width="stretch",
-                            key="mlp_loss_fig")
-        else:
-            st.info("Press **Play** or **+10** to start training.")
+        for column, (label, value) in zip(st.columns(2) * 2, captions.metrics(last), strict=False):  # 2 × 2
+            column.metric(label, value)
+        st.plotly_chart(figures.loss_figure(history, for_theme(st.context.theme.type)), width="stretch",
+                        key="mlp_loss_fig")
     left, right = st.columns(2, gap="medium")
     left.plotly_chart(figures.grad_norm_figure(history), width="stretch", key="mlp_norms")
     right.plotly_chart(figures.gradient_histogram_figure(trainer), width="stretch", key="mlp_hist")
