@@ -108,6 +108,18 @@ def _send(node: Node, upstream: np.ndarray):
     return tuple(local), tuple(downstream)
 
 
+def jacobian(node: Node, arg: int) -> np.ndarray:
+    """∂node/∂(input ``arg``) as the n × m matrix of the course notes: row i for the input's entry i, column j
+    for the output's entry j, so that ∂L/∂input = J · ∂L/∂node. Built from the backward rule itself: column j
+    is what the node sends back for a one-hot upstream at output entry j."""
+    columns = []
+    for j in range(node.value.size):
+        upstream = np.zeros(node.value.shape)
+        upstream.flat[j] = 1.0
+        columns.append(_send(node, upstream)[1][arg].reshape(-1))
+    return np.stack(columns, axis=1)
+
+
 def convention_note(node: Node) -> str | None:
     """The op's stated convention, if it decides the derivative sent to some input that needs one."""
     op = node.op

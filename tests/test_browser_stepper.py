@@ -111,7 +111,7 @@ def test_pasted_json_settings_reach_every_widget(page):
 def test_every_ledger_formula_renders_with_the_learners_names(page):
     """The ledger's formulas are the registry's rules rewritten in the learner's names (w₀, q₁, Ḡ): KaTeX must
     typeset each one (a malformed one is drawn red, as a .katex-error)."""
-    expr, at = "sigmoid(w0 * x0 + lr_a) + sum(v @ v)", "w0=2;x0=-1;lr_a=-3;v=[1, 2]"
+    expr, at = "sigmoid(w0 * x0 + lr_a) + sum(tanh(W @ v))", "w0=2;x0=-1;lr_a=-3;W=[[1, 2], [0, -1]];v=[1, 2]"
     walk = build_walkthrough(expr, dict(part.split("=") for part in at.split(";")))
     open_stepper(page, "?" + urlencode({"expr": expr, "at": at}))
     matmul_step = len(walk.forward) + 1 + next(i for i, s in enumerate(walk.backward) if s.node.op and
@@ -121,8 +121,9 @@ def test_every_ledger_formula_renders_with_the_learners_names(page):
         next_button.click()
         page.get_by_text(f"Step {k} / {walk.total_steps}").wait_for()
         expect(page.locator(".katex-error")).to_have_count(0)
-        if k == matmul_step:  # v @ v's rule is written for the upstream Ḡ, and the page says what Ḡ is
-            expect(page.get_by_text("Ḡ = ∂L/∂q")).to_be_visible()
+        if k == matmul_step:  # W @ v's rule is written for the upstream Ḡ, and the page says what Ḡ is; its
+            expect(page.get_by_text("Ḡ = ∂L/∂q")).to_be_visible()  # Jacobians are typeset as matrices
+            expect(page.locator(".katex .mtable")).to_have_count(4)  # J and the upstream column, for W and for v
     no_exception(page)
 
 

@@ -192,3 +192,25 @@ def test_building_a_node_leaves_numpys_error_state_as_it_was(monkeypatch):
             with pytest.raises(ShapeError):  # the op raises midway: the state is still restored
                 apply("matmul", var(np.ones((2, 3)), "a"), var(np.ones((2, 3)), "b"))
             assert np.geterr() == {"divide": "warn", "over": "warn", "under": "ignore", "invalid": "warn"}
+
+
+@pytest.mark.parametrize("name,shapes", CASES, ids=[f"{n}-{s}" for n, s in CASES])
+def test_jacobian_entries_match_central_differences_of_the_forward(name, shapes):
+    """The stepper's Jacobian (built from each op's backward rule) against the op's own forward, entry by entry:
+    J[i, j] = ∂out_j/∂in_i, the layout of the course notes."""
+    from engine.graph import jacobian
+
+    op = OPS[name]
+    inputs = _inputs(op, shapes, seed=3)
+    attrs = TEST_ATTRS.get(name, {})
+    out = apply(name, *[var(x, f"x{i}") for i, x in enumerate(inputs)], **attrs)
+    for arg, x in enumerate(inputs):
+        numeric = np.zeros((np.size(x), out.value.size))
+        for i in range(np.size(x)):
+            h = 1e-6 * max(1.0, abs(np.ravel(x)[i]))
+            moved = [np.array(v, dtype=float) for v in inputs]
+            moved[arg].reshape(-1)[i] += h
+            up = np.array(np.ravel(op.forward(*moved, **attrs)))  # a copy: transpose returns a view
+            moved[arg].reshape(-1)[i] -= 2 * h
+            numeric[i] = (up - np.ravel(op.forward(*moved, **attrs))) / (2 * h)
+        np.testing.assert_allclose(jacobian(out, arg), numeric, rtol=1e-5, atol=1e-6, err_msg=f"{name} input {arg}")

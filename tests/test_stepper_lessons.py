@@ -89,3 +89,29 @@ def test_number_reading_can_tell_digits_apart():
     assert states("≈ 4.54 × 10⁻⁵", 4.5396e-5) and not states("≈ 4.54 × 10⁻⁵", 4.56e-5)
     assert states("x gets 0.00176.", 0.0017554) and not states("x gets 0.00176.", 0.0018)
     assert states("= -4", -4.0) and not states("= -4", 4.0)
+
+
+def test_the_jacobian_lesson_shows_what_it_says():
+    from engine.graph import jacobian
+    from playground.stepper.ledger import jacobian_lines
+
+    walk, note = walk_of("Jacobians: diagonal and dense")
+    tanh = next(s for s in walk.backward if s.node.op is not None and s.node.op.name == "tanh")
+    matmul = next(s for s in walk.backward if s.node.op is not None and s.node.op.name == "matmul")
+    j = jacobian(tanh.node, 0)
+    assert j.shape == (2, 2) and np.count_nonzero(j) == 2 and np.all(np.diag(j) != 0)  # "diagonal"
+    assert "diagonal" in " ".join(jacobian_lines(tanh)) and "2 × 2" in note
+    w = walk.leaves["W"].value
+    np.testing.assert_array_equal(jacobian(matmul.node, 1), w.T)  # "for x is Wᵀ, 3 × 2"
+    assert walk.leaves["W"].grad.shape == w.shape == (2, 3) and "(2, 3)" in note
+    lines = jacobian_lines(matmul)
+    assert r"_{6 \times 2}" in lines[0] and r"_{3 \times 2}" in lines[2] and "(2, 3)" in lines[1]
+
+
+def test_a_matrix_is_typed_as_rows():
+    from playground.stepper.state import parse_value
+
+    assert parse_value("[[1, 2], [3, 4]]") == [[1, 2], [3, 4]] and parse_value("[[1 2] [3 4]]") == [[1, 2], [3, 4]]
+    for bad, why in (("[[1, 2], [3]]", "equal length"), ("[1, 2", "brackets"), ("[[1, x]]", "not a number")):
+        with pytest.raises(ValueError, match=why):
+            parse_value(bad)

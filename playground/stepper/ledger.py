@@ -7,14 +7,21 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from engine.formatting import format_array
+from engine.graph import jacobian
+
+MAX_JACOBIAN_SIDE = 6  # input or output entries: beyond this the matrix is too big to read
 
 _EXPONENT = re.compile(r"(\d)e([+-])0*(\d+)")
 
 
 def _tex_num(a) -> str:
     """A number as LaTeX that reads as one number: -2.524e-05 becomes -2.524 × 10⁻⁵ (not "e − 05", which
-    KaTeX sets as a subtraction)."""
+    KaTeX sets as a subtraction). A small matrix is set as one, row under row."""
+    if np.ndim(a) == 2 and max(np.shape(a)) <= MAX_JACOBIAN_SIDE:
+        return _bmatrix(np.asarray(a))
     text = format_array(a, digits=4, max_items=4).replace("inf", r"\infty").replace("NaN", r"\text{NaN}")
     return _EXPONENT.sub(lambda m: rf"{m[1]} \times 10^{{{'-' if m[2] == '-' else ''}{m[3]}}}", text)
 
@@ -109,7 +116,8 @@ def upstream_note(step) -> str | None:
 
 
 def chain_rule_lines(step) -> list[str]:
-    """LaTeX per input that needs a gradient: downstream = upstream × local, with the numbers."""
+    """LaTeX per input that needs a gradient: downstream = upstream × local, with the numbers (for matmul,
+    reductions and losses, a vector-Jacobian product, just the result)."""
     lines = []
     for parent, local, down in zip(step.node.parents, step.local, step.downstream, strict=True):
         if down is None:
@@ -118,8 +126,51 @@ def chain_rule_lines(step) -> list[str]:
         if local is not None:
             lines.append(rf"{target} = \underbrace{{{_tex_num(step.upstream)}}}_{{\text{{upstream}}}}"
                          rf" \times \underbrace{{{_tex_num(local)}}}_{{\text{{local}}}} = {_tex_num(down)}")
-        else:  # matmul, reductions, losses: a vector-Jacobian product, not an elementwise product
+        elif not _shows_jacobian(step.node, parent):  # else jacobian_lines writes it as J · upstream
             lines.append(rf"{target} = {_tex_num(down)} \quad (\text{{shape }} {tuple(parent.shape)})")
+    return lines
+
+
+def _bmatrix(a) -> str:
+    rows = a.reshape(a.shape[0], -1) if a.ndim else a.reshape(1, 1)
+    body = r" \\ ".join(" & ".join(_tex_num(v) for v in row) for row in rows)
+    return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
+
+
+def _structure(j) -> str:
+    n, m = j.shape
+    if n == m and not np.any(j - np.diag(np.diag(j))):
+        return "diagonal: output j depends on input j alone"
+    if m == 1:
+        return "one column: every entry feeds the one output"
+    if n == 1:
+        return "one row: the one input feeds every output"
+    return f"{np.count_nonzero(j)} of {n * m} entries nonzero"
+
+
+def _shows_jacobian(node, parent) -> bool:
+    """Whether the ledger writes out this input's Jacobian: some side a vector, none too long to read."""
+    n, m = parent.value.size, node.value.size
+    return n * m > 1 and max(n, m) <= MAX_JACOBIAN_SIDE
+
+
+def jacobian_lines(step) -> list[str]:
+    """LaTeX, for a node with vector inputs or output small enough to read: each input's n × m Jacobian J
+    (row i: the input's entry i, column j: the output's entry j) and ∂L/∂input = J · ∂L/∂output, which has
+    the input's shape."""
+    node, lines = step.node, []
+    m = node.value.size
+    for i, (parent, down) in enumerate(zip(node.parents, step.downstream, strict=True)):
+        n = parent.value.size
+        if down is None or not _shows_jacobian(node, parent):
+            continue
+        j = jacobian(node, i)
+        inp = tex_name(parent)
+        lines.append(rf"\frac{{\partial {tex_name(node)}}}{{\partial {inp}}} = {_bmatrix(j)}_{{{n} \times {m}}}"
+                     rf"\quad \text{{{_structure(j)}}}")
+        lines.append(rf"\begin{{aligned}} \frac{{\partial L}}{{\partial {inp}}} &= J \cdot "
+                     rf"{_bmatrix(np.reshape(step.upstream, (m, 1)))} \\ &= \underbrace{{{_tex_num(down)}}}_"
+                     rf"{{\text{{shape of }} {inp}\text{{: }} {tuple(parent.shape)}}} \end{{aligned}}")
     return lines
 
 

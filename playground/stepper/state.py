@@ -19,18 +19,32 @@ MISSING_VALUE = "1"  # a variable the link or the widgets give no value
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^[+-]?(inf|nan)$", re.IGNORECASE)
 
 
-def parse_value(text: str) -> float | list[float]:
-    """A number like -2 or 1e-3, or a vector like [1, 2, 3] (commas or spaces). Never evaluates."""
+def parse_value(text: str) -> float | list:
+    """A number like -2 or 1e-3, a vector like [1, 2, 3] (commas or spaces), or a matrix of rows of equal length
+    like [[1, 2], [3, 4]]. Never evaluates."""
     text = text.strip()
-    is_vector = text.startswith("[") and text.endswith("]")
-    parts = [p for p in re.split(r"[,\s]+", text.strip("[]").strip()) if p] if is_vector else [text]
+    if text.startswith("[[") and text.endswith("]]"):
+        rows = [_numbers(row) for row in re.split(r"\]\s*,?\s*\[", text[2:-2])]
+        if len({len(row) for row in rows}) != 1 or sum(map(len, rows)) > MAX_VECTOR:
+            raise ValueError(f"a matrix needs rows of equal length and at most {MAX_VECTOR} numbers in all, "
+                             "like [[1, 2], [3, 4]]")
+        return rows
+    if text.startswith("[") and text.endswith("]"):
+        return _numbers(text[1:-1])
+    if "[" in text or "]" in text:
+        raise ValueError("its brackets don't match: write a vector like [1, 2, 3] or a matrix like [[1, 2], [3, 4]]")
+    return _numbers(text)[0]
+
+
+def _numbers(text: str) -> list[float]:
+    parts = [p for p in re.split(r"[,\s]+", text.strip()) if p]
     if not parts or len(parts) > MAX_VECTOR:
-        raise ValueError(f"give a number, or a vector of 1 to {MAX_VECTOR} numbers like [1, 2, 3]")
+        raise ValueError(f"give a number, a vector of 1 to {MAX_VECTOR} numbers like [1, 2, 3], or a matrix "
+                         "like [[1, 2], [3, 4]]")
     for p in parts:
         if len(p) > 40 or not _NUMBER.match(p):
             raise ValueError(f"{p[:40]!r} is not a number")
-    numbers = [float(p) for p in parts]
-    return numbers if is_vector else numbers[0]
+    return [float(p) for p in parts]
 
 
 @dataclass(frozen=True)

@@ -180,7 +180,7 @@ def _explain_step(view, answered, hidden) -> None:
         if ledger.upstream_note(step):
             st.caption(ledger.upstream_note(step))
         if not hidden:
-            for tex in ledger.chain_rule_lines(step):
+            for tex in ledger.chain_rule_lines(step) + ledger.jacobian_lines(step):
                 st.latex(tex)
             if answered is not None:
                 (st.success if answered.all_right else st.warning)(plain(answered.text))
