@@ -3,6 +3,7 @@ a click on the contour map, picking a surface or the step-size lesson, and which
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -84,6 +85,14 @@ def new_row(state: SurfaceState) -> dict[str, Any]:
     the table's first row), so it can run at once on this surface."""
     first = (own_runs(state) or state.runs or (OptimizerConfig(),))[0]
     return run_to_row(OptimizerConfig(first.name, lr=first.lr))
+
+
+def inspector_box(labels: list[str], inspected: str | None) -> tuple[str, int]:
+    """The inspector's optimizer box for these runs: a widget key of its own for every set of run labels (a box
+    kept across races showed a previous race's run), and the run it opens on: the one inspected before, if it is
+    still racing, else the first."""
+    box = "surfaces_inspect_" + format(zlib.crc32("\n".join(labels).encode()), "08x")
+    return box, labels.index(inspected) if inspected in labels else 0
 
 
 def unusable(state: SurfaceState) -> str | None:

@@ -165,6 +165,9 @@ def _tick() -> None:
 
 
 def _view() -> None:
+    # Re-assigned every run so the slider is always sent the iteration this run draws: a timer tick cut short by
+    # a press (Pause, Step) left the browser's slider one behind, and its stale value then came back with Step.
+    ss[key("frame")] = ss[key("frame")]
     now = SPEC.from_session(ss)
     frame = min(now.frame, race.frames)
     c = st.columns([1, 1, 1, 1.4, 5], vertical_alignment="bottom")
@@ -200,8 +203,11 @@ def _view() -> None:
 def _inspect(frame: int) -> None:
     st.markdown(f"**At iteration {frame}**")
     labels = [r.label for r in race.runs]
-    choice = st.selectbox("Optimizer", range(len(labels)), format_func=lambda i: labels[i], key="surfaces_inspect")
+    # One box per set of runs: a box kept across races showed the old race's label over the new race's numbers.
+    box, index = controls.inspector_box(labels, ss.get("surfaces_inspected"))
+    choice = st.selectbox("Optimizer", range(len(labels)), index=index, format_func=lambda i: labels[i], key=box)
     run = race.runs[min(choice or 0, len(race.runs) - 1)]
+    ss.surfaces_inspected = run.label
     lines, update = inspection(race, run, frame)
     st.markdown("  \n".join(lines))
     if update:

@@ -1,0 +1,90 @@
+"""Real Chromium on the surface lab: what a learner sees after the lesson button, a surface switch, an added
+optimizer row, and Play / Pause / Step / Reset."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.test_browser import no_exception
+
+pytestmark = pytest.mark.browser
+
+FRAME_IN_LINK = "+new URLSearchParams(location.search).get('frame')"
+
+
+def open_surfaces(page, query: str = "") -> None:
+    page.goto(f"{page.base_url}/surfaces{query}")
+    page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+    no_exception(page)
+
+
+def choose(page, box_name: str, option: str) -> None:
+    box = page.get_by_role("combobox", name=box_name)
+    box.click()
+    box.press("ArrowDown")  # opens the list
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def trace_length(page, trace_name: str) -> int:
+    """How many points the browser draws for a trace of that name (the longest, over every chart)."""
+    return page.evaluate("""name => Math.max(0, ...[...document.querySelectorAll('.js-plotly-plot')]
+        .flatMap(plot => (plot._fullData || []).filter(t => t.name === name)
+        .map(t => (t.y || t.x || []).length)))""", trace_name)
+
+
+def results_text(page) -> str:
+    return page.locator("[data-testid=stTable]").first.inner_text()
+
+
+def test_step_size_lesson_names_the_cycle_from_step_0_and_draws_it_to_the_end(page):
+    open_surfaces(page)
+    page.get_by_role("button", name="Step-size lesson").click()
+    page.get_by_text("never converges: cycle 10 ↔ -1 from step 0").wait_for()
+    assert "converged at step 10" in results_text(page) and "converged at step 2" in results_text(page)
+    page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')].length >= 2")
+    assert trace_length(page, "SGD (η=11)") == 31  # iterations 0..30 on the curve and the loss chart, not 0..2
+    no_exception(page)
+
+
+def test_switching_surface_brings_rows_that_dont_diverge_and_the_inspector_follows(page):
+    open_surfaces(page, "?iters=60")
+    choose(page, "Optimizer", "AdaGrad (η=0.9)")  # inspect the ravine's third run
+    expect(page.get_by_role("combobox", name="Optimizer")).to_have_value("AdaGrad (η=0.9)")
+    for surface, third in (("Himmelblau", "Adam (η=0.1)"), ("Beale", "Adam (η=0.3)")):
+        choose(page, "Surface", surface)
+        page.locator("[data-testid=stTable]").get_by_text(third).wait_for()
+        assert "diverged" not in results_text(page), results_text(page)
+        shown = page.get_by_role("combobox", name="Optimizer").input_value()
+        assert shown in results_text(page)  # a run of this race, never one from the previous one
+        no_exception(page)
+
+
+def test_an_added_optimizer_row_is_filled_in_and_races_at_once(page):
+    open_surfaces(page, "?surface=Beale")
+    page.get_by_test_id("stDataFrameResizable").hover()
+    page.get_by_role("button", name="Add row").click()
+    page.wait_for_function("() => (new URLSearchParams(location.search).get('runs') || '').split(';').length === 4")
+    expect(page.locator("[data-testid=stTable] tbody tr")).to_have_count(4)
+    assert page.locator("[data-testid=stAlert]").count() == 0  # no "learning rate must be positive" row error
+    no_exception(page)
+
+
+def test_iteration_shown_follows_play_pause_step_and_reset(page):
+    open_surfaces(page, "?iters=30&frame=0")
+    thumb = page.locator("[data-testid=stSlider]").filter(has_text="Iteration shown").locator(
+        "[data-testid=stSliderThumbValue]")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function(f"() => {FRAME_IN_LINK} >= 5")
+    page.get_by_role("button", name="Pause").click()
+    page.get_by_role("button", name="Play").wait_for()
+    paused = int(re.search(r"At iteration (\d+)", page.get_by_text("At iteration").inner_text())[1])
+    expect(thumb).to_have_text(str(paused))  # the slider shows the iteration the page shows
+    page.get_by_role("button", name="Step", exact=True).click()
+    expect(page.get_by_text(f"At iteration {paused + 1}", exact=True)).to_be_visible()
+    expect(thumb).to_have_text(str(paused + 1))
+    page.wait_for_function(f"() => {FRAME_IN_LINK} === {paused + 1}")
+    page.get_by_role("button", name="Reset", exact=True).click()
+    expect(page.get_by_text("At iteration 0", exact=True)).to_be_visible()
+    expect(thumb).to_have_text("0")
+    no_exception(page)
