@@ -12,6 +12,7 @@ from labs.update_rules import MiniBatches
 from playground.common.presets import load_presets
 from playground.mlp.figures import grad_norm_figure, gradient_histogram_figure
 from playground.mlp.lab import build_trainer, load_data
+from playground.mlp.network_figure import STRONGEST_INCOMING, edges_caption, network_dot, shown_edges
 from playground.mlp.state import MLP_SPEC
 from tests.apptest import open_page
 
@@ -202,3 +203,38 @@ def test_rewind_and_clip_on_the_page():
     assert any(f"update {failed - 1} ·" in m.value for m in at.markdown)  # went on from the last finite weights
     at.button(key="mlp_step10").click().run()
     assert any(f"update {failed + 9} ·" in m.value for m in at.markdown) and not at.error
+
+
+# --- the network diagram ---
+
+
+def node_positions(trainer) -> dict[str, tuple[float, float]]:
+    """Where Graphviz's dot puts every neuron (inches, y upwards), from its plain-text layout."""
+    out = network_dot(trainer).pipe(format="plain").decode()
+    return {p[1]: (float(p[2]), float(p[3])) for p in (line.split() for line in out.splitlines()) if p[0] == "node"}
+
+
+def test_network_keeps_neuron_order_and_aligns_layers():
+    trainer = trained({"hidden": "16,16,16,16,16,16", "act": ",".join(["relu"] * 6)}, 5)
+    at = node_positions(trainer)
+    for layer, width in enumerate(trainer.cfg.net.sizes):
+        column = [at[f"n{layer}_{j}"] for j in range(width)]
+        assert len({x for x, _ in column}) == 1  # one column per layer
+        ys = [y for _, y in column]
+        assert ys == sorted(ys, reverse=True)  # neuron 1 on top, then 2, 3, …
+    width, height = (float(v) for v in network_dot(trainer).pipe(format="plain").decode().split()[2:4])
+    assert width * 72 < 900 and height * 72 < 700  # a 6×16 net fits a laptop screen, at 72 px per inch
+
+
+def test_big_network_draws_each_neurons_strongest_weights_and_says_so():
+    trainer = trained({"hidden": "16,16,16,16,16,16", "act": ",".join(["relu"] * 6)}, 5)
+    drawn, total = shown_edges(trainer)
+    assert total == 2 * 16 + 5 * 16 * 16 + 16 * 2 and len(drawn) < total / 4
+    for layer, lin in enumerate(trainer.model.layers):  # each neuron keeps its largest |w|
+        w = np.abs(lin.weight.value)
+        for j in range(w.shape[1]):
+            kept = sorted(e[0] for e in drawn if e[1] == layer and e[3] == j)
+            assert kept == sorted(w[:, j])[-len(kept):] and len(kept) == min(STRONGEST_INCOMING, w.shape[0])
+    assert f"({len(drawn):,} of {total:,})" in edges_caption(trainer)
+    small = trained({"hidden": "4,3"}, 1)
+    assert len(shown_edges(small)[0]) == 2 * 4 + 4 * 3 + 3 * 2 and "Only" not in edges_caption(small)

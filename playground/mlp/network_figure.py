@@ -13,7 +13,8 @@ import numpy as np
 from engine.formatting import format_number
 from playground.common.palette import LIGHT, Palette
 
-MAX_EDGES = 600  # beyond this only the largest weights are drawn
+FULL_DRAWING = 150  # weights: above this, each neuron shows only its STRONGEST_INCOMING largest |w|
+STRONGEST_INCOMING = 2
 
 
 def _text(*lines: str) -> str:
@@ -21,19 +22,47 @@ def _text(*lines: str) -> str:
     return graphviz.nohtml("\\n".join(graphviz.escape(line.replace("&", "&amp;")) for line in lines))
 
 
+def shown_edges(trainer) -> tuple[list[tuple[float, int, int, int, float]], int]:
+    """The weights drawn as (|w|, layer, i, j, w), and how many weights there are. A big net shows, for each
+    neuron, only its STRONGEST_INCOMING largest incoming weights: every neuron stays connected, the drawing
+    stays readable (a 6×16 net has 1,344 weights)."""
+    edges, total = [], 0
+    for layer, lin in enumerate(trainer.model.layers):
+        w = lin.weight.value
+        total += w.size
+        for j in range(w.shape[1]):
+            incoming = [(abs(w[i, j]), layer, i, j, w[i, j]) for i in range(w.shape[0])]
+            edges.append(incoming)
+    if total <= FULL_DRAWING:
+        return [e for incoming in edges for e in incoming], total
+    strongest = [sorted(incoming, key=lambda e: -e[0] if np.isfinite(e[0]) else -np.inf)[:STRONGEST_INCOMING]
+                 for incoming in edges]
+    return [e for incoming in strongest for e in incoming], total
+
+
+def edges_caption(trainer) -> str:
+    drawn, total = shown_edges(trainer)
+    text = "Edges: solid blue = positive weight, dashed orange = negative; thicker = larger |w|."
+    if len(drawn) < total:
+        text += (f" Only each neuron's {STRONGEST_INCOMING} largest incoming weights are drawn ({len(drawn):,} "
+                 f"of {total:,}), so the picture stays readable.")
+    return text
+
+
 def network_dot(trainer, selected: tuple[int, int] | None = None, info: dict | None = None,
                 pal: Palette = LIGHT) -> graphviz.Digraph:
-    """``selected`` is (layer, neuron) of a hidden neuron to highlight, with ``info`` from
-    neuron_gradients shown on it. ``.source`` of the result is its DOT text; ``st.graphviz_chart`` takes
-    it as it is."""
+    """``selected`` is (layer, neuron) of a hidden neuron to highlight (its gradients are in the caption beside
+    the drawing: written on the node they sat under the edges). ``.source`` of the result is its DOT text;
+    ``st.graphviz_chart`` takes it as it is."""
     sizes = trainer.cfg.net.sizes
+    small = max(sizes) > 10  # wide layers: smaller circles, so a 16-neuron column fits a screen
     g = graphviz.Digraph(
         "N",
-        graph_attr={"rankdir": "LR", "bgcolor": "transparent", "nodesep": "0.12", "ranksep": "1.1",
-                    "splines": "line", "ordering": "out"},
-        node_attr={"shape": "circle", "fixedsize": "true", "width": "0.45", "fontname": "Helvetica",
-                   "fontsize": "10", "style": "filled", "fillcolor": "white", "color": pal.ink,
-                   "fontcolor": pal.ink},
+        graph_attr={"rankdir": "LR", "bgcolor": "transparent", "nodesep": "0.08" if small else "0.12",
+                    "ranksep": "1.1", "splines": "line", "outputorder": "edgesfirst"},  # edges under the nodes
+        node_attr={"shape": "circle", "fixedsize": "true", "width": "0.38" if small else "0.45",
+                   "fontname": "Helvetica", "fontsize": "9" if small else "10", "style": "filled",
+                   "fillcolor": "white", "color": pal.ink, "fontcolor": pal.ink},
     )
     names = list(trainer.cfg.features)
     for layer, width in enumerate(sizes):
@@ -42,22 +71,18 @@ def network_dot(trainer, selected: tuple[int, int] | None = None, info: dict | N
             for j in range(width):
                 label = names[j] if layer == 0 else ("out" + str(j) if layer == len(sizes) - 1 else f"{layer}.{j + 1}")
                 if selected == (layer, j) and info:
-                    column.node(f"n{layer}_{j}", _text(label, f"example {info['example'] + 1}",
-                                                       f"up {format_number(info['upstream'])}",
-                                                       f"× local {format_number(info['local'])}",
-                                                       f"= down {format_number(info['downstream'])}"),
-                                shape="box", fixedsize="false", fillcolor=pal.current, penwidth="2.5",
-                                fontsize="12")
+                    column.node(f"n{layer}_{j}", _text(label), fillcolor=pal.current, penwidth="3",
+                                tooltip=_text(f"up {format_number(info['upstream'])} × local "
+                                              f"{format_number(info['local'])} = down "
+                                              f"{format_number(info['downstream'])}"))
                 else:
                     column.node(f"n{layer}_{j}", _text(label))
-    edges = []
-    for layer, lin in enumerate(trainer.model.layers):
-        w = lin.weight.value
-        for i in range(w.shape[0]):
-            for j in range(w.shape[1]):
-                edges.append((abs(w[i, j]), layer, i, j, w[i, j]))
-    if len(edges) > MAX_EDGES:
-        edges = sorted(edges, reverse=True)[:MAX_EDGES]
+            for j in range(width - 1):  # an invisible chain keeps the neurons in order, top to bottom
+                column.edge(f"n{layer}_{j}", f"n{layer}_{j + 1}", style="invis")
+    for layer in range(len(sizes) - 1):  # and heavy invisible rungs line every column up at the top
+        for j in range(min(sizes[layer], sizes[layer + 1])):
+            g.edge(f"n{layer}_{j}", f"n{layer + 1}_{j}", style="invis", weight="100")
+    edges, _ = shown_edges(trainer)
     biggest = max((e[0] for e in edges if np.isfinite(e[0])), default=1.0) or 1.0
     for size, layer, i, j, value in edges:
         color = pal.edge_value if value >= 0 else pal.edge_gradient

@@ -17,7 +17,7 @@ from playground.common.presets import lesson_note, load_presets
 from playground.mlp import captions, config, figures
 from playground.mlp.controls import DETAIL_ROWS, control
 from playground.mlp.lab import decision_grid, neuron_gradients, unroll_query
-from playground.mlp.network_figure import network_dot
+from playground.mlp.network_figure import edges_caption, network_dot
 from playground.mlp.points import COLUMNS, EXAMPLE_POINTS, OwnPoints
 from playground.mlp.state import MLP_SPEC, OWN_DATA, fill_new_layers, share_note
 from playground.mlp.training import FRAME_SECONDS, Training
@@ -194,7 +194,7 @@ def _network(trainer) -> None:
             c[3].markdown(captions.neuron_caption(layer, neuron, info, trainer.updates))
     st.graphviz_chart(network_dot(trainer, selected, info, for_theme(st.context.theme.type)), width="content")
     legend, download = st.columns([5, 1], vertical_alignment="center")
-    legend.caption("Edges: solid blue = positive weight, dashed orange = negative; thicker = larger |w|.")
+    legend.caption(edges_caption(trainer))
     with download:  # for slides: light colours whatever the page's theme
         graph_downloads("mlp", lambda: network_dot(trainer, selected, info, LIGHT), f"network-{trainer.updates}")
 
