@@ -11,9 +11,11 @@ import pytest
 from labs.update_rules import MiniBatches
 from playground.common.presets import load_presets
 from playground.mlp.figures import grad_norm_figure, gradient_histogram_figure
-from playground.mlp.lab import build_trainer, load_data
+from playground.mlp.lab import build_trainer, load_data, unroll_query
 from playground.mlp.network_figure import STRONGEST_INCOMING, edges_caption, network_dot, shown_edges
 from playground.mlp.state import MLP_SPEC
+from playground.stepper.state import STEPPER_SPEC
+from playground.stepper.walkthrough import build_walkthrough
 from tests.apptest import open_page
 
 BOLD_NUMBER = re.compile(r"\*\*([-+0-9.e]+)\*\*")
@@ -238,3 +240,15 @@ def test_big_network_draws_each_neurons_strongest_weights_and_says_so():
     assert f"({len(drawn):,} of {total:,})" in edges_caption(trainer)
     small = trained({"hidden": "4,3"}, 1)
     assert len(shown_edges(small)[0]) == 2 * 4 + 4 * 3 + 3 * 2 and "Only" not in edges_caption(small)
+
+
+@pytest.mark.parametrize("penalties", [{"l2": "0.1"}, {"l1": "0.05", "l2": "0.02"}])
+def test_unrolled_loss_includes_the_weight_penalties(penalties):
+    trainer = trained({"data": "gaussians", "hidden": "2", "act": "tanh", "opt": "sgd:lr=0.3", **penalties}, 3)
+    query, why = unroll_query(trainer, 5)
+    assert query, why
+    stepper_state, warnings = STEPPER_SPEC.from_query(query)
+    assert not warnings
+    expected = trainer.evaluate(trainer.x_train[5:6], trainer.y_train[5:6])[0]  # data loss + λ₁Σ|W| + λ₂ΣW²
+    assert float(build_walkthrough(stepper_state.expr, stepper_state.values).root.value) == pytest.approx(
+        expected, rel=1e-12)

@@ -110,6 +110,10 @@ def unroll_query(trainer: Trainer, sample: int) -> tuple[dict[str, str] | None, 
         expr = " + ".join(f"({s} - {_num(t)})**2" for s, t in zip(inputs, y, strict=True))
         if len(inputs) > 1:
             expr = f"({expr}) / {len(inputs)}"
+    weights = [name for name in values if name.startswith("w")]  # the penalties cover weights, not biases
+    for lam, term in ((cfg.l1, "abs({})"), (cfg.l2, "{}**2")):
+        if lam:
+            expr = f"{expr} + {_num(lam)} * ({' + '.join(term.format(w) for w in weights)})"
     try:
         parse(expr)
     except ParseError as e:
