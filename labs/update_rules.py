@@ -6,8 +6,11 @@ scripts, so the app and a downloaded script cannot disagree. That is why this mo
 math and numpy, and why every function takes its settings as an argument ``opt`` read by attribute
 (``opt.lr``, ``opt.beta1``, ...): a ``labs.optim.OptimizerConfig`` here, the script's JSON there.
 
-Conventions follow PyTorch (so exported code and textbook numbers agree). For a parameter p with
-gradient g at iteration t (1-based), learning rate η from the schedule:
+Conventions follow PyTorch (so exported code and textbook numbers agree). Two defaults, set in
+``labs.optim.OptimizerConfig``, do not: RMSProp's ρ is 0.9 (torch.optim.RMSprop's alpha is 0.99) and
+AdaGrad shares the one ε = 1e-8 (torch.optim.Adagrad's eps is 1e-10); the exported scripts pass both
+explicitly, so they replay the app either way. For a parameter p with gradient g at iteration t
+(1-based), learning rate η from the schedule:
 
     sgd        p ← p − η g
     momentum   v ← μ v + g;                      p ← p − η v
