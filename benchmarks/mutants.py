@@ -77,7 +77,7 @@ MUTANTS = (
     Mutant("no-tie-note", "engine", "backward steps never say a tie or kink decided the gradient",
            ("engine/graph.py",), "note = convention_note(node)", "note = None", ("tests/test_kinks.py",), focus="note"),
     Mutant("leaf-grads-shared", "engine", "a leaf's grad is whatever array reached it (x + y: one array for both)",
-           ("engine/graph.py",), "node.grad = upstream = np.array(upstream)", "node.grad = upstream",
+           ("engine/graph.py",), "    return np.array(upstream)", "    return upstream",
            ("tests/test_op_gradients.py",), focus="writable"),
     Mutant("sum-grad-read-only-view", "engine", "sum's gradient is a read-only zero-stride broadcast view",
            ("engine/ops.py",), "np.array(_expand(g, x, axis))", "_expand(g, x, axis)",

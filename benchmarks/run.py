@@ -23,7 +23,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
-from engine import apply, backward, const, forward_steps, var  # noqa: E402
+from engine import Tape, apply, backward, const, forward_steps, var  # noqa: E402
 
 SIZES = (2, 16, 16, 1)
 POINTS = 200
@@ -75,19 +75,34 @@ def engine_mlp_step(x, y, params):
     return loss
 
 
+def taped_mlp_step(tape: Tape, params):
+    """The same step replaying a graph recorded once (``Tape``): no nodes built, nothing re-sorted."""
+    tape.forward()
+    tape.backward()
+    for p in params:
+        p.value -= LR * p.grad
+    return tape.root
+
+
 def bench_mlp() -> dict:
     x, y, raw = _mlp_data()
     numpy_params = [p.copy() for p in raw]
-    engine_params = [var(p, f"p{i}") for i, p in enumerate(raw)]
+    engine_params = [var(p.copy(), f"p{i}") for i, p in enumerate(raw)]
+    taped_params = [var(p.copy(), f"p{i}") for i, p in enumerate(raw)]
     xc, yc = const(x, "X"), const(y, "y")
-    # Same start, same steps: the two must agree, or the ratio would compare different work.
+    tape = Tape(engine_mlp_step(xc, yc, taped_params))  # records the graph (and takes the first step)
+    numpy_mlp_step(x, y, numpy_params), engine_mlp_step(xc, yc, engine_params)
+    # Same start, same steps: the three must agree, or the ratios would compare different work.
     for _ in range(3):
         ref = numpy_mlp_step(x, y, numpy_params)
         got = float(engine_mlp_step(xc, yc, engine_params).value)
-    assert abs(ref - got) <= 1e-12 * max(1.0, abs(ref)), (ref, got)
+        taped = float(taped_mlp_step(tape, taped_params).value)
+        assert abs(ref - got) <= 1e-12 * max(1.0, abs(ref)) and abs(ref - taped) <= 1e-12 * max(1.0, abs(ref))
     t_numpy = best_seconds(lambda: numpy_mlp_step(x, y, numpy_params), 300)
     t_engine = best_seconds(lambda: engine_mlp_step(xc, yc, engine_params), 300)
-    return {"numpy_us": t_numpy * 1e6, "engine_us": t_engine * 1e6, "ratio": t_engine / t_numpy}
+    t_tape = best_seconds(lambda: taped_mlp_step(tape, taped_params), 300)
+    return {"numpy_us": t_numpy * 1e6, "engine_us": t_engine * 1e6, "ratio": t_engine / t_numpy,
+            "taped_us": t_tape * 1e6, "taped_ratio": t_tape / t_numpy}
 
 
 def _chain(length: int):

@@ -7,7 +7,6 @@ limit) and deterministic: parents are visited in argument order.
 
 from __future__ import annotations
 
-import collections
 from typing import NamedTuple
 
 import numpy as np
@@ -162,9 +161,7 @@ def backward_steps(root: Node, seed=1.0, order: list[Node] | None = None, check_
             continue
         upstream = pending.pop(node)
         if node.op is None:
-            # A leaf's grad is its own array (an optimizer updates grads in place), while the add
-            # gate sends one array to both its inputs, and a reshape sends a view.
-            node.grad = upstream = np.array(upstream)
+            node.grad = upstream = _own(upstream)
             yield BackwardStep(index, node, upstream, (), (), None)
             index += 1
             continue
@@ -185,9 +182,47 @@ def backward_steps(root: Node, seed=1.0, order: list[Node] | None = None, check_
         index += 1
 
 
-def backward(root: Node, seed=1.0) -> None:
-    """Fill in ``grad`` on every node that needs one, by draining ``backward_steps``.
+def _own(upstream: np.ndarray) -> np.ndarray:
+    """A leaf's gradient as its own array: an optimizer updates grads in place, while the add gate sends one
+    array to both its inputs and a reshape sends a view."""
+    return np.array(upstream)
 
-    Unchecked, for speed: use ``backward_steps`` (or ``forward_steps``) to locate NaN/inf.
-    """
-    collections.deque(backward_steps(root, seed, check_finite=False), maxlen=0)
+
+def backward(root: Node, seed=1.0, order: list[Node] | None = None) -> None:
+    """Fill in ``grad`` on every node that needs one: the same sweep as ``backward_steps`` (the same ``_send``
+    per node, the same sums), without step records, for training's hot path. Unchecked, for speed: use
+    ``backward_steps`` (or ``forward_steps``) to locate NaN/inf."""
+    order = order or topo_order(root)
+    for node in order:
+        node.grad = None
+    root.grad = seed_for(root, seed)
+    for node in reversed(order):
+        upstream = node.grad
+        if upstream is None:  # needs no gradient (a constant, or only constants below it)
+            continue
+        if node.op is None:
+            node.grad = _own(upstream)
+            continue
+        for parent, grad in zip(node.parents, _send(node, upstream)[1], strict=True):
+            if grad is not None:
+                parent.grad = grad if parent.grad is None else parent.grad + grad
+
+
+class Tape:
+    """A graph recorded once and replayed, for training at numpy's speed: ``forward()`` recomputes the same op
+    nodes in order from the leaves' current values (new weights, a new batch in a constant's ``value``), and
+    ``backward()`` is ``backward`` over the stored order, so nothing is rebuilt or re-sorted each step. The nodes
+    are the graph's own: the stepper's step stream over ``root`` shows the same one record per node."""
+
+    def __init__(self, root: Node):
+        self.root = root
+        self.order = topo_order(root)
+        self.ops = [node for node in self.order if node.op is not None]
+
+    def forward(self) -> np.ndarray:
+        for node in self.ops:
+            evaluate(node)
+        return self.root.value
+
+    def backward(self, seed=1.0) -> None:
+        backward(self.root, seed, self.order)
