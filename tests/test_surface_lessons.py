@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from labs.surfaces import SURFACES
+from playground.surfaces.numbers import parse_readable
 from tests.apptest import open_page
 
 LESSONS = {lesson["title"]: lesson for section in json.loads(
@@ -27,7 +28,7 @@ def by_optimizer(rows, name: str) -> dict[str, str]:
 
 
 def point(row) -> np.ndarray:
-    return np.array([float(v) for v in row["final point"].strip("()").split(",")])
+    return np.array([parse_readable(v.strip()) for v in row["final point"].strip("()").split(",")])
 
 
 def steps(row) -> int:
@@ -62,7 +63,7 @@ def test_ravine_sgd_zig_zags_across_the_valley():
     for frame in range(1, 9):
         at.slider(key="surfaces_frame").set_value(frame).run()
         text = " ".join(m.value for m in at.markdown if m.value.startswith("point:"))
-        ys.append(float(re.search(r"y = (-?[\d.e+-]+)", text)[1]))
+        ys.append(parse_readable(re.search(r"y = ([^,)]+)", text)[1]))
     assert all(a * b < 0 for a, b in zip(ys, ys[1:], strict=False)), ys
 
 
@@ -74,7 +75,7 @@ def test_ravine_note_adam_at_a_constant_step_converges_near_step_300():
     assert adam.startswith("converged at step"), adam
     assert abs(int(adam.split()[-1]) - claimed) <= 0.1 * claimed
     early, _ = results(surface="Ill-conditioned ravine", runs="adam:lr=0.1", iters="100")
-    assert early[0]["status"] == "still moving after 100 steps"  # "circles the bottom for a long time"
+    assert early[0]["status"].startswith("still moving after 100 steps")  # "circles the bottom for a long time"
 
 
 def test_rosenbrock_easy_to_find_the_valley_slow_to_follow_it():
@@ -101,7 +102,7 @@ def test_himmelblau_which_minimum_depends_on_the_start_and_the_optimizer():
 
 def test_beale_adaptive_step_sizes_help():
     rows, _ = results(surface="Beale")
-    losses = {r["optimizer"].split()[0]: float(r["final loss"]) for r in rows}
+    losses = {r["optimizer"].split()[0]: parse_readable(r["final loss"]) for r in rows}
     assert losses["Adam"] < min(losses["SGD"], losses["Momentum"]) / 4, losses
 
 
@@ -115,8 +116,8 @@ def test_saddle_gradient_descent_slides_off_along_y_slowly_at_first():
 def test_rastrigin_local_minima_trap_gradient_descent():
     rows, at = results(surface="Rastrigin (many minima)")
     sgd = by_optimizer(rows, "SGD")
-    assert sgd["status"].startswith("converged at step")  # the gradient vanished ...
-    assert float(sgd["final loss"]) > 1 and sgd["steps to tolerance"] == "not reached"  # ... far above min f = 0
+    assert sgd["status"].startswith("stuck at step")  # the gradient vanished ...
+    assert parse_readable(sgd["final loss"]) > 1 and sgd["steps to tolerance"] == "not reached"  # ... above 0
     assert "trap plain gradient descent" in caption_of(at)
 
 

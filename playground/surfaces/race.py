@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine import EngineError
-from engine.formatting import format_array, format_number
+from engine.formatting import format_number
 from labs.optim import OptimizerConfig
 from labs.surfaces import (
     SURFACES,
@@ -20,6 +20,7 @@ from labs.surfaces import (
     surface_expression,
 )
 
+from .numbers import readable, readable_point
 from .runs import NAMES
 from .state import SurfaceState
 
@@ -43,6 +44,7 @@ class Race:
     runs: list[Run]
     min_value: float | None
     minima: tuple
+    tolerance: float = 1e-6
 
     @property
     def frames(self) -> int:
@@ -78,15 +80,22 @@ def run_race(state: SurfaceState) -> Race:
     runs = [Run(run_label(cfg), cfg, descend(expression, start, cfg, state.iterations, state.tolerance,
                                              min_value)) for cfg in state.runs]
     minima = preset.minima if preset and preset.expr == state.expr else ()
-    return Race(expression, dims, xs, ys, z, runs, min_value, minima)
+    return Race(expression, dims, xs, ys, z, runs, min_value, minima, state.tolerance)
 
 
-def status_text(d: Descent) -> str:
-    if d.status in ("converged", "diverged"):
-        return f"{d.status} at step {d.stopped_at}"
+def status_text(d: Descent, min_value: float | None = None, tolerance: float = 1e-6) -> str:
+    """How a run ended, in words that agree with the table's numbers: a run whose gradient vanished above a
+    known minimum is stuck (Rastrigin's local minima), not converged."""
+    if d.status == "converged":
+        gap = float(d.losses[-1]) - min_value if min_value is not None else 0.0
+        if gap > tolerance:
+            return f"stuck at step {d.stopped_at}: ‖∇f‖ ≈ 0 but f − min f = {readable(gap)}"
+        return f"converged at step {d.stopped_at}"
+    if d.status == "diverged":
+        return f"diverged at step {d.stopped_at}"
     if d.status == "never converges":
         return f"never converges: cycle {cycle_points(d.points, d.cycle_from, d.period)} from step {d.cycle_from}"
-    return f"still moving after {d.iterations} steps"
+    return f"still moving after {d.iterations} steps (‖∇f‖ = {readable(float(np.linalg.norm(d.grads[-1])), 3)})"
 
 
 def results_rows(race: Race) -> list[dict[str, str]]:
@@ -95,12 +104,12 @@ def results_rows(race: Race) -> list[dict[str, str]]:
         d = run.descent
         rows.append({
             "optimizer": run.label,
-            "final loss": format_number(d.losses[-1], 6),
-            "final point": "(" + ", ".join(format_number(v) for v in d.points[-1]) + ")",
+            "final loss": readable(d.losses[-1]),
+            "final point": readable_point(d.points[-1]),
             "steps to tolerance": ("—" if race.min_value is None else
                                    str(d.reached_tolerance_at) if d.reached_tolerance_at is not None
                                    else "not reached"),
-            "status": status_text(d),
+            "status": status_text(d, race.min_value, race.tolerance),
         })
     return rows
 
@@ -117,13 +126,13 @@ def inspection(race: Race, run: Run, frame: int) -> tuple[list[str], str | None]
     there (None at the start)."""
     point, loss, grad = point_at(run, frame)
     names = ("x", "y")[: race.dims]
-    lines = [f"point: ({', '.join(f'{n} = {format_number(v, 6)}' for n, v in zip(names, point, strict=True))})",
-             f"loss f = {format_number(loss, 6)}",
-             f"gradient ∇f = {format_array(grad, 6)}, ‖∇f‖ = {format_number(float(sum(g * g for g in grad)) ** 0.5)}"]
+    lines = [f"point: {readable_point(point, names, 6)}",
+             f"loss f = {readable(loss, 6)}",
+             f"gradient ∇f = {readable_point(grad, None, 6)}, ‖∇f‖ = {readable(float(np.linalg.norm(grad)))}"]
     if not 1 <= frame <= len(run.descent.updates):
         return lines, None
     u = run.descent.updates[frame - 1]
-    return lines, (f"update {u.iteration}: η = {format_number(u.lr)}, step length {format_number(u.update_norm)}"
+    return lines, (f"update {u.iteration}: η = {readable(u.lr)}, step length {readable(u.update_norm)}"
                    + (" (gradient clipped)" if u.clipped else ""))
 
 

@@ -150,9 +150,26 @@ COLUMNS = (
 )
 
 
+_ADAPTIVE = ("adagrad", "rmsprop", "adam", "adamw")
+USED_BY = {  # the settings only some runs use, and which: the table leaves the others' cells blank
+    "momentum": lambda cfg: cfg.name in ("momentum", "nesterov"),
+    "rho": lambda cfg: cfg.name == "rmsprop",
+    "beta1": lambda cfg: cfg.name in ("adam", "adamw"),
+    "beta2": lambda cfg: cfg.name in ("adam", "adamw"),
+    "eps": lambda cfg: cfg.name in _ADAPTIVE,
+    "decay_mode": lambda cfg: bool(cfg.weight_decay) and cfg.name != "adamw",  # adamw always decouples
+    "step_every": lambda cfg: cfg.schedule == "step",
+    "gamma": lambda cfg: cfg.schedule == "step",
+    "min_lr": lambda cfg: cfg.schedule == "cosine",
+}
+
+
 def run_to_row(cfg: OptimizerConfig) -> dict[str, Any]:
-    """One row of the page's optimizer table."""
-    return {c.name: getattr(cfg, c.setting) for c in COLUMNS}
+    """One row of the page's optimizer table. A setting the run doesn't use is a blank cell (read back as the
+    default), unless it was set to something else: then it shows, so that the row reads back as the same run."""
+    return {c.name: None if c.setting in USED_BY and not USED_BY[c.setting](cfg)
+            and getattr(cfg, c.setting) == getattr(DEFAULT, c.setting) else getattr(cfg, c.setting)
+            for c in COLUMNS}
 
 
 def row_to_run(row: Mapping[str, Any]) -> OptimizerConfig:

@@ -124,7 +124,8 @@ def _setup() -> None:
                             help="ignored for a 1-D surface f(x)" if label == "start y" else None)
     now = SPEC.from_session(ss)
     head = st.columns([4, 1.3], vertical_alignment="center")
-    head[0].markdown("**Optimizers** — one row per run (add rows to compare settings of the same optimizer).")
+    head[0].markdown("**Optimizers** — one row per run (add rows to compare settings of the same optimizer); a "
+                     "blank cell is a setting that row doesn't use.")
     if controls.own_runs(now) not in (None, now.runs):
         head[1].button("This surface's rows", key="surfaces_own_rows", disabled=locked, width="stretch",
                        help="Replace the table by the rows tuned for this surface.",
