@@ -10,8 +10,9 @@ import pytest
 
 from labs.update_rules import MiniBatches
 from playground.common.presets import load_presets
+from playground.mlp.captions import formulas
 from playground.mlp.figures import grad_norm_figure, gradient_histogram_figure
-from playground.mlp.lab import build_trainer, load_data, unroll_query
+from playground.mlp.lab import build_trainer, load_data, neuron_gradients, unroll_query
 from playground.mlp.network_figure import STRONGEST_INCOMING, edges_caption, network_dot, shown_edges
 from playground.mlp.state import MLP_SPEC
 from playground.stepper.state import STEPPER_SPEC
@@ -24,7 +25,8 @@ BOLD_NUMBER = re.compile(r"\*\*([-+0-9.e]+)\*\*")
 def printed_chain(at) -> tuple[float, float, float, float]:
     """Upstream, local, downstream and the batch's sum as the neuron panel prints them."""
     caption = next(m.value for m in at.markdown if m.value.startswith("**Neuron"))
-    up, local, down, batch_sum = (float(x) for x in BOLD_NUMBER.findall(caption))
+    up, local, down, batch_sum, recursion = (float(x) for x in BOLD_NUMBER.findall(caption))
+    assert recursion == up  # the δ recursion ends at the upstream it explains
     return up, local, down, batch_sum
 
 
@@ -49,6 +51,17 @@ def test_neuron_panel_multiplies_out_as_printed(query):
     assert batch_sum == pytest.approx(trainer.model.layers[0].bias.grad[0], rel=1e-3)
     batch = len(trainer.last_batch)
     assert any(f"of the {batch} in update 10's batch" in m.value for m in at.markdown)
+
+
+def test_upstream_is_the_next_layers_deltas_through_this_neurons_weights():
+    trainer = trained({"hidden": "4,3", "act": "tanh,sigmoid"}, 3)
+    for layer, neuron in ((1, 2), (2, 0)):
+        info = neuron_gradients(trainer, layer, neuron, example=5)
+        assert len(info["terms"]) == trainer.cfg.net.sizes[layer + 1]
+        assert sum(w * d for w, d in info["terms"]) == pytest.approx(info["upstream"], rel=1e-12)
+        text = formulas(trainer.cfg.net.activations, trainer.cfg.net.bias, trainer.cfg.loss)
+        assert "f(x) = sigmoid(tanh(x W⁽¹⁾ + b⁽¹⁾) W⁽²⁾ + b⁽²⁾) W⁽³⁾ + b⁽³⁾" in text
+        assert "(softmax(z⁽³⁾) − y) ÷ N" in text
 
 
 def test_neuron_panel_on_a_linear_layer_without_biases():

@@ -96,6 +96,7 @@ class Trainer:
         self.halted: str | None = None
         self.last_hidden: list = []  # the hidden-layer nodes of the latest update, gradients included
         self.last_pre: list = []  # each layer's pre-activation node z of the latest update (the scores last)
+        self.last_weights: list[np.ndarray] = []
         self.last_batch = np.empty(0, int)  # the training-set rows of the latest update's batch, in its order
 
     def _targets(self, data: Dataset) -> np.ndarray:
@@ -142,6 +143,7 @@ class Trainer:
             signals = tuple(_norm(z.grad) for z in pre)
             grad_norm = global_norm([p.grad for p in self.params if p.grad is not None])
         self.last_hidden, self.last_pre, self.last_batch = hidden, pre, batch
+        self.last_weights = [w.value for w in self.weights]  # the weights this backward pass went through
         update = self.updates + 1
         before = [p.value for p in self.params]
         self._before_update = (before, list(self.optimizer.states), self.optimizer.t, self.seen)

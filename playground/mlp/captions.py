@@ -82,4 +82,46 @@ def neuron_caption(layer: int, neuron: int, info: dict, update: int) -> str:
             f"**{format_number(local)}** = downstream ∂L/∂z = **{format_number(down)}**. "
             f"The loss is the mean over the batch, so each example's gradient carries a factor 1/{n}; adding the "
             f"{n} examples' downstream gradients gives the batch's ∂L/∂z = **{format_number(info['batch_sum'])}**"
-            f"{bias}.")
+            f"{bias}. " + recursion_caption(layer, neuron, info["terms"], up))
+
+
+LAYER_SUPERSCRIPT = str.maketrans("0123456789l−+", "⁰¹²³⁴⁵⁶⁷⁸⁹ˡ⁻⁺")
+
+
+def _sup(layer: int | str) -> str:
+    """A layer index as a superscript: ⁽³⁾, ⁽ˡ⁻¹⁾."""
+    return f"⁽{str(layer).translate(LAYER_SUPERSCRIPT)}⁾"
+
+
+def formulas(activations: tuple[str, ...], bias: bool, loss: str) -> str:
+    """The network as formulas for its current architecture, forward and backward (Markdown). Rows are
+    examples, as the engine computes them: z = a W + b with W of shape (inputs, outputs)."""
+    layers = len(activations) + 1
+    b = (lambda i: f" + b{_sup(i)}") if bias else (lambda i: "")
+    f = "x"
+    for i, act in enumerate((*activations, "linear"), start=1):
+        f = f"{f} W{_sup(i)}{b(i)}"
+        f = f if act == "linear" else f"{act}({f})"
+    out = "softmax cross-entropy" if loss == "cross_entropy" else "mean squared error"
+    last = _sup(layers)
+    delta = (f"(softmax(z{last}) − y) ÷ N" if loss == "cross_entropy" else f"2(z{last} − y) ÷ (N × outputs)")
+    lines = [f"**As formulas** (a row per example, W{_sup('l')} of shape inputs × outputs):",
+             f"- f(x) = {f}",
+             f"- forward: z{_sup('l')} = a{_sup('l−1')} W{_sup('l')}{' + b' + _sup('l') if bias else ''}, "
+             f"a{_sup('l')} = act(z{_sup('l')}), a{_sup(0)} = x, and L is the {out} of z{_sup(layers)}",
+             f"- backward, for a batch of N: δ{last} = ∂L/∂z{last} = {delta}; then layer by layer "
+             f"δ{_sup('l')} = (δ{_sup('l+1')} W{_sup('l+1')}ᵀ) ⊙ act′(z{_sup('l')}), "
+             f"∂L/∂W{_sup('l')} = a{_sup('l−1')}ᵀ δ{_sup('l')}" + (f", ∂L/∂b{_sup('l')} = Σ rows of δ{_sup('l')}"
+                                                                    if bias else "")]
+    return "\n".join(lines)
+
+
+def recursion_caption(layer: int, neuron: int, terms: list[tuple[float, float]], upstream: float) -> str:
+    """The δ recursion with this example's numbers: upstream ∂L/∂a of neuron ``neuron`` (1-based) of ``layer`` is
+    Σₘ W_jm δ_m over the next layer's neurons (``terms`` = (W_jm, δ_m))."""
+    shown = " + ".join(f"({format_number(w)})({format_number(d)})" for w, d in terms[:3])
+    more = f" + … ({len(terms)} terms)" if len(terms) > 3 else ""
+    nxt = _sup(layer + 1)
+    return (f"Its upstream is the δ recursion, a sum over the next layer's neurons m: ∂L/∂a = "
+            f"Σₘ W{nxt}[{neuron}, m] δ{nxt}[m] = {shown}{more} "
+            f"= **{format_number(upstream)}**.")

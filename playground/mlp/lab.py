@@ -53,11 +53,12 @@ def decision_grid(trainer: Trainer, data: Dataset, resolution: int = 70):
     return xs, ys, z.reshape(gx.shape)
 
 
-def neuron_gradients(trainer: Trainer, layer: int, neuron: int, example: int = 0) -> dict[str, float] | None:
+def neuron_gradients(trainer: Trainer, layer: int, neuron: int, example: int = 0) -> dict | None:
     """Hidden neuron ``neuron`` (0-based) of ``layer`` (1-based) at the latest update, for one example of its
     batch (``example``, 0-based, clamped to the batch): that example's upstream ∂L/∂a, local ∂a/∂z (from the op
     registry) and downstream ∂L/∂z, so upstream × local = downstream holds for the numbers shown; and the
-    batch's gradient, the sum of every example's downstream (∂L/∂b when the layer has biases)."""
+    batch's gradient, the sum of every example's downstream (∂L/∂b when the layer has biases); and ``terms``,
+    the (W_jm, δ_m) pairs of the next layer whose sum is the upstream (the δ recursion)."""
     if not trainer.last_hidden or not 1 <= layer <= len(trainer.last_hidden):
         return None
     a, z = trainer.last_hidden[layer - 1], trainer.last_pre[layer - 1]
@@ -69,7 +70,10 @@ def neuron_gradients(trainer: Trainer, layer: int, neuron: int, example: int = 0
     k = min(max(example, 0), len(a.value) - 1)
     with np.errstate(all="ignore"):
         local = 1.0 if linear else float(a.op.local[0](a.value, z.value)[k, neuron])
-    return {"example": k, "row": int(trainer.last_batch[k]), "batch": len(a.value),
+    below = trainer.last_pre[layer]  # the next layer's z: its δ comes back through this neuron's row of W
+    terms = [(float(w), float(d)) for w, d in zip(trainer.last_weights[layer][neuron], below.grad[k],
+                                                   strict=True)] if below.grad is not None else []
+    return {"example": k, "row": int(trainer.last_batch[k]), "batch": len(a.value), "terms": terms,
             "upstream": float(a.grad[k, neuron]), "local": local, "downstream": float(z.grad[k, neuron]),
             "batch_sum": float(z.grad[:, neuron].sum()), "activation": float(a.value[k, neuron]),
             "bias": trainer.cfg.net.bias}

@@ -25,8 +25,7 @@ from playground.mlp.training import FRAME_SECONDS, Training
 CAN_HIDE = {"lessons": "lessons", "setup": "data, network and training settings", "export": "export and import",
             "landscape": "loss slice", "unroll": "unroll to scalars"}
 CAN_LOCK = {"setup": "all settings"}
-ss = st.session_state
-key = MLP_SPEC.widget_key
+ss, key = st.session_state, MLP_SPEC.widget_key
 
 
 def _load(state, note: str | None = None, points: list[dict] | None = None, reset: bool = True) -> None:
@@ -51,8 +50,7 @@ if "mlp_ready" not in ss:
     link_state, ss.mlp_teacher, ss.mlp_warnings = read_link(MLP_SPEC, CAN_HIDE, CAN_LOCK)
     _load(link_state, lesson_note("mlp", MLP_SPEC, link_state))
     ss.mlp_ready = True
-training: Training = ss.mlp_training
-own: OwnPoints = ss.mlp_own
+training, own = ss.mlp_training, ss.mlp_own  # a Training and an OwnPoints
 MLP_SPEC.keep_widgets(ss)  # settings whose widgets this run doesn't draw (hidden panel, own data) keep their values
 
 page_header("MLP lab", "Build a small network, train it, and look inside: the decision boundary, the loss, every "
@@ -192,7 +190,9 @@ def _network(trainer) -> None:
         selected, info = (layer, neuron - 1), neuron_gradients(trainer, layer, neuron - 1, example - 1)
         if info:
             c[3].markdown(captions.neuron_caption(layer, neuron, info, trainer.updates))
-    st.graphviz_chart(network_dot(trainer, selected, info, for_theme(st.context.theme.type)), width="content")
+    graph, maths = st.columns([3, 2], gap="medium")
+    graph.graphviz_chart(network_dot(trainer, selected, info, for_theme(st.context.theme.type)), width="content")
+    maths.markdown(captions.formulas(trainer.cfg.net.activations, trainer.cfg.net.bias, trainer.cfg.loss))
     legend, download = st.columns([5, 1], vertical_alignment="center")
     legend.caption(edges_caption(trainer))
     with download:  # for slides: light colours whatever the page's theme
