@@ -88,3 +88,24 @@ def test_iteration_shown_follows_play_pause_step_and_reset(page):
     expect(page.get_by_text("At iteration 0", exact=True)).to_be_visible()
     expect(thumb).to_have_text("0")
     no_exception(page)
+
+
+UNITS_RATIO = """() => {
+    const plot = [...document.querySelectorAll('.js-plotly-plot')]
+        .find(p => (p._fullData || []).some(t => t.type === 'contour'));
+    if (!plot || !plot._fullLayout) return null;
+    const [xa, ya] = [plot._fullLayout.xaxis, plot._fullLayout.yaxis];
+    const perUnit = a => a._length / Math.abs(a.range[1] - a.range[0]);
+    return perUnit(xa) / perUnit(ya);
+}"""
+
+
+@pytest.mark.parametrize("width,height", [(1366, 768), (390, 844)])
+def test_the_contour_map_is_to_scale_and_said_in_words(page, width, height):
+    page.set_viewport_size({"width": width, "height": height})
+    for surface in ("Himmelblau", "Ill-conditioned ravine"):
+        open_surfaces(page, f"?surface={surface}")
+        ratio = page.wait_for_function(UNITS_RATIO).json_value()
+        assert ratio == pytest.approx(1.0, rel=0.02), (surface, ratio)  # a unit of x is as long as a unit of y
+        expect(page.get_by_text(re.compile(r"^Contour map of f\(x, y\) = "))).to_be_attached()
+        expect(page.get_by_text(re.compile(r"^Loss per iteration, one line per run"))).to_be_attached()

@@ -75,11 +75,32 @@ def contour_figure(race, frame: int) -> go.Figure:
                                  marker=dict(size=15, color=run_color(i), symbol="circle",
                                              line=dict(color="white", width=2)), hoverinfo="skip"))
     _mark_start_and_minima(fig, race)
-    x0, x1 = race.xs[0], race.xs[-1]
-    y0, y1 = race.ys[0], race.ys[-1]
-    fig.update_layout(xaxis=dict(range=[x0, x1], title="x"), yaxis=dict(range=[y0, y1], title="y"),
-                      height=560, clickmode="event+select", dragmode="pan", **LAYOUT)
+    x0, x1 = float(race.xs[0]), float(race.xs[-1])
+    y0, y1 = float(race.ys[0]), float(race.ys[-1])
+    yaxis = dict(range=[y0, y1], title="y")
+    if to_scale(race):  # one unit is as long on both axes, so a gradient step is drawn perpendicular to its contour
+        yaxis.update(scaleanchor="x", scaleratio=1, constrain="domain")
+    fig.update_layout(xaxis=dict(range=[x0, x1], title="x", constrain="domain"), yaxis=yaxis,
+                      height=map_height(race), clickmode="event+select", dragmode="pan", **LAYOUT)
     return readable(fig)
+
+
+MAX_ASPECT = 5.0  # beyond this a map to scale is a sliver: its axes are then stretched, and the caption says so
+
+
+def aspect(race) -> float:
+    """Height over width of the plotted ranges, in data units."""
+    return float(race.ys[-1] - race.ys[0]) / float(race.xs[-1] - race.xs[0])
+
+
+def to_scale(race) -> bool:
+    return 1 / MAX_ASPECT <= aspect(race) <= MAX_ASPECT
+
+
+def map_height(race) -> int:
+    """Pixels for the contour map: about as tall as a to-scale map is on a wide screen (a wide ravine needs less
+    than a square Himmelblau), plus room for the legend and axes."""
+    return int(np.clip(700 * aspect(race), 300, 620)) + 120 if to_scale(race) else 560
 
 
 def _mark_start_and_minima(fig, race) -> None:
@@ -102,16 +123,42 @@ def surface3d_figure(race, frame: int) -> go.Figure:
     fig = go.Figure(go.Surface(x=race.xs, y=race.ys, z=z, colorscale="Viridis", opacity=0.85,
                                colorbar=dict(title=z_title), showscale=True, hoverinfo="skip"))
     low = float(np.nanmin(race.z[np.isfinite(race.z)])) if np.isfinite(race.z).any() else 0.0
+
+    def height(f):
+        with np.errstate(all="ignore"):
+            return np.log10(f - low + 1e-3) if logged else f
+
+    finite = z[np.isfinite(z)]
+    lift = 0.01 * float(np.ptp(finite)) if finite.size else 0.0  # just above the surface, so it doesn't hide them
     for i, run in enumerate(race.runs):
         k = _frame_index(run, frame)
-        pts, losses = run.descent.points[: k + 1], run.descent.losses[: k + 1]
-        with np.errstate(all="ignore"):
-            heights = np.log10(losses - low + 1e-3) if logged else losses
-        fig.add_trace(go.Scatter3d(x=pts[:, 0], y=pts[:, 1], z=heights, mode="lines+markers", name=run.label,
-                                   line=dict(color=run_color(i), width=6), marker=dict(size=3)))
+        pts = run.descent.points[: k + 1]
+        path, iterates = path_on_surface(race, pts)
+        sizes = np.zeros(len(path))
+        sizes[iterates] = 4  # a dot at each iterate; the samples between them only shape the line
+        fig.add_trace(go.Scatter3d(x=path[:, 0], y=path[:, 1], z=height(path[:, 2]) + lift, mode="lines+markers",
+                                   name=run.label, line=dict(color=run_color(i), width=6), hoverinfo="skip",
+                                   marker=dict(size=sizes, color=run_color(i), line=dict(width=0))))
     fig.update_layout(height=600, scene=dict(xaxis_title="x", yaxis_title="y", zaxis_title=z_title),
                       **LAYOUT)
     return readable(fig)
+
+
+MAX_PATH_SAMPLES = 3000  # points per drawn 3-D path, whatever the number of iterations
+
+
+def path_on_surface(race, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y, f(x, y)) along each straight step between iterates, sampled, so that a 3-D path follows the surface
+    instead of cutting through it as a chord; and which rows are the iterates themselves."""
+    per_step = int(np.clip(MAX_PATH_SAMPLES // max(1, len(points) - 1), 2, 12))
+    t = np.linspace(0.0, 1.0, per_step, endpoint=False)
+    starts, ends = points[:-1, :2], points[1:, :2]
+    xy = (starts[:, None, :] + t[None, :, None] * (ends - starts)[:, None, :]).reshape(-1, 2)
+    xy = np.vstack([xy, points[-1:, :2]])
+    with np.errstate(all="ignore"):
+        root, _ = race.expression.build({v: xy[:, "xy".index(v)] for v in race.expression.variables})
+    z = np.broadcast_to(np.asarray(root.value, dtype=float), (len(xy),))
+    return np.column_stack([xy, z]), np.arange(0, len(xy), per_step)
 
 
 def curve_figure(race, frame: int, pal: Palette = LIGHT) -> go.Figure:

@@ -8,7 +8,7 @@ import streamlit as st
 
 from engine import EngineError
 from labs.surfaces import SURFACES
-from playground.common.page import page_header, read_link, share_panel
+from playground.common.page import page_header, plain, read_link, share_panel
 from playground.common.palette import for_theme
 from playground.common.play import play_button, timed_fragment
 from playground.common.teacher import TeacherView
@@ -17,6 +17,7 @@ from playground.surfaces.figures import contour_figure, curve_figure, loss_figur
 from playground.surfaces.race import inspection, point_at, results_rows, run_race, stepper_query
 from playground.surfaces.runs import COLUMNS, NAMES, Column
 from playground.surfaces.state import CUSTOM, SURFACES_SPEC, SurfaceState
+from playground.surfaces.words import describe_losses, describe_map
 
 CAN_HIDE = {"setup": "surface and optimizer settings", "results": "results table", "inspector": "iteration inspector"}
 CAN_LOCK = {"setup": "surface, start and optimizers"}
@@ -189,12 +190,14 @@ def _view() -> None:
                         on_select="ignore" if locked else _click_start, selection_mode="points")
         st.caption("✕ start · ★ minimum." if locked else
                    "Click anywhere on the contour map to start every optimizer from there. ✕ start · ★ minimum.")
+    st.caption(plain(describe_map(race, frame, now.view)))  # the chart in words (f may come from a link)
     left, right = st.columns([3, 2], gap="large")
     with left:
         if teacher.shows("results"):
             st.markdown("**Results**")
             st.table(results_rows(race))
         st.plotly_chart(loss_figure(race, frame), width="stretch", key="surfaces_loss")
+        st.caption(plain(describe_losses(race, frame)))
     with right:
         if teacher.shows("inspector"):
             _inspect(frame)

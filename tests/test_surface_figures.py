@@ -1,0 +1,54 @@
+"""The surface lab's figures: maps to scale, 3-D paths on the surface, and every chart in words."""
+
+import numpy as np
+import pytest
+
+from playground.surfaces.figures import contour_figure, surface3d_figure
+from playground.surfaces.race import run_race
+from playground.surfaces.state import SurfaceState
+from playground.surfaces.words import describe_losses, describe_map
+from tests.apptest import open_page
+
+
+def beale(x, y):  # by hand, not through the engine
+    return (1.5 - x + x * y) ** 2 + (2.25 - x + x * y ** 2) ** 2 + (2.625 - x + x * y ** 3) ** 2
+
+
+@pytest.mark.parametrize("name", ["Ill-conditioned ravine", "Himmelblau", "Rosenbrock"])
+def test_a_contour_map_has_equal_units_on_both_axes(name):
+    fig = contour_figure(run_race(SurfaceState.for_surface(name)), 5)
+    assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.yaxis.scaleratio == 1
+
+
+def test_a_sliver_of_a_range_is_stretched_and_says_so():
+    race = run_race(SurfaceState("custom", "x**2 + y**2", (-100.0, 100.0), (-1.0, 1.0), (50.0, 0.5)))
+    assert contour_figure(race, 5).layout.yaxis.scaleanchor is None
+    assert "axes not to scale" in describe_map(race, 5, "contour")
+
+
+def test_a_3d_path_follows_the_surface_between_iterates():
+    race = run_race(SurfaceState.for_surface("Beale", iterations=20))
+    fig = surface3d_figure(race, 20)
+    surface_z = fig.data[0].z
+    lift = 0.01 * float(np.ptp(surface_z[np.isfinite(surface_z)]))
+    for trace, run in zip(fig.data[1:], race.runs, strict=True):
+        x, y, z = (np.asarray(v, dtype=float) for v in (trace.x, trace.y, trace.z))
+        assert len(x) > 3 * run.descent.iterations  # samples between the iterates, not one chord per step
+        np.testing.assert_allclose(z - lift, beale(x, y), rtol=1e-9, atol=1e-9)  # on the surface, just above
+        dots = np.asarray(trace.marker.size) > 0
+        np.testing.assert_allclose(np.column_stack([x[dots], y[dots]]), run.descent.points)
+
+
+def captions(at) -> str:
+    return " ".join(c.value for c in at.caption).replace("\\", "")  # as read: Markdown escapes removed
+
+
+def test_every_chart_has_its_words_on_the_page():
+    at = open_page("surfaces/view.py", surface="Himmelblau", frame="10")
+    race = run_race(SurfaceState.for_surface("Himmelblau", frame=10))
+    assert describe_map(race, 10, "contour") in captions(at) and describe_losses(race, 10) in captions(at)
+    for run in race.runs:
+        assert run.label.split(" ")[0] in describe_map(race, 10, "contour")
+        assert run.label.split(" ")[0] in describe_losses(race, 10)
+    at = open_page("surfaces/view.py", surface="Himmelblau", view="3d")
+    assert "3-D surface of f(x, y) = (x**2 + y - 11)**2" in captions(at)
