@@ -7,7 +7,7 @@ import pytest
 
 from labs.optim import OptimizerConfig
 from labs.surfaces import SURFACES
-from playground.surfaces.numbers import parse_readable, readable
+from playground.surfaces.numbers import parse_readable, readable, readable_text
 from playground.surfaces.race import inspection, results_rows, run_race
 from playground.surfaces.runs import COLUMNS, row_to_run, run_to_row
 from playground.surfaces.state import SurfaceState
@@ -15,8 +15,8 @@ from playground.surfaces.state import SurfaceState
 E_NOTATION = re.compile(r"\de[+-]?\d")
 
 
-@pytest.mark.parametrize("x,text", [(1.66872e-05, "1.669 × 10⁻⁵"), (-2.5e12, "-2.5 × 10¹²"), (0.0213939, "0.02139"),
-                                    (137.8, "137.8"), (float("nan"), "NaN")])
+@pytest.mark.parametrize("x,text", [(1.66872e-05, "1.669\u00a0×\u00a010⁻⁵"), (-2.5e12, "-2.5\u00a0×\u00a010¹²"),
+                                    (0.0213939, "0.02139"), (137.8, "137.8"), (float("nan"), "NaN")])
 def test_readable_numbers(x, text):
     assert readable(x) == text
     assert np.isnan(parse_readable(text)) if np.isnan(x) else parse_readable(text) == pytest.approx(x, rel=1e-3)
@@ -28,7 +28,7 @@ def test_no_raw_e_notation_in_the_results_or_the_inspector(name):
     cells = [v for row in results_rows(race) for v in row.values()]
     for run in race.runs:
         lines, update = inspection(race, run, race.frames)
-        cells += [*lines, update or ""]
+        cells += [*lines, update or "", readable_text(run.descent.reason)]
     assert not [c for c in cells if E_NOTATION.search(c)]
 
 

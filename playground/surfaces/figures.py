@@ -18,6 +18,8 @@ LAYOUT = dict(margin=dict(l=10, r=10, t=60, b=10), legend=dict(orientation="h", 
 
 
 MAX_LOG_TICKS = 8
+# A map's colour scale is thin, so that on a phone the map keeps most of the width.
+THIN = dict(thickness=12, xpad=4, len=0.6, lenmode="fraction", y=1, yanchor="top")
 
 
 def readable(fig: go.Figure) -> go.Figure:
@@ -58,7 +60,8 @@ def _frame_index(run, frame: int) -> int:
 def contour_figure(race, frame: int) -> go.Figure:
     z, z_title = shown_z(race.z)
     fig = go.Figure(go.Contour(x=race.xs, y=race.ys, z=z, colorscale="Viridis", ncontours=30,
-                               colorbar=dict(title=z_title), hoverinfo="skip", name="surface"))
+                               colorbar=THIN | dict(title=dict(text=z_title, side="top")), hoverinfo="skip",
+                               name="surface"))
     gx, gy = np.meshgrid(np.linspace(race.xs[0], race.xs[-1], CLICK_GRID),
                          np.linspace(race.ys[0], race.ys[-1], CLICK_GRID))
     fig.add_trace(go.Scatter(x=gx.ravel(), y=gy.ravel(), mode="markers", marker=dict(size=12, opacity=0),
@@ -79,8 +82,8 @@ def contour_figure(race, frame: int) -> go.Figure:
     y0, y1 = float(race.ys[0]), float(race.ys[-1])
     yaxis = dict(range=[y0, y1], title="y")
     if to_scale(race):  # one unit is as long on both axes, so a gradient step is drawn perpendicular to its contour
-        yaxis.update(scaleanchor="x", scaleratio=1, constrain="domain")
-    fig.update_layout(xaxis=dict(range=[x0, x1], title="x", constrain="domain"), yaxis=yaxis,
+        yaxis.update(scaleanchor="x", scaleratio=1, constrain="domain", constraintoward="top")
+    fig.update_layout(xaxis=dict(range=[x0, x1], title=dict(text="x", standoff=4), constrain="domain"), yaxis=yaxis,
                       height=map_height(race), clickmode="event+select", dragmode="pan", **LAYOUT)
     return readable(fig)
 
@@ -100,7 +103,7 @@ def to_scale(race) -> bool:
 def map_height(race) -> int:
     """Pixels for the contour map: about as tall as a to-scale map is on a wide screen (a wide ravine needs less
     than a square Himmelblau), plus room for the legend and axes."""
-    return int(np.clip(700 * aspect(race), 300, 620)) + 120 if to_scale(race) else 560
+    return int(np.clip(600 * aspect(race), 260, 560)) + 170 if to_scale(race) else 560
 
 
 def _mark_start_and_minima(fig, race) -> None:

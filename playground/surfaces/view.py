@@ -14,6 +14,7 @@ from playground.common.play import play_button, timed_fragment
 from playground.common.teacher import TeacherView
 from playground.surfaces import controls
 from playground.surfaces.figures import contour_figure, curve_figure, loss_figure, surface3d_figure
+from playground.surfaces.numbers import readable_text
 from playground.surfaces.race import inspection, point_at, results_rows, run_race, stepper_query
 from playground.surfaces.runs import COLUMNS, NAMES, Column
 from playground.surfaces.state import CUSTOM, SURFACES_SPEC, SurfaceState
@@ -217,7 +218,7 @@ def _inspect(frame: int) -> None:
     if update:
         st.caption(update)
     if run.descent.reason:
-        st.info(f"{run.label}: {run.descent.reason}.")
+        st.info(f"{run.label}: {readable_text(run.descent.reason)}.")
     st.page_link("stepper/view.py", label="Open this point in the backprop stepper", icon=":material/account_tree:",
                  query_params=stepper_query(race, point_at(run, frame)[0]))
 
