@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from engine import EngineError
 from engine.formatting import format_number
+from engine.graph import topo_order
 from labs.optim import OptimizerConfig
 from labs.surfaces import (
     SURFACES,
@@ -45,6 +47,7 @@ class Race:
     min_value: float | None
     minima: tuple
     tolerance: float = 1e-6
+    notice: str | None = None  # why the race runs fewer iterations than asked (the work budget)
 
     @property
     def frames(self) -> int:
@@ -64,8 +67,38 @@ def run_label(cfg: OptimizerConfig) -> str:
     return f"{NAMES[cfg.name]} (η={format_number(cfg.lr)}{''.join(', ' + e for e in extras)})"
 
 
+# --- the work budget: one page open or click may cost about WORK_SECONDS of server CPU for the race ---
+# Measured on the 2-core development machine: one iteration of one run costs about 5.5 µs per node of f's graph,
+# plus about 12 nodes' worth for the optimizer step; a grid point costs about 1/1000 of that per node (vectorized).
+SECONDS_PER_NODE_STEP = 5.5e-6
+STEP_OVERHEAD_NODES = 12
+WORK_SECONDS = 1.5
+WORK_BUDGET = int(WORK_SECONDS / SECONDS_PER_NODE_STEP)  # node-steps
+
+
+def graph_size(expression: Expression) -> int:
+    """Nodes in f's graph: the cost of one forward and backward pass, in node-steps."""
+    root, _ = expression.build({v: 0.5 for v in expression.variables})
+    return len(topo_order(root))
+
+
+def planned_iterations(nodes: int, runs: int, iterations: int, grid_points: int) -> int:
+    """The most iterations (up to ``iterations``) that ``runs`` runs on a graph of ``nodes`` nodes can take
+    within the work budget, after the grid's share."""
+    grid_cost = grid_points * nodes // 1000
+    per_iteration = max(1, runs) * (nodes + STEP_OVERHEAD_NODES)
+    return max(1, min(iterations, (WORK_BUDGET - grid_cost) // per_iteration))
+
+
 def run_race(state: SurfaceState) -> Race:
-    """Grid and every optimizer's path. Raises EngineError for a bad surface or start point."""
+    """Grid and every optimizer's path, within the work budget. Raises EngineError for a bad surface or start
+    point. Cached on what the race depends on (not the iteration shown or the view): a Contour ↔ 3-D toggle,
+    a Step, or a second student opening the same link costs nothing. Treat the result as read-only."""
+    return _race(replace(state, frame=0, view="contour"))
+
+
+@functools.lru_cache(maxsize=16)
+def _race(state: SurfaceState) -> Race:
     expression = surface_expression(state.expr)
     dims = dims_of(expression)
     start = state.start[:dims]
@@ -75,12 +108,30 @@ def run_race(state: SurfaceState) -> Race:
                           f"x ∈ [{x0:g}, {x1:g}]" + (f", y ∈ [{y0:g}, {y1:g}]" if dims == 2 else ""))
     preset = SURFACES.get(state.surface)
     min_value = preset.min_value if preset and preset.expr == state.expr else None
-    xs, ys, z = evaluate_grid(expression, state.x_range, state.y_range if dims == 2 else None,
-                              GRID_RESOLUTION)
-    runs = [Run(run_label(cfg), cfg, descend(expression, start, cfg, state.iterations, state.tolerance,
-                                             min_value)) for cfg in state.runs]
+    xs, ys, z = _grid(state.expr, state.x_range, state.y_range if dims == 2 else None)
+    nodes = graph_size(expression)
+    iterations = planned_iterations(nodes, len(state.runs), state.iterations, z.size)
+    notice = None
+    if iterations < state.iterations:
+        wanted = len(state.runs) * state.iterations * (nodes + STEP_OVERHEAD_NODES) * SECONDS_PER_NODE_STEP
+        notice = (f"All {state.iterations:,} iterations of {len(state.runs)} runs on this f ({nodes} operations) "
+                  f"would take about {wanted:.1f} s of server time, more than the {WORK_SECONDS:g} s one page may "
+                  f"use: the race runs the first {iterations:,} iterations. Fewer runs, fewer iterations or a "
+                  "shorter f let it run further.")
+    runs = [Run(run_label(cfg), cfg, descend(expression, start, cfg, iterations, state.tolerance, min_value))
+            for cfg in state.runs]
     minima = preset.minima if preset and preset.expr == state.expr else ()
-    return Race(expression, dims, xs, ys, z, runs, min_value, minima, state.tolerance)
+    return Race(expression, dims, xs, ys, z, runs, min_value, minima, state.tolerance, notice)
+
+
+@functools.lru_cache(maxsize=16)
+def _grid(expr: str, x_range: tuple, y_range: tuple | None) -> tuple:
+    """The surface on the plotting grid, cached apart from the runs (new rows, the same surface: no new grid)."""
+    xs, ys, z = evaluate_grid(surface_expression(expr), x_range, y_range, GRID_RESOLUTION)
+    for array in (xs, ys, z):
+        if array is not None:
+            array.flags.writeable = False  # shared by every race on this surface
+    return xs, ys, z
 
 
 def status_text(d: Descent, min_value: float | None = None, tolerance: float = 1e-6) -> str:

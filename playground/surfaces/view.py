@@ -161,7 +161,8 @@ if race is None:
     st.error(trouble, icon=":material/error:")
     _share(state)  # the link still says what the widgets hold
     st.stop()
-
+if race.notice:
+    st.warning(race.notice, icon=":material/speed:")
 
 def _tick() -> None:
     ss[key("frame")], ss.surfaces_playing = controls.tick(ss[key("frame")], race.frames)
