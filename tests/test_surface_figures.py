@@ -52,3 +52,11 @@ def test_every_chart_has_its_words_on_the_page():
         assert run.label.split(" ")[0] in describe_losses(race, 10)
     at = open_page("surfaces/view.py", surface="Himmelblau", view="3d")
     assert "3-D surface of f(x, y) = (x**2 + y - 11)**2" in captions(at)
+
+
+def test_3d_axes_and_colour_scales_use_powers_of_ten_never_si_prefixes():
+    race = run_race(SurfaceState.for_surface("Beale"))  # f up to 1.8 × 10⁵: was labelled 180k
+    fig = surface3d_figure(race, 5)
+    assert {fig.layout.scene[a].exponentformat for a in ("xaxis", "yaxis", "zaxis")} == {"power"}
+    for figure in (fig, contour_figure(race, 5)):
+        assert figure.data[0].colorbar.exponentformat == "power"

@@ -28,6 +28,8 @@ def readable(fig: go.Figure) -> go.Figure:
     every few, so that at most about MAX_LOG_TICKS labels show."""
     fig.update_xaxes(exponentformat="power")
     fig.update_yaxes(exponentformat="power")
+    fig.update_scenes(xaxis_exponentformat="power", yaxis_exponentformat="power", zaxis_exponentformat="power")
+    fig.update_traces(colorbar_exponentformat="power", selector=lambda t: "colorbar" in t)
     if fig.layout.yaxis.type == "log":
         ys = np.concatenate([np.asarray(trace.y, dtype=float).ravel() for trace in fig.data if trace.y is not None]
                             or [np.ones(1)])
