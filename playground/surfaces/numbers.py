@@ -24,12 +24,12 @@ def readable(x: float, digits: int = 4) -> str:
 
 
 def readable_point(values, names: tuple[str, ...] | None = None, digits: int = 4) -> str:
-    """(a, b), or (x = a, y = b) with names."""
+    """(a, b), or (x = a, y = b) with names; one coordinate (a 1-D surface) without brackets: a, or x = a."""
     values = np.asarray(values, dtype=float).ravel()
     parts = [readable(v, digits) for v in values]
     if names:
         parts = [f"{n} = {p}" for n, p in zip(names, parts, strict=False)]
-    return "(" + ", ".join(parts) + ")"
+    return parts[0] if len(parts) == 1 else "(" + ", ".join(parts) + ")"
 
 
 def readable_text(text: str) -> str:
