@@ -2,11 +2,13 @@
 optimizer row, and Play / Pause / Step / Reset."""
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.test_browser import no_exception
+from tests.test_surface_budget import LONG_F, SIX_RUNS
 
 pytestmark = pytest.mark.browser
 
@@ -78,7 +80,7 @@ def test_iteration_shown_follows_play_pause_step_and_reset(page):
     page.wait_for_function(f"() => {FRAME_IN_LINK} >= 5")
     page.get_by_role("button", name="Pause").click()
     page.get_by_role("button", name="Play").wait_for()
-    paused = int(re.search(r"At iteration (\d+)", page.get_by_text("At iteration").inner_text())[1])
+    paused = int(re.search(r"\d+", page.get_by_text(re.compile(r"^At iteration \d+$")).inner_text())[0])
     expect(thumb).to_have_text(str(paused))  # the slider shows the iteration the page shows
     page.get_by_role("button", name="Step", exact=True).click()
     expect(page.get_by_text(f"At iteration {paused + 1}", exact=True)).to_be_visible()
@@ -109,3 +111,11 @@ def test_the_contour_map_is_to_scale_and_said_in_words(page, width, height):
         assert ratio == pytest.approx(1.0, rel=0.02), (surface, ratio)  # a unit of x is as long as a unit of y
         expect(page.get_by_text(re.compile(r"^Contour map of f\(x, y\) = "))).to_be_attached()
         expect(page.get_by_text(re.compile(r"^Loss per iteration, one line per run"))).to_be_attached()
+
+
+def test_an_over_budget_link_says_why_it_runs_fewer_iterations(page):
+    open_surfaces(page, "?" + urlencode({"surface": "custom", "f": LONG_F, "xr": "-3,3", "yr": "-3,3",
+                                         "start": "0.5,0.5", "runs": SIX_RUNS, "iters": "500", "tol": "0"}))
+    expect(page.get_by_text(re.compile(r"would take about [\d.]+ s of server time"))).to_be_visible()
+    assert "after 500 steps" not in results_text(page)
+    no_exception(page)
