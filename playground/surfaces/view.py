@@ -127,7 +127,7 @@ def _setup() -> None:
     now = SPEC.from_session(ss)
     head = st.columns([4, 1.3], vertical_alignment="center")
     head[0].markdown("**Optimizers** — one row per run (add rows to compare settings of the same optimizer); a "
-                     "blank cell is a setting that row doesn't use.")
+                     "grey *None* is a setting that row's optimizer doesn't use.")
     if controls.own_runs(now) not in (None, now.runs):
         head[1].button("This surface's rows", key="surfaces_own_rows", disabled=locked, width="stretch",
                        help="Replace the table by the rows tuned for this surface.",
