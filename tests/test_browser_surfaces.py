@@ -119,3 +119,13 @@ def test_an_over_budget_link_says_why_it_runs_fewer_iterations(page):
     expect(page.get_by_text(re.compile(r"would take about [\d.]+ s of server time"))).to_be_visible()
     assert "after 500 steps" not in results_text(page)
     no_exception(page)
+
+
+def test_the_3d_view_draws_each_path_along_the_surface(page):
+    open_surfaces(page, "?surface=Beale&view=3d&iters=20")
+    page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')]"
+                           ".some(p => (p._fullData || []).some(t => t.type === 'scatter3d'))")
+    for label in ("SGD (η=0.01)", "Adam (η=0.3)"):
+        assert trace_length(page, label) > 3 * 20  # sampled between the 21 iterates, not 20 straight chords
+    expect(page.get_by_text(re.compile(r"^3-D surface of f\(x, y\) = "))).to_be_attached()
+    no_exception(page)
