@@ -107,7 +107,7 @@ def test_surface_lab_lesson_and_click_to_start(page):
                            " return e && parseFloat(e.value) > 0; }", timeout=20_000)
     no_exception(page)
     page.get_by_role("button", name="Step-size lesson").click()
-    page.get_by_text("never converges (cycle from step 2)").wait_for()
+    page.get_by_text("never converges: cycle 10 ↔ -1 from step 0").wait_for()
     assert page.get_by_text("converged at step 10").count() == 1
     assert page.get_by_text("converged at step 2", exact=True).count() == 1
     no_exception(page)
