@@ -193,7 +193,7 @@ def test_exploding_lesson_trips_the_trap_on_the_page():
     at = start_page()
     preset = next(b for b in at.button if b.label == "Exploding gradients")
     preset.click().run()
-    at.button(key="mlp_step10").click().run()
+    at.button(key="mlp_step100").click().run()
     assert not at.exception
     assert any("NaN trap" in e.value and "update" in e.value for e in at.error)
     assert at.button(key="mlp_step1").disabled

@@ -229,7 +229,13 @@ def test_optimizer_in_json_is_every_setting_and_reads_the_link_form_too():
 OLD_DEFAULT = {"data": "circle", "n": "300", "noise": "0.05", "dseed": "0", "test": "0.3", "features": "x1,x2",
                "hidden": "8,8", "act": "relu,relu", "init": "he", "scale": "1", "bias": "1", "loss": "cross_entropy",
                "opt": "adam:lr=0.03", "batch": "0", "l1": "0", "l2": "0", "seed": "0"}
+EXPLODING_33 = {"data": "regression", "hidden": "8,8,8,8,8,8,8,8", "act": ",".join(["leaky_relu"] * 8),
+                "init": "he", "loss": "mse", "opt": "sgd:lr=0.0885,schedule=step,step_every=30,gamma=10"}
 OLD_LINKS = [  # (a link, what the page before MLP_SPEC made of it beyond OLD_DEFAULT, whether it warned)
+    (EXPLODING_33, {k: v for k, v in EXPLODING_33.items() if k != "init"}, False),
+    ({**EXPLODING_33, "opt": "sgd:lr=0.0885,schedule=step,step_every=30,gamma=10,clip_norm=0.05"},
+     {**{k: v for k, v in EXPLODING_33.items() if k != "init"},
+      "opt": "sgd:lr=0.0885,clip_norm=0.05,schedule=step,step_every=30,gamma=10"}, False),  # settings in one order
     ({"data": "circle", "hidden": "8,8,8,8,8,8", "act": "sigmoid,sigmoid,sigmoid,sigmoid,sigmoid,sigmoid",
       "init": "xavier", "opt": "sgd:lr=0.5"},
      {"hidden": "8,8,8,8,8,8", "act": "sigmoid,sigmoid,sigmoid,sigmoid,sigmoid,sigmoid", "init": "xavier",

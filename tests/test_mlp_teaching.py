@@ -265,3 +265,35 @@ def test_unrolled_loss_includes_the_weight_penalties(penalties):
     expected = trainer.evaluate(trainer.x_train[5:6], trainer.y_train[5:6])[0]  # data loss + λ₁Σ|W| + λ₂ΣW²
     assert float(build_walkthrough(stepper_state.expr, stepper_state.values).root.value) == pytest.approx(
         expected, rel=1e-12)
+
+
+def test_exploding_lesson_tells_the_story_of_update_33():
+    """The source's run: trains normally, the explosion starts at update 31, the first NaN at update 33."""
+    note = lesson("Exploding gradients")["note"]
+    at = open_page("mlp/view.py", **lesson("Exploding gradients")["query"])
+    for _ in range(3):
+        at.button(key="mlp_step10").click().run()
+    assert not any("NaN trap" in e.value for e in at.error)  # 30 normal updates
+    trainer = at.session_state["mlp_training"].trainer
+    assert trainer.history[29].train_loss < trainer.history[0].train_loss / 2  # "trains normally"
+    assert max(r.grad_norm for r in trainer.history) < 10
+    for _ in range(3):
+        at.button(key="mlp_step1").click().run()
+    trap = next(e.value for e in at.error if "NaN trap" in e.value)
+    assert "update 33:" in trap and "layer 9" in trap  # names the update and the layer
+    caption = next(c.value for c in at.caption if "‖∂L/∂θ‖" in c.value)
+    printed = re.search(r"at updates 31: (.+?), 32: (.+?), 33: (.+?)\.", caption).groups()
+    assert " → ".join(printed) in note  # the note quotes the numbers the page prints
+    norms = [r.grad_norm for r in trainer.history[30:33]]
+    assert norms[0] < 10 and norms[1] > 100 * norms[0] and norms[2] > 1e15 * norms[1]  # an explosion from 31 on
+
+
+def test_clipping_lesson_trains_through_update_33_as_its_note_says():
+    trainer = trained(lesson("Exploding, fixed by clipping")["query"], 60)
+    records = trainer.history
+    assert len(records) == 60 and not trainer.halted and all(np.isfinite(r.train_loss) for r in records)
+    note = lesson("Exploding, fixed by clipping")["note"]
+    at30, at60 = (float(x) for x in re.search(r"\((\S+) at update 30, (\S+) at 60\)", note).groups())
+    assert round(records[29].train_loss, 2) == at30 and round(records[59].train_loss, 2) == at60
+    trainer.run(140)  # "train on and the loss wobbles and climbs"
+    assert max(r.train_loss for r in trainer.history[60:]) > 2 * records[59].train_loss

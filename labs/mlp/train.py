@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from engine.errors import EngineError
+from engine.formatting import format_number
 from engine.graph import backward
 from engine.limits import MAX_TRAJECTORY
 from engine.node import all_finite
@@ -195,7 +196,12 @@ class Trainer:
         for i, h in enumerate(hidden, start=1):
             if not all_finite(h.value):
                 return f"in hidden layer {i}'s activations"
-        return "in the output scores" if not all_finite(scores.value) else "in the loss itself"
+        layer = len(self.weights)
+        if not all_finite(scores.value):
+            return f"in the output layer's (layer {layer}'s) scores"
+        biggest = format_number(float(np.max(np.abs(scores.value))), 2)
+        return (f"in the loss: the output layer's (layer {layer}'s) scores are still finite, up to {biggest}, "
+                "but the loss adds up their squared errors, which overflow")
 
     def _pre_activations(self, hidden, scores) -> list:
         """Each layer's z node: a hidden layer's activation input (the layer itself when linear), then the scores."""

@@ -53,6 +53,8 @@ def gradients_caption(history: list[StepRecord]) -> str:
     last, layers = history[-1], len(history[-1].signal_norms)
     ratios = ", ".join(f"L{i + 1} {format_number(r, 2)}" for i, r in enumerate(last.update_ratios))
     text = f"Update : weight ratio per layer (healthy ≈ 0.001): {ratios}."
+    recent = ", ".join(f"{r.update}: {readable(r.grad_norm, 2)}" for r in history[-3:])
+    text = f"The whole gradient's norm ‖∂L/∂θ‖ (before any clipping) at updates {recent}. {text}"
     if layers < 2:
         return text
     over_time = [r for r in depth_ratios(history) if math.isfinite(r)]
