@@ -4,6 +4,7 @@ neuron's chain rule. Plain functions of the trainer's records; the page prints w
 from __future__ import annotations
 
 import math
+import re
 
 from engine.formatting import format_number
 from labs.mlp.train import StepRecord
@@ -67,7 +68,11 @@ def gradients_caption(history: list[StepRecord]) -> str:
 REWIND = (("Rewind to the last finite weights", None), ("Rewind and clip ‖g‖ at 1", 1.0))  # (label, clip_norm)
 
 
+E_NOTATION = re.compile(r"-?\d+(?:\.\d+)?e[+-]\d+")
+
+
 def nan_trap_message(halted: str) -> str:
+    halted = E_NOTATION.sub(lambda number: readable(float(number[0]), 2), halted)  # 9.1e+178 → 9.1 × 10¹⁷⁸
     return (f"NaN trap: {halted}. Training stopped; the weights are those before this update, the last finite "
             "ones. Rewind to train on from them: with the same settings the same step fails again, so clip the "
             "gradient's norm (or lower the learning rate) first — or Reset to start over.")
