@@ -232,6 +232,10 @@ OLD_DEFAULT = {"data": "circle", "n": "300", "noise": "0.05", "dseed": "0", "tes
 EXPLODING_33 = {"data": "regression", "hidden": "8,8,8,8,8,8,8,8", "act": ",".join(["leaky_relu"] * 8),
                 "init": "he", "loss": "mse", "opt": "sgd:lr=0.0885,schedule=step,step_every=30,gamma=10"}
 OLD_LINKS = [  # (a link, what the page before MLP_SPEC made of it beyond OLD_DEFAULT, whether it warned)
+    ({"data": "xor", "hidden": "8,8", "act": "linear,linear", "opt": "adam:lr=0.03"},
+     {"data": "xor", "act": "linear,linear"}, False),
+    ({"data": "moons", "noise": "0.1", "hidden": "16,16", "act": "relu,relu", "opt": "sgd:lr=0.01"},
+     {"data": "moons", "noise": "0.1", "hidden": "16,16", "opt": "sgd:lr=0.01"}, False),
     (EXPLODING_33, {k: v for k, v in EXPLODING_33.items() if k != "init"}, False),
     ({**EXPLODING_33, "opt": "sgd:lr=0.0885,schedule=step,step_every=30,gamma=10,clip_norm=0.05"},
      {**{k: v for k, v in EXPLODING_33.items() if k != "init"},

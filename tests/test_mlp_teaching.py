@@ -10,7 +10,7 @@ import pytest
 
 from labs.update_rules import MiniBatches
 from playground.common.presets import load_presets
-from playground.mlp.captions import formulas
+from playground.mlp.captions import formulas, readable
 from playground.mlp.figures import grad_norm_figure, gradient_histogram_figure
 from playground.mlp.lab import build_trainer, load_data, neuron_gradients, unroll_query
 from playground.mlp.network_figure import STRONGEST_INCOMING, edges_caption, network_dot, shown_edges
@@ -298,3 +298,25 @@ def test_clipping_lesson_trains_through_update_33_as_its_note_says():
     assert round(records[29].train_loss, 2) == at30 and round(records[59].train_loss, 2) == at60
     trainer.run(140)  # "train on and the loss wobbles and climbs"
     assert max(r.train_loss for r in trainer.history[60:]) > 2 * records[59].train_loss
+
+
+def test_linear_layers_collapse_to_logistic_regression_on_the_page():
+    stacked = train_lesson_on_the_page("Linear layers collapse (XOR)", 500)
+    flat = train_lesson_on_the_page("XOR without a hidden layer", 500)
+    for label in ("train loss", "train accuracy", "test accuracy"):
+        assert metric(stacked, label) == metric(flat, label)
+    note = lesson("Linear layers collapse (XOR)")["note"]
+    assert f"loss is {metric(stacked, 'train loss')}" in note and f"{metric(stacked, 'train accuracy')}%" in note
+    relu = trained({**lesson("Linear layers collapse (XOR)")["query"], "act": "relu,relu"}, 500)
+    assert relu.history[-1].train_loss < 0.1  # "set the activation to relu and the loss falls"
+
+
+def test_learning_rate_lesson_numbers():
+    note = lesson("A learning-rate starting point")["note"]
+    query = lesson("A learning-rate starting point")["query"]
+    at = train_lesson_on_the_page("A learning-rate starting point", 500)  # η = 0.01, as it opens
+    shown = next(m.value for m in at.metric if m.label == "train loss")
+    assert f"0.01 reaches loss {shown} ({metric(at, 'train accuracy')}%" in note
+    for lr, words in (("0.1", "0.1 reaches {}"), ("1", "1 reaches {}"), ("3", "sticks at {}")):
+        loss = trained({**query, "opt": f"sgd:lr={lr}"}, 500).history[-1].train_loss
+        assert words.format(readable(loss)) in note, (lr, loss)  # as the page would print it
