@@ -232,6 +232,9 @@ OLD_DEFAULT = {"data": "circle", "n": "300", "noise": "0.05", "dseed": "0", "tes
 EXPLODING_33 = {"data": "regression", "hidden": "8,8,8,8,8,8,8,8", "act": ",".join(["leaky_relu"] * 8),
                 "init": "he", "loss": "mse", "opt": "sgd:lr=0.0885,schedule=step,step_every=30,gamma=10"}
 OLD_LINKS = [  # (a link, what the page before MLP_SPEC made of it beyond OLD_DEFAULT, whether it warned)
+    ({"data": "spiral", "n": "200", "noise": "0.3", "test": "0.5", "hidden": "32,32", "act": "relu,relu",
+      "opt": "adam:lr=0.01"},
+     {"data": "spiral", "n": "200", "noise": "0.3", "test": "0.5", "hidden": "32,32", "opt": "adam:lr=0.01"}, False),
     ({"data": "xor", "hidden": "8,8", "act": "linear,linear", "opt": "adam:lr=0.03"},
      {"data": "xor", "act": "linear,linear"}, False),
     ({"data": "moons", "noise": "0.1", "hidden": "16,16", "act": "relu,relu", "opt": "sgd:lr=0.01"},

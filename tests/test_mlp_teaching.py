@@ -320,3 +320,23 @@ def test_learning_rate_lesson_numbers():
     for lr, words in (("0.1", "0.1 reaches {}"), ("1", "1 reaches {}"), ("3", "sticks at {}")):
         loss = trained({**query, "opt": f"sgd:lr={lr}"}, 500).history[-1].train_loss
         assert words.format(readable(loss)) in note, (lr, loss)  # as the page would print it
+
+
+def shown(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_capacity_then_weight_decay_numbers_are_the_pages():
+    name = "Capacity, then weight decay"
+    note = lesson(name)["note"]
+    at = train_lesson_on_the_page(name, 500)
+    assert f"(train loss {shown(at, 'train loss')}, {shown(at, 'train accuracy')})" in note
+    assert f"(test loss {shown(at, 'test loss')}, {shown(at, 'test accuracy')})" in note
+    assert metric(at, "test loss") > 10 * metric(at, "train loss")  # overfitting, as the note says
+    at.number_input(key="mlp_l2").set_value(0.003).run()
+    for _ in range(5):
+        at.button(key="mlp_step100").click().run()
+    assert f"train loss rises to {shown(at, 'train loss')}" in note
+    assert f"test loss falls to {shown(at, 'test loss')} ({shown(at, 'test accuracy')})" in note
+    small = trained({**lesson(name)["query"], "hidden": "2", "act": "relu"}, 500).history[-1]
+    assert f"({100 * small.train_accuracy:.1f}% train)" in note
