@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
+
+SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+TIMES = "\u00a0×\u00a0"  # no-break spaces: a table cell or metric never wraps between 3.9 × and 10⁻⁸
+E_NUMBER = re.compile(r"-?\d+(?:\.\d+)?e[+-]?\d+")
 
 
 def format_number(x: float, digits: int = 4) -> str:
@@ -30,3 +36,25 @@ def format_array(a, digits: int = 4, max_items: int = 6) -> str:
         return "[" + ", ".join(items) + "]"
     rows = [format_array(r, digits, max_items) for r in a[:max_items]]
     return "[" + ", ".join(rows) + (", …" if len(a) > max_items else "") + "]"
+
+
+def readable(x: float, digits: int = 4) -> str:
+    """A number as people read it on a page: format_number's digits, with its e-notation (1.669e-05, which a
+    learner reads as a subtraction) written as 1.669 × 10⁻⁵, one unbreakable word."""
+    text = format_number(x, digits)
+    if "e" not in text:
+        return text
+    mantissa, exponent = text.split("e")
+    return f"{mantissa}{TIMES}10{str(int(exponent)).translate(SUPERSCRIPTS)}"
+
+
+def readable_text(text: str) -> str:
+    """A sentence with every e-notation number in it made readable (the engine's messages say 1e-06)."""
+    return E_NUMBER.sub(lambda m: readable(float(m[0])), text)
+
+
+def parse_readable(text: str) -> float:
+    """The number a ``readable`` text stands for (for tests, and for reading a table back)."""
+    mantissa, _, power = text.replace("\u00a0", " ").partition(" × 10")
+    exponent = power.translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789"))
+    return float(mantissa) * 10.0 ** int(exponent or 0)

@@ -6,19 +6,14 @@ from __future__ import annotations
 import math
 import re
 
+from engine import formatting
 from engine.formatting import format_number
 from labs.mlp.train import StepRecord
-
-SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def readable(x: float, digits: int = 3) -> str:
     """A number as people read it, short enough for a metric: 0.671, 12.3, 5.54 × 10⁻⁵, 3.1 × 10⁷."""
-    text = format_number(x, digits)
-    if "e" not in text:
-        return text
-    mantissa, exponent = text.split("e")
-    return f"{mantissa} × 10{str(int(exponent)).translate(SUPERSCRIPTS)}"
+    return formatting.readable(x, digits)
 
 
 def metrics(last: StepRecord | None) -> list[tuple[str, str]]:
