@@ -153,3 +153,19 @@ def test_a_small_graphs_step_fits_a_laptop_screen(page):
                  page.get_by_text(re.compile(r"^Backward ·")), page.locator(".katex").first):
         box = part.bounding_box()
         assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 768, box
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (390, 844)], ids=["laptop", "phone"])
+def test_the_node_being_explained_is_scrolled_into_view(page, size):
+    """A wide graph keeps its size and scrolls sideways: the current (yellow) node must be in the visible part."""
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    expr, at = "sum(tanh(W @ x))", "W=[[1, 2, 0], [0, -1, 1]];x=[0.5, -1, 2]"
+    open_stepper(page, "?" + urlencode({"expr": expr, "at": at, "step": "6"}))  # the @ node, right of centre
+    page.locator(SCRIPT_DONE).wait_for()
+    page.wait_for_function("""() => {
+      const chart = document.querySelector('[data-testid="stGraphVizChart"]');
+      const node = [...chart.querySelectorAll('g.node polygon')].find(p => p.getAttribute('fill') === '#f0e442');
+      const c = chart.getBoundingClientRect(), n = node.getBoundingClientRect();
+      return chart.scrollWidth > chart.clientWidth && n.left >= c.left - 1 && n.right <= c.right + 1;
+    }""")
+    no_exception(page)

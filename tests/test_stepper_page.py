@@ -212,3 +212,25 @@ def test_gradient_check_uses_the_output_gradient():
     at.button(key="gradcheck").click().run()
     table = at.dataframe[-1].value
     assert list(table["analytic"]) == ["15", "10"] and list(table["result"]) == ["pass ✓"] * 2
+
+
+def test_an_empty_prediction_is_never_right():
+    """The boxes once started at 0, so Check with nothing typed scored ∂L/∂y = 0 in max(x, y) * 2."""
+    at = start(expr="max(x, y) * 2", at="x=4;y=2", step="4", mode="quiz")  # the max node: x gets 2, y gets 0
+    assert at.number_input(key="guess_4_0").value is None and at.number_input(key="guess_4_1").value is None
+    at.number_input(key="guess_4_0").set_value(2.0)
+    at.button[[b.label for b in at.button].index("Check")].click().run()
+    assert "1 of 2 right" in texts(at) and "you left it empty" in texts(at)
+
+
+def test_quiz_on_vectors_says_why_nothing_is_asked():
+    at = start(expr="sum(w * x)", at="w=[0.5, -1, 2];x=[1, 2, 3]", mode="quiz")
+    assert "nothing to predict" in texts(at)
+    assert "nothing to predict" not in texts(start(expr="x * y", at="x=2;y=3", mode="quiz"))
+
+
+def test_a_decimal_comma_is_refused_not_read_as_its_first_number():
+    at = start(expr="x * y", at="x=2,5;y=3")
+    assert "decimal point" in texts(at) and not at.exception
+    at = start(expr="x * y", at="x=−2;y=3", step="3")  # the page's own minus sign, copied back in
+    assert not at.warning and "-6" in texts(at)

@@ -49,6 +49,29 @@ def graph_downloads(key: str, make_graph: Callable[[], object], name: str) -> No
                                width="stretch")
 
 
+_SCROLL_TO_FILL = """<script>/* %(step)s */
+(function attempt(left) {  // the chart is drawn after this script runs: try for up to 3 s
+  let found = false;
+  for (const chart of document.querySelectorAll('[data-testid="stGraphVizChart"]')) {
+    for (const shape of chart.querySelectorAll('g.node polygon, g.node ellipse')) {
+      if ((shape.getAttribute('fill') || '').toLowerCase() !== '%(fill)s') continue;
+      const box = chart.getBoundingClientRect(), node = shape.getBoundingClientRect();
+      chart.scrollLeft += node.left + node.width / 2 - (box.left + box.width / 2);
+      found = true;
+    }
+  }
+  if (!found && left > 0) setTimeout(() => attempt(left - 1), 100);
+})(30);
+</script>"""
+
+
+def scroll_graph_to(fill: str, step: int) -> None:
+    """Scroll a graph that is wider than its column (graphs keep their natural size and scroll sideways) so
+    that its node filled ``fill``, the one being explained, is in the middle of the view; run again at each
+    ``step``. The script is the page's own, with no text from the user in it."""
+    st.html(_SCROLL_TO_FILL % {"step": int(step), "fill": fill.lower()}, unsafe_allow_javascript=True)
+
+
 def read_link(spec, can_hide: dict[str, str], can_lock: dict[str, str]):
     """The page state and teacher flags this session's URL asks for, and every warning about it.
     ``spec`` is the page's StateSpec."""

@@ -21,7 +21,8 @@ def prediction_is_close(predicted: float, actual: float) -> bool:
 
 
 def quiz_targets(view, mode: str | None) -> list[int]:
-    """Inputs whose gradient the learner must predict at this step (quiz mode, a scalar backward step)."""
+    """Inputs whose gradient the learner must predict at this step (quiz mode, a scalar backward step: a
+    vector's gradient is not asked for, see ``asks_nothing``)."""
     step = view.backward
     if mode != "quiz" or step is None or step.is_leaf:
         return []
@@ -42,15 +43,16 @@ class Verdict:
         return self.points == self.possible and not self.skipped
 
 
-def score(step, targets: list[int], guesses: dict[int, float]) -> Verdict:
+def score(step, targets: list[int], guesses: dict[int, float | None]) -> Verdict:
     """Each guess against the engine's downstream gradient, with the arithmetic that gives the answer."""
     lines, points = [], 0
     for i in targets:
-        guess = float(guesses[i])
-        right = prediction_is_close(guess, float(step.downstream[i]))
+        guess = guesses.get(i)  # None: the box was left empty, which is never right (it used to read as 0)
+        right = guess is not None and prediction_is_close(float(guess), float(step.downstream[i]))
         points += right
-        lines.append(f"{'✓' if right else '✗'} {node_name(step.node.parents[i])}: you said "
-                     f"{format_array(guess)}; {arithmetic_text(step, i)}")
+        said = "you left it empty" if guess is None else f"you said {format_array(float(guess))}"
+        lines.append(f"{'✓' if right else '✗'} {node_name(step.node.parents[i])}: {said}; "
+                     f"{arithmetic_text(step, i)}")
     head = "✓ Right." if points == len(targets) else f"✗ {points} of {len(targets)} right."
     return Verdict(points, len(targets), head + " " + " · ".join(lines))
 
@@ -71,6 +73,12 @@ def skip_to(walkthrough, answered: dict[int, Verdict], start: int, end: int, mod
         if targets and k not in answered:
             answered[k] = skip(view.backward, targets)
     return answered
+
+
+def asks_nothing(walkthrough, mode: str | None) -> bool:
+    """Quiz mode on an expression with no scalar gradient to predict (every node a vector or matrix)."""
+    return mode == "quiz" and not any(quiz_targets(walkthrough.view(k), mode)
+                                      for k in range(len(walkthrough.forward) + 1, walkthrough.total_steps + 1))
 
 
 def total(answered: dict[int, Verdict]) -> tuple[int, int]:

@@ -33,11 +33,15 @@ def parse_value(text: str) -> float | list:
         return _numbers(text[1:-1])
     if "[" in text or "]" in text:
         raise ValueError("its brackets don't match: write a vector like [1, 2, 3] or a matrix like [[1, 2], [3, 4]]")
-    return _numbers(text)[0]
+    numbers = _numbers(text)
+    if len(numbers) > 1:  # "2,5" is not 2: a decimal comma, or a vector without its brackets
+        raise ValueError(f"{text[:40]!r} is more than one number: write a decimal point (2.5), or a vector in "
+                         "brackets ([2, 5])")
+    return numbers[0]
 
 
 def _numbers(text: str) -> list[float]:
-    parts = [p for p in re.split(r"[,\s]+", text.strip()) if p]
+    parts = [p for p in re.split(r"[,\s]+", text.replace("−", "-").strip()) if p]  # the page's own minus sign
     if not parts or len(parts) > MAX_VECTOR:
         raise ValueError(f"give a number, a vector of 1 to {MAX_VECTOR} numbers like [1, 2, 3], or a matrix "
                          "like [[1, 2], [3, 4]]")

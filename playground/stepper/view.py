@@ -8,7 +8,7 @@ import streamlit as st
 
 from engine import EngineError, ParseError, parse
 from engine.formatting import format_array
-from playground.common.page import graph_downloads, page_header, plain, read_link, share_panel
+from playground.common.page import graph_downloads, page_header, plain, read_link, scroll_graph_to, share_panel
 from playground.common.palette import LIGHT, for_theme
 from playground.common.play import play_button, timed_fragment
 from playground.common.presets import load_presets
@@ -137,6 +137,7 @@ def _render_step_area() -> None:
     graph_col, explain_col = st.columns([7, 4], gap="medium") if len(walk.order) <= 6 else (st.container(),) * 2
     with graph_col:
         st.graphviz_chart(graph_dot(walk, shown, for_theme(st.context.theme.type)), width="content")
+        scroll_graph_to(LIGHT.current, view.step)
         st.caption("Blue “= …”: forward values · orange **grad …**: gradients · yellow “▶ now”: the current node · "
                    "grey dashed: not reached yet · “⚠”: where NaN/inf first appears.")
         words, download = st.columns([3, 1], vertical_alignment="top")
@@ -198,8 +199,8 @@ def _quiz(step, targets) -> None:
         st.markdown(f"**Your turn:** {ledger.node_name(step.node)} receives upstream "
                     f"**{format_array(step.upstream)}**. Predict the gradient it sends to each input.")
         for i in targets:
-            st.number_input(f"∂L/∂{step.node.parents[i].label}", value=0.0, format="%g",
-                            key=f"guess_{at}_{i}")
+            st.number_input(f"∂L/∂{step.node.parents[i].label}", value=None, format="%g", key=f"guess_{at}_{i}",
+                            placeholder="your answer")
         c = st.columns(2)
         c[0].form_submit_button("Check", type="primary", on_click=_answer, args=(at, step, targets, False))
         c[1].form_submit_button("Skip (no points)", on_click=_answer, args=(at, step, targets, True))
@@ -211,6 +212,9 @@ def _answer(at, step, targets, skipped) -> None:
 
 
 def _score() -> None:
+    if quiz.asks_nothing(walk, ss[key("mode")]):
+        st.info("The quiz asks for gradients that are one number; here every gradient is a vector or a matrix, so "
+                "there is nothing to predict. Try a scalar example such as (x + y) * z.")
     points, possible = quiz.total(ss.stepper_quiz)
     st.metric("Quiz score", f"{points} / {possible}", help="One point per input gradient predicted right; "
               "skipped questions count as not answered.")
