@@ -58,3 +58,13 @@ def parse_readable(text: str) -> float:
     mantissa, _, power = text.replace("\u00a0", " ").partition(" × 10")
     exponent = power.translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789"))
     return float(mantissa) * 10.0 ** int(exponent or 0)
+
+
+def describe_shape(shape: tuple[int, ...]) -> str:
+    """A shape in words: a number, a vector of 3, a 2 × 3 matrix, an array of shape 2 × 3 × 4."""
+    if not shape:
+        return "a number"
+    if len(shape) == 1:
+        return f"a vector of {shape[0]}"
+    sizes = " × ".join(str(n) for n in shape)
+    return f"a {sizes} matrix" if len(shape) == 2 else f"an array of shape {sizes}"

@@ -17,7 +17,12 @@ import math
 import numpy as np
 
 from .errors import ShapeError
+from .formatting import describe_shape
 from .ops import OPS, Op
+
+SHAPE_NEEDS = {"matmul": "vectors or matrices whose inner sizes agree, like a 2 × 3 matrix @ a vector of 3",
+               "softmax_cross_entropy": "scores and one-hot labels of the same shape",
+               "reshape": "the same number of entries before and after"}
 
 _ids = itertools.count()
 
@@ -125,9 +130,10 @@ def evaluate(node: Node) -> None:
     state = _quiet()
     try:
         value = node.op.forward(*xs, **node.attrs)
-    except ValueError as e:  # numpy's shape complaints, in the engine's own words
-        shapes = " and ".join(str(x.shape) for x in xs)
-        raise ShapeError(f"{node.op.name}: operands with shapes {shapes} do not fit ({e})") from None
+    except ValueError:  # numpy's shape complaints (gufunc signatures…), in the engine's own words
+        given = " and ".join(describe_shape(x.shape) for x in xs)
+        need = SHAPE_NEEDS.get(node.op.name, "inputs of the same shape, or shapes that broadcast")
+        raise ShapeError(f"{node.op.symbol} ({node.op.name}) was given {given}; it needs {need}") from None
     finally:
         _restore(state)
     node.value = value if type(value) is np.ndarray else np.asarray(value, dtype=np.float64)

@@ -123,7 +123,7 @@ def test_every_ledger_formula_renders_with_the_learners_names(page):
         expect(page.locator(".katex-error")).to_have_count(0)
         if k == matmul_step:  # W @ v's rule is written for the upstream Ḡ, and the page says what Ḡ is; its
             expect(page.get_by_text("Ḡ = ∂L/∂q")).to_be_visible()  # Jacobians are typeset as matrices
-            jacobians = page.locator(".katex-display", has=page.locator(".mtable"), has_text="entries nonzero")
+            jacobians = page.locator(".katex-display", has=page.locator(".mtable"), has_text="nonzero")
             expect(jacobians).to_have_count(2)  # one for W, one for v
     no_exception(page)
 
@@ -168,4 +168,21 @@ def test_the_node_being_explained_is_scrolled_into_view(page, size):
       const c = chart.getBoundingClientRect(), n = node.getBoundingClientRect();
       return chart.scrollWidth > chart.clientWidth && n.left >= c.left - 1 && n.right <= c.right + 1;
     }""")
+    no_exception(page)
+
+
+def test_play_speed_survives_a_value_that_stops_the_page(page):
+    """A bad value stops the page before it draws the speed slider; the slider then came back as 'slow'."""
+    open_stepper(page, "?" + urlencode({"expr": "x * y", "at": "x=2;y=3"}))
+    speed = page.get_by_role("slider")
+    speed.focus()
+    speed.press("End")
+    expect(speed).to_have_attribute("aria-valuetext", "fast")
+    box = page.get_by_role("textbox", name="x", exact=True)
+    box.fill("abc")
+    box.press("Enter")
+    expect(page.get_by_role("slider")).to_have_count(0)
+    box.fill("-2")
+    box.press("Enter")
+    expect(page.get_by_role("slider")).to_have_attribute("aria-valuetext", "fast")
     no_exception(page)

@@ -187,3 +187,12 @@ def test_a_tape_replays_the_graph_as_a_rebuilt_one_computes_it():
         for p, q in zip(params, fresh, strict=True):
             np.testing.assert_allclose(p.grad, q.grad, rtol=1e-13)
             assert p.grad is not q.grad and p.grad.flags.writeable
+
+
+def test_a_shape_mismatch_is_said_in_words_without_numpys_internals():
+    with pytest.raises(ShapeError) as e:
+        apply("matmul", var(1.0, "W"), var(1.0, "x"))
+    assert "given a number and a number" in str(e.value) and "inner sizes agree" in str(e.value)
+    assert "gufunc" not in str(e.value) and "signature" not in str(e.value)
+    with pytest.raises(ShapeError, match="a vector of 3 and a vector of 2"):
+        apply("mul", var(np.ones(3)), var(np.ones(2)))

@@ -271,3 +271,14 @@ def test_every_registry_formula_names_each_argument():
     for op in OPS.values():
         tokens = re.findall(r"(?<![\\A-Za-z])([A-Za-z])(?![A-Za-z])", op.latex)
         assert set(op.args) <= set(tokens), (op.name, op.args, op.latex)
+
+
+def test_an_elementwise_product_of_arrays_is_written_as_one_and_the_jacobian_layout_is_said():
+    from playground.stepper.ledger import step_notes
+
+    walk = build_walkthrough("sum(w * x)", {"w": "[0.5, -1, 2]", "x": "[1, 2, 3]"})
+    assert r"{w} \odot {x} = [0.5, -2, 6]" in forward_formula(walk.forward[0])  # w · x would read as 4.5
+    assert r"{x} \cdot {y}" in forward_formula(build_walkthrough("x * y", {}).forward[0])
+    mul = _backward_step(walk, "×")
+    assert any("course notes" in note for note in step_notes(mul))
+    assert step_notes(_backward_step(build_walkthrough("x * y", {}), "×")) == []

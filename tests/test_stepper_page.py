@@ -234,3 +234,9 @@ def test_a_decimal_comma_is_refused_not_read_as_its_first_number():
     assert "decimal point" in texts(at) and not at.exception
     at = start(expr="x * y", at="x=−2;y=3", step="3")  # the page's own minus sign, copied back in
     assert not at.warning and "-6" in texts(at)
+
+
+def test_a_shape_error_shows_the_expression_with_its_caret_on_its_own_line():
+    at = start(expr="sum(W @ x)")
+    assert any("inner sizes agree" in e.value for e in at.error)
+    assert any(c.value.splitlines()[1].strip() == "^" for c in at.code)

@@ -87,7 +87,10 @@ def forward_formula(step) -> str:
     known = [rf"{tex_name(p)} = {_tex_num(x)}" for p, x in zip(node.parents, step.inputs, strict=True)
              if p.kind != "const"]
     where = r"\qquad (" + r",\ ".join(known) + ")" if known else ""
-    return rf"{tex_name(node)} = {in_names(node.op.latex, node.op, node.parents)} = {_tex_num(step.value)}{where}"
+    formula = in_names(node.op.latex, node.op, node.parents)
+    if node.value.ndim:  # for arrays, a · would read as a dot product: the product is entry by entry
+        formula = formula.replace(r"\cdot", r"\odot")
+    return rf"{tex_name(node)} = {formula} = {_tex_num(step.value)}{where}"
 
 
 BAR_G = r"\bar{G}"  # the upstream gradient in matrix rules (matmul, transpose, reshape)
@@ -140,18 +143,30 @@ def _bmatrix(a) -> str:
 def _structure(j) -> str:
     n, m = j.shape
     if n == m and not np.any(j - np.diag(np.diag(j))):
-        return "diagonal: output j depends on input j alone"
+        return "diagonal"
     if m == 1:
-        return "one column: every entry feeds the one output"
+        return "one column (a sum)"
     if n == 1:
-        return "one row: the one input feeds every output"
-    return f"{np.count_nonzero(j)} of {n * m} entries nonzero"
+        return "one row (shared)"
+    return f"{np.count_nonzero(j)} of {n * m} nonzero"
+
+
+JACOBIAN_NOTE = ("J is written as in the course notes: row i for the input's entry i, column j for the output's "
+                 "entry j (the transpose of the layout many books use), so ∂L/∂input = J · upstream, in the "
+                 "input's shape. Diagonal: output j depends on input j alone, as for an elementwise op.")
 
 
 def _shows_jacobian(node, parent) -> bool:
     """Whether the ledger writes out this input's Jacobian: some side a vector, none too long to read."""
     n, m = parent.value.size, node.value.size
     return n * m > 1 and max(n, m) <= MAX_JACOBIAN_SIDE
+
+
+def step_notes(step) -> list[str]:
+    """What the symbols in this step's formulas stand for: Ḡ, and the Jacobians' layout when they are shown."""
+    jacobians = any(d is not None and _shows_jacobian(step.node, p)
+                    for p, d in zip(step.node.parents, step.downstream, strict=True))
+    return [note for note in (upstream_note(step), JACOBIAN_NOTE if jacobians else None) if note]
 
 
 def jacobian_lines(step) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 import streamlit as st
 
@@ -15,7 +16,7 @@ from playground.common.presets import load_presets
 from playground.common.teacher import TeacherView
 from playground.stepper import ledger, quiz, session
 from playground.stepper.graph_figure import graph_dot
-from playground.stepper.state import DEFAULT_EXPR, MODES, STEPPER_SPEC, StepperState
+from playground.stepper.state import DEFAULT_EXPR, MODES, STEPPER_SPEC
 from playground.stepper.walkthrough import build_walkthrough, check_gradients
 
 PHASE_NAMES = {"start": "ready", "forward": "forward pass", "backward": "backward pass", "done": "done"}
@@ -29,8 +30,7 @@ ss = st.session_state
 
 # --- state: the URL (or a preset, or pasted JSON) fills the widgets once; then the widgets own it ---
 
-def _load(state: StepperState, note: str | None = None) -> None:
-    session.load(ss, state, note)
+_load = partial(session.load, ss)  # (state, note=None): show a state in the widgets, as a link, preset or JSON does
 
 
 def _init_session() -> None:
@@ -39,6 +39,7 @@ def _init_session() -> None:
         ss.stepper_link_step = state.step
         _load(state, session.lesson_note(state))
         ss.stepper_ready = True
+    ss.stepper_speed = ss.get("stepper_speed", "normal")  # kept while a run stops before its slider is drawn
 
 
 def _apply_preset(preset: dict) -> None:
@@ -46,9 +47,7 @@ def _apply_preset(preset: dict) -> None:
     _load(replace(state, mode=ss[key("mode")] or "learn"), f"**{preset['name']}** — {preset['note']}")
 
 
-# --- page ---
-
-_init_session()
+_init_session()  # --- the page ---
 teacher: TeacherView = ss.stepper_teacher
 frozen = teacher.locks("expression")
 page_header("Backprop stepper", "Step through the forward and backward passes one node at a time: each node gets "
@@ -80,8 +79,8 @@ variables = expression.variables
 cols = st.columns(min(len(variables), 4) + 2)
 for i, name in enumerate(variables):
     ss.setdefault(f"{key('values')}_{name}", "1")
-    cols[i % 4].text_input(name, key=f"{key('values')}_{name}", help="a number, or a vector like [1, 2, 3]",
-                           disabled=frozen, on_change=session.values_changed, args=(ss,))
+    cols[i % 4].text_input(name, key=f"{key('values')}_{name}", disabled=frozen, on_change=session.values_changed,
+                           args=(ss,), help="a number, a vector like [1, 2, 3] or a matrix like [[1, 2], [3, 4]]")
 cols[-2].number_input("output gradient ∂L/∂out", key=key("output_grad"), step=1.0, format="%g", disabled=frozen,
                       help="The gradient fed into the output to start the backward pass. 1 means 'the output "
                            "itself is L'.", on_change=session.values_changed, args=(ss,))
@@ -95,7 +94,9 @@ state = SPEC.settle(replace(SPEC.from_session(ss), expr=expression.text, values=
 try:
     walk = build_walkthrough(expression.text, typed, state.output_grad)
 except (EngineError, ValueError) as e:
-    st.error(f"Can't compute this yet: {e.format() if isinstance(e, ParseError) else e}", icon=":material/error:")
+    st.error(f"Can't compute this yet: {e.message if isinstance(e, ParseError) else e}", icon=":material/error:")
+    if isinstance(e, ParseError):  # the expression with a caret under the column, on lines of their own
+        st.code(e.format(), language=None)
     st.stop()
 
 total = walk.total_steps
@@ -178,8 +179,8 @@ def _explain_step(view, answered, hidden) -> None:
         step = view.backward
         for tex in ledger.local_formulas(step):
             st.latex(tex)
-        if ledger.upstream_note(step):
-            st.caption(ledger.upstream_note(step))
+        for note in ledger.step_notes(step):
+            st.caption(note)
         if not hidden:
             for tex in ledger.chain_rule_lines(step) + ledger.jacobian_lines(step):
                 st.latex(tex)
@@ -224,7 +225,6 @@ def _score() -> None:
                 st.markdown(plain(f"Step {at}: {verdict.text}"))
 
 
-ss.setdefault("stepper_speed", "normal")
 timed_fragment(_render_step_area, lambda: (ss.stepper_playing, ss.stepper_speed), lambda: session.play_tick(ss, walk),
                SPEEDS[ss.stepper_speed])
 
