@@ -240,3 +240,14 @@ def test_a_shape_error_shows_the_expression_with_its_caret_on_its_own_line():
     at = start(expr="sum(W @ x)")
     assert any("inner sizes agree" in e.value for e in at.error)
     assert any(c.value.splitlines()[1].strip() == "^" for c in at.code)
+
+
+def test_a_graph_too_big_to_draw_is_said_not_sent():
+    """A 400-term link once sent 180 kB of Graphviz source, which a browser tab lays out for minutes."""
+    from playground.stepper.ledger import MAX_DRAWN_NODES
+
+    names = [f"v{i}" for i in range(MAX_DRAWN_NODES // 2 + 1)]
+    at = start(expr=" + ".join(names), step="3")
+    assert not at.get("graphviz_chart") and "too many to draw" in texts(at) and not at.exception
+    small = start(expr=" + ".join(names[:20]))
+    assert small.get("graphviz_chart") and "too many" not in texts(small)

@@ -36,9 +36,12 @@ def page_header(title: str, caption: str, link_warnings: list[str]) -> None:
         st.warning(plain(warning), icon=":material/warning:")
 
 
-def graph_downloads(key: str, make_graph: Callable[[], object], name: str) -> None:
+def graph_downloads(key: str, make_graph: Callable[[], object] | None, name: str) -> None:
     """A "Download graph" menu with SVG and PNG files of ``make_graph()`` for slides (drawn by ``dot`` on the
-    server, only when a button is pressed), or, where ``dot`` isn't installed, how to get it."""
+    server, only when a button is pressed), or, where ``dot`` isn't installed, how to get it. None: no menu (a
+    graph too big to draw)."""
+    if make_graph is None:
+        return
     with st.popover("Download graph", icon=":material/download:"):
         if not graph_export.dot_available():
             st.markdown(graph_export.why_no_export())
@@ -63,6 +66,16 @@ _SCROLL_TO_FILL = """<script>/* %(step)s */
   if (!found && left > 0) setTimeout(() => attempt(left - 1), 100);
 })(30);
 </script>"""
+
+
+def graph_chart(graph, current_fill: str, step: int, instead: str) -> None:
+    """``graph`` at its natural size, scrolled to its node filled ``current_fill``; or, with no graph (too big
+    to draw), the sentence ``instead``."""
+    if graph is None:
+        st.info(instead, icon=":material/account_tree:")
+        return
+    st.graphviz_chart(graph, width="content")
+    scroll_graph_to(current_fill, step)
 
 
 def scroll_graph_to(fill: str, step: int) -> None:

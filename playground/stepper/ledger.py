@@ -13,6 +13,12 @@ from engine.formatting import format_array
 from engine.graph import jacobian
 
 MAX_JACOBIAN_SIDE = 6  # input or output entries: beyond this the matrix is too big to read
+MAX_DRAWN_NODES = 150  # beyond this a graph is unreadable, and its layout keeps a browser tab busy for minutes
+
+
+def too_big_to_draw(nodes: int) -> str:
+    return (f"This graph has {nodes:,} nodes, too many to draw legibly (the page draws up to {MAX_DRAWN_NODES}). "
+            "Step through it with the ledger, or read it in “The graph in words”.")
 
 _EXPONENT = re.compile(r"(\d)e([+-])0*(\d+)")
 

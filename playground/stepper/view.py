@@ -9,7 +9,7 @@ import streamlit as st
 
 from engine import EngineError, ParseError, parse
 from engine.formatting import format_array
-from playground.common.page import graph_downloads, page_header, plain, read_link, scroll_graph_to, share_panel
+from playground.common.page import graph_chart, graph_downloads, page_header, plain, read_link, share_panel
 from playground.common.palette import LIGHT, for_theme
 from playground.common.play import play_button, timed_fragment
 from playground.common.presets import load_presets
@@ -58,8 +58,7 @@ if ss.get("stepper_note"):
     st.info(ss.stepper_note)
 top = st.columns([4, 1], vertical_alignment="bottom")
 top[0].text_input("Expression", key=key("expr"), max_chars=1000, disabled=frozen, on_change=session.example_changed,
-                  args=(ss,), help="Python-like: + - * / ** @, unary -, and functions such as tanh(x), max(a, b), "
-                  "sum(v).")
+                  args=(ss,), help="Python-like: + - * / ** @, unary -, tanh(x), max(a, b), sum(v) and more.")
 if teacher.shows("presets") and not frozen:
     with top[1].popover("Presets", icon=":material/menu_book:", width="stretch",
                         help="Classic circuits from the course material"):
@@ -70,8 +69,7 @@ try:
     expression = parse(ss[key("expr")])
     ss.stepper_last_good_expr = ss[key("expr")]
 except ParseError as e:
-    st.error("This expression can't be read — the graph below is the last one that could.",
-             icon=":material/error:")
+    st.error("This expression can't be read — the graph below is the last one that could.", icon=":material/error:")
     st.code(e.format(), language=None)
     expression = parse(ss.get("stepper_last_good_expr", DEFAULT_EXPR))
 
@@ -82,11 +80,11 @@ for i, name in enumerate(variables):
     cols[i % 4].text_input(name, key=f"{key('values')}_{name}", disabled=frozen, on_change=session.values_changed,
                            args=(ss,), help="a number, a vector like [1, 2, 3] or a matrix like [[1, 2], [3, 4]]")
 cols[-2].number_input("output gradient ∂L/∂out", key=key("output_grad"), step=1.0, format="%g", disabled=frozen,
-                      help="The gradient fed into the output to start the backward pass. 1 means 'the output "
-                           "itself is L'.", on_change=session.values_changed, args=(ss,))
+                      help="Fed into the output to start the backward pass; 1: the output is L.",
+                      on_change=session.values_changed, args=(ss,))
 cols[-1].segmented_control("Mode", MODES, key=key("mode"), format_func=str.capitalize, disabled=teacher.locks("mode"),
-                     help="Learn: every number is shown. Quiz: predict each downstream gradient before it is "
-                          "revealed.", on_change=session.values_changed, args=(ss,))
+                     help="Learn: every number shown. Quiz: predict each downstream gradient first.",
+                     on_change=session.values_changed, args=(ss,))
 
 # The page computes what the boxes hold; links and JSON carry the last readable state (settled).
 typed = {name: ss[f"{key('values')}_{name}"] for name in variables}
@@ -94,7 +92,8 @@ state = SPEC.settle(replace(SPEC.from_session(ss), expr=expression.text, values=
 try:
     walk = build_walkthrough(expression.text, typed, state.output_grad)
 except (EngineError, ValueError) as e:
-    st.error(f"Can't compute this yet: {e.message if isinstance(e, ParseError) else e}", icon=":material/error:")
+    st.error(f"Can't compute this yet: {plain(e.message if isinstance(e, ParseError) else str(e))}",
+             icon=":material/error:")
     if isinstance(e, ParseError):  # the expression with a caret under the column, on lines of their own
         st.code(e.format(), language=None)
     st.stop()
@@ -137,15 +136,17 @@ def _render_step_area() -> None:
     # The step's ledger beside a small graph, so both fit one screen; under a large one, which needs the width.
     graph_col, explain_col = st.columns([7, 4], gap="medium") if len(walk.order) <= 6 else (st.container(),) * 2
     with graph_col:
-        st.graphviz_chart(graph_dot(walk, shown, for_theme(st.context.theme.type)), width="content")
-        scroll_graph_to(LIGHT.current, view.step)
+        drawable = len(walk.order) <= ledger.MAX_DRAWN_NODES  # a bigger layout keeps a browser tab busy for minutes
+        graph_chart(graph_dot(walk, shown, for_theme(st.context.theme.type)) if drawable else None, LIGHT.current,
+                    view.step, instead=ledger.too_big_to_draw(len(walk.order)))
         st.caption("Blue “= …”: forward values · orange **grad …**: gradients · yellow “▶ now”: the current node · "
                    "grey dashed: not reached yet · “⚠”: where NaN/inf first appears.")
         words, download = st.columns([3, 1], vertical_alignment="top")
         with words.expander("The graph in words"):
             st.markdown(plain(ledger.graph_in_words(walk, shown)).replace("\\- ", "- "))
         with download:  # for slides: light colours whatever the page's theme
-            graph_downloads("stepper", lambda: graph_dot(walk, shown, LIGHT), f"gradlab-step-{view.step}")
+            graph_downloads("stepper", (lambda: graph_dot(walk, shown, LIGHT)) if drawable else None,
+                            f"gradlab-step-{view.step}")
     with explain_col:
         if hidden:  # the question is asked whatever panels the teacher hid
             _quiz(view.backward, targets)
