@@ -1,7 +1,7 @@
 """`streamlit run` with a stopwatch that also says whose rerun it timed: the load test's mixed mode.
 
-As benchmarks/timed_server.py, a rerun is timed from its request arriving on a session's websocket to
-that run's `script_finished` message written back; each line also carries the query string the browser
+A rerun is timed from its request arriving on a session's websocket to that run's `script_finished`
+message written back; each line also carries the query string the browser
 sent with the request, so the load test can tell the stepping students' reruns from those of the
 sessions opening a costly link. Only two Streamlit methods are wrapped (and only in this process).
 

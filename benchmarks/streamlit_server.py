@@ -34,10 +34,10 @@ def free_port() -> int:
 def start_server(log=subprocess.DEVNULL, timeout: float = 60.0,
                  timings: pathlib.Path | None = None, app: pathlib.Path | None = None,
                  env: dict[str, str] | None = None,
-                 timer: str = "benchmarks.timed_server") -> tuple[subprocess.Popen, str]:
+                 timer: str = "benchmarks.load_timed") -> tuple[subprocess.Popen, str]:
     """Start the app; return the process and its base URL once /_stcore/health answers. With
-    ``timings``, the server writes each rerun's response time there (benchmarks/timed_server.py).
-    ``timer`` is the module that times them (benchmarks/load_timed.py also writes whose rerun it was).
+    ``timings``, the server writes each rerun's response time and query there (benchmarks/load_timed.py, or the
+    module ``timer`` names).
     ``app`` runs another script instead of playground/app.py (from the project's directory, so with its
     .streamlit/config.toml); ``env`` adds environment variables, e.g. STREAMLIT_CLIENT_SHOW_ERROR_DETAILS."""
     port = free_port()
