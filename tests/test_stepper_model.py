@@ -282,3 +282,16 @@ def test_an_elementwise_product_of_arrays_is_written_as_one_and_the_jacobian_lay
     mul = _backward_step(walk, "×")
     assert any("course notes" in note for note in step_notes(mul))
     assert step_notes(_backward_step(build_walkthrough("x * y", {}), "×")) == []
+
+
+@pytest.mark.parametrize("expr", ["x * y - x", "x - x * y", "x * 2 - x * 5"])
+def test_the_copy_gate_sum_never_reads_plus_minus(expr):
+    from playground.stepper.ledger import copy_gate_note
+
+    walk = build_walkthrough(expr, {"x": "3", "y": "2"})
+    notes = [copy_gate_note(walk, walk.view(k)) for k in range(walk.total_steps + 1)
+             if walk.view(k).backward is not None and walk.view(k).backward.is_leaf]
+    notes = [n for n in notes if n]
+    assert notes and not any("+ -" in n for n in notes), notes
+    total = float(walk.leaves["x"].grad)
+    assert all(n.endswith(f"= {total:g}.") for n in notes)

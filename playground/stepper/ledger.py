@@ -81,7 +81,10 @@ def copy_gate_note(walkthrough, view) -> str | None:
     parts = walkthrough.contributions(view.current, view)
     if len(parts) < 2:
         return None
-    terms = " + ".join(format_array(g) for _, g in parts)
+    terms = format_array(parts[0][1])
+    for _, g in parts[1:]:  # 3 − 1, not 3 + -1
+        negative = np.ndim(g) == 0 and g < 0
+        terms += f" − {format_array(-g)}" if negative else f" + {format_array(g)}"
     return (f"**Copy gate** — {view.current.label} is used {len(parts)} times, so the gradients from every use "
             f"add up: {terms} = {format_array(view.backward.upstream)}.")
 
