@@ -22,20 +22,27 @@ def format_number(x: float, digits: int = 4) -> str:
     return "0" if text == "-0" else text
 
 
-def format_array(a, digits: int = 4, max_items: int = 6) -> str:
-    """A scalar as a number, a small array as [a, b, ...] (long ones elided in the middle)."""
+def format_array(a, digits: int = 4, max_items: int = 6, number=None) -> str:
+    """A scalar as a number, a small array as [a, b, ...] (long ones elided in the middle). ``number`` writes
+    each entry (default format_number; readable for pages)."""
     if a is None:
         return "-"
+    number = number or format_number
     a = np.asarray(a)
     if a.ndim == 0:
-        return format_number(a, digits)
+        return number(a, digits)
     if a.ndim == 1:
-        items = [format_number(v, digits) for v in a]
+        items = [number(v, digits) for v in a]
         if len(items) > max_items:
             items = items[: max_items // 2] + ["…"] + items[-(max_items // 2):]
         return "[" + ", ".join(items) + "]"
-    rows = [format_array(r, digits, max_items) for r in a[:max_items]]
+    rows = [format_array(r, digits, max_items, number) for r in a[:max_items]]
     return "[" + ", ".join(rows) + (", …" if len(a) > max_items else "") + "]"
+
+
+def readable_array(a, digits: int = 4, max_items: int = 6) -> str:
+    """format_array with readable numbers (4.54 × 10⁻⁵), as pages show them."""
+    return format_array(a, digits, max_items, readable)
 
 
 def readable(x: float, digits: int = 4) -> str:

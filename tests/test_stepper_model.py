@@ -295,3 +295,13 @@ def test_the_copy_gate_sum_never_reads_plus_minus(expr):
     assert notes and not any("+ -" in n for n in notes), notes
     total = float(walk.leaves["x"].grad)
     assert all(n.endswith(f"= {total:g}.") for n in notes)
+
+
+def test_the_graph_and_the_tables_write_powers_of_ten_as_people_read_them():
+    from playground.stepper.ledger import gradient_check_rows, ledger_rows
+
+    walk = build_walkthrough("sigmoid(x)", {"x": "10"})
+    end = walk.view(walk.total_steps)
+    drawn = graph_dot(walk, end).source + str(ledger_rows(walk, end))
+    drawn += str(gradient_check_rows(check_gradients(walk)))
+    assert "4.54\u00a0×\u00a010⁻⁵" in drawn and not re.search(r"\de[+-]\d", drawn), drawn

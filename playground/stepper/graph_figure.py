@@ -17,7 +17,7 @@ from html import escape
 
 import graphviz
 
-from engine.formatting import format_array
+from engine.formatting import readable_array
 from playground.common.palette import LIGHT, Palette
 
 MAX_ITEMS = 4  # vector entries shown inside a node before eliding
@@ -29,7 +29,7 @@ def _text(text: str) -> str:
 
 
 def _num(a) -> str:
-    return _text(format_array(a, digits=4, max_items=MAX_ITEMS))
+    return _text(readable_array(a, digits=4, max_items=MAX_ITEMS))
 
 
 def _row(text: str, color: str, size: int = 12, bold: bool = False) -> str:

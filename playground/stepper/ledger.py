@@ -9,7 +9,7 @@ import re
 
 import numpy as np
 
-from engine.formatting import format_array
+from engine.formatting import format_array, readable, readable_array
 from engine.graph import jacobian
 
 MAX_JACOBIAN_SIDE = 6  # input or output entries: beyond this the matrix is too big to read
@@ -41,7 +41,7 @@ def node_name(node) -> str:
     if node.kind == "var":
         return node.label
     if node.kind == "const":
-        return f"the constant {format_array(node.value)}"
+        return f"the constant {readable_array(node.value)}"
     return f"{node.label}, the {node.op.symbol} node"
 
 
@@ -69,10 +69,10 @@ def step_intro(view) -> str:
         return f"**Forward** · {node_name(view.current)} computes its value from its inputs:"
     if view.backward is not None and view.backward.is_leaf:
         return (f"**Backward** · {node_name(view.current)} is an input: its gradient is final, "
-                f"**{format_array(view.backward.upstream)}**.")
+                f"**{readable_array(view.backward.upstream)}**.")
     if view.backward is not None:
-        return (f"**Backward** · {node_name(view.current)} receives upstream **{format_array(view.backward.upstream)}**"
-                " and multiplies it by its local gradients:")
+        return (f"**Backward** · {node_name(view.current)} receives upstream "
+                f"**{readable_array(view.backward.upstream)}** and multiplies it by its local gradients:")
     return "Press **Next** to compute the first node, or **End** to see every gradient."
 
 
@@ -81,12 +81,12 @@ def copy_gate_note(walkthrough, view) -> str | None:
     parts = walkthrough.contributions(view.current, view)
     if len(parts) < 2:
         return None
-    terms = format_array(parts[0][1])
+    terms = readable_array(parts[0][1])
     for _, g in parts[1:]:  # 3 − 1, not 3 + -1
         negative = np.ndim(g) == 0 and g < 0
-        terms += f" − {format_array(-g)}" if negative else f" + {format_array(g)}"
+        terms += f" − {readable_array(-g)}" if negative else f" + {readable_array(g)}"
     return (f"**Copy gate** — {view.current.label} is used {len(parts)} times, so the gradients from every use "
-            f"add up: {terms} = {format_array(view.backward.upstream)}.")
+            f"add up: {terms} = {readable_array(view.backward.upstream)}.")
 
 
 def forward_formula(step) -> str:
@@ -202,9 +202,9 @@ def arithmetic_text(step, index: int) -> str:
     """Plain text for one input, used when explaining a quiz answer."""
     local, down = step.local[index], step.downstream[index]
     if local is None:
-        return f"downstream = {format_array(down)}"
-    return (f"downstream = upstream × local = {format_array(step.upstream)} × {format_array(local)}"
-            f" = {format_array(down)}")
+        return f"downstream = {readable_array(down)}"
+    return (f"downstream = upstream × local = {readable_array(step.upstream)} × {readable_array(local)}"
+            f" = {readable_array(down)}")
 
 
 def ledger_rows(walkthrough, view) -> list[dict[str, str]]:
@@ -212,23 +212,23 @@ def ledger_rows(walkthrough, view) -> list[dict[str, str]]:
     rows = []
     for s in walkthrough.forward[: view.step]:
         rows.append({"pass": "forward", "node": s.node.label,
-                     "op": s.node.op.name, "value": format_array(s.value), "upstream": "",
+                     "op": s.node.op.name, "value": readable_array(s.value), "upstream": "",
                      "local": "", "downstream": "", "note": s.issue or ""})
     taken = max(0, view.step - len(walkthrough.forward))
     for s in walkthrough.backward[:taken]:
         rows.append({"pass": "backward",
                      "node": s.node.label, "op": s.node.op.name if s.node.op else s.node.kind,
-                     "value": format_array(s.node.value), "upstream": format_array(s.upstream),
-                     "local": ", ".join(format_array(x) for x in s.local if x is not None),
-                     "downstream": ", ".join(format_array(x) for x in s.downstream if x is not None),
+                     "value": readable_array(s.node.value), "upstream": readable_array(s.upstream),
+                     "local": ", ".join(readable_array(x) for x in s.local if x is not None),
+                     "downstream": ", ".join(readable_array(x) for x in s.downstream if x is not None),
                      "note": s.issue or s.note or ""})
     return [{"step": str(i + 1), **row} for i, row in enumerate(rows)]
 
 
 def gradient_check_rows(result) -> list[dict[str, str]]:
     """The gradient check as table rows: each variable's analytic and numerical gradient and the verdict."""
-    return [{"variable": v.name, "analytic": format_array(v.analytic), "numerical": format_array(v.numeric),
-             "error": f"{v.error:.1e}", "result": "pass ✓" if v.passed else "FAIL ✗"} for v in result.variables]
+    return [{"variable": v.name, "analytic": readable_array(v.analytic), "numerical": readable_array(v.numeric),
+             "error": readable(v.error, 2), "result": "pass ✓" if v.passed else "FAIL ✗"} for v in result.variables]
 
 
 def graph_in_words(walkthrough, view) -> str:
@@ -238,8 +238,8 @@ def graph_in_words(walkthrough, view) -> str:
     for node in walkthrough.order:
         inputs = " and ".join(node_name(p) for p in node.parents)
         what = node_name(node) if node.op is None else f"{node_name(node)} ({node.op.name} of {inputs})"
-        value = format_array(node.value) if node.id in view.values else "not computed yet"
-        grad = f", gradient {format_array(view.grads[node.id])}" if node.id in view.grads else ""
+        value = readable_array(node.value) if node.id in view.values else "not computed yet"
+        grad = f", gradient {readable_array(view.grads[node.id])}" if node.id in view.grads else ""
         now = " ← current step" if view.current is not None and node.id == view.current.id else ""
         lines.append(f"- {what}: value {value}{grad}{now}")
     return "\n".join(lines)

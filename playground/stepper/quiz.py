@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from engine.formatting import format_array
+from engine.formatting import readable_array
 
 from .ledger import arithmetic_text, node_name
 
@@ -50,7 +50,7 @@ def score(step, targets: list[int], guesses: dict[int, float | None]) -> Verdict
         guess = guesses.get(i)  # None: the box was left empty, which is never right (it used to read as 0)
         right = guess is not None and prediction_is_close(float(guess), float(step.downstream[i]))
         points += right
-        said = "you left it empty" if guess is None else f"you said {format_array(float(guess))}"
+        said = "you left it empty" if guess is None else f"you said {readable_array(float(guess))}"
         lines.append(f"{'✓' if right else '✗'} {node_name(step.node.parents[i])}: {said}; "
                      f"{arithmetic_text(step, i)}")
     head = "✓ Right." if points == len(targets) else f"✗ {points} of {len(targets)} right."

@@ -8,7 +8,7 @@ from functools import partial
 import streamlit as st
 
 from engine import EngineError, ParseError, parse
-from engine.formatting import format_array
+from engine.formatting import readable_array
 from playground.common.page import graph_chart, graph_downloads, page_header, plain, read_link, share_panel
 from playground.common.palette import LIGHT, for_theme
 from playground.common.play import play_button, timed_fragment
@@ -199,7 +199,7 @@ def _quiz(step, targets) -> None:
     at = ss[key("step")]
     with st.form(f"quiz_{at}", border=True):
         st.markdown(f"**Your turn:** {ledger.node_name(step.node)} receives upstream "
-                    f"**{format_array(step.upstream)}**. Predict the gradient it sends to each input.")
+                    f"**{readable_array(step.upstream)}**. Predict the gradient it sends to each input.")
         for i in targets:
             st.number_input(f"∂L/∂{step.node.parents[i].label}", value=None, format="%g", key=f"guess_{at}_{i}",
                             placeholder="your answer")
