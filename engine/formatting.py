@@ -75,3 +75,8 @@ def describe_shape(shape: tuple[int, ...]) -> str:
         return f"a vector of {shape[0]}"
     sizes = " × ".join(str(n) for n in shape)
     return f"a {sizes} matrix" if len(shape) == 2 else f"an array of shape {sizes}"
+
+
+def format_shape(shape: tuple[int, ...]) -> str:
+    """A shape as its sizes: 3 for a vector of 3, 2 × 3 for a matrix (not Python's (3,) and (2, 3))."""
+    return " × ".join(str(n) for n in shape) if shape else "a number"

@@ -106,7 +106,9 @@ def test_vectors_need_a_scalar_output():
     walk = build_walkthrough("sum(w * x)", {"w": "[0.5, -1, 2]", "x": "[1, 2, 3]"})
     np.testing.assert_allclose(walk.leaves["w"].grad, [1, 2, 3])
     np.testing.assert_allclose(walk.leaves["x"].grad, [0.5, -1, 2])
-    assert "(3,)" in graph_dot(walk, walk.view(1)).source
+    assert "= [0.5, -2, 6]<" in graph_dot(walk, walk.view(1)).source  # a short vector: its entries, no "(3,)"
+    long = build_walkthrough("sum(v)", {"v": str(list(range(12)))})
+    assert "(12)" in graph_dot(long, long.view(0)).source  # elided: its size said
 
 
 def test_copy_gate_contributions_add_up():

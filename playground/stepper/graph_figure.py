@@ -17,7 +17,7 @@ from html import escape
 
 import graphviz
 
-from engine.formatting import readable_array
+from engine.formatting import format_shape, readable_array
 from playground.common.palette import LIGHT, Palette
 
 MAX_ITEMS = 4  # vector entries shown inside a node before eliding
@@ -44,7 +44,8 @@ def _node_label(node, view, pal: Palette) -> str:
         rows.append(_row(_text(node.label + (f" · {node.op.name}" if node.op.symbol != node.op.name else "")),
                          pal.ink, 14))
     if node.id in view.values:
-        shape = f" {tuple(node.shape)}" if node.value.ndim else ""
+        shown_whole = node.value.ndim == 1 and node.value.size <= MAX_ITEMS  # a short vector shows its size
+        shape = "" if node.value.ndim == 0 or shown_whole else f" ({format_shape(node.shape)})"
         rows.append(_row(f"= {_num(node.value)}{_text(shape)}", pal.value, 16, bold=True))
     else:
         rows.append(_row("= ?", pal.muted, 16))

@@ -9,7 +9,7 @@ import re
 
 import numpy as np
 
-from engine.formatting import format_array, readable, readable_array
+from engine.formatting import describe_shape, format_array, format_shape, readable, readable_array
 from engine.graph import jacobian
 
 MAX_JACOBIAN_SIDE = 6  # input or output entries: beyond this the matrix is too big to read
@@ -122,8 +122,8 @@ def upstream_note(step) -> str | None:
     """What Ḡ stands for, where the node's rules use it."""
     if not any(BAR_G in tex for tex in step.node.op.local_latex):
         return None
-    return (f"Ḡ = ∂L/∂{step.node.label}, the upstream gradient: an array of the node's own shape "
-            f"{tuple(step.node.shape)}. A matrix node has no elementwise local gradient, so its rule "
+    return (f"Ḡ = ∂L/∂{step.node.label}, the upstream gradient: {describe_shape(step.node.shape)}, the node's "
+            "own shape. A matrix node has no elementwise local gradient, so its rule "
             "gives each input's gradient from Ḡ directly.")
 
 
@@ -139,7 +139,7 @@ def chain_rule_lines(step) -> list[str]:
             lines.append(rf"{target} = \underbrace{{{_tex_num(step.upstream)}}}_{{\text{{upstream}}}}"
                          rf" \times \underbrace{{{_tex_num(local)}}}_{{\text{{local}}}} = {_tex_num(down)}")
         elif not _shows_jacobian(step.node, parent):  # else jacobian_lines writes it as J · upstream
-            lines.append(rf"{target} = {_tex_num(down)} \quad (\text{{shape }} {tuple(parent.shape)})")
+            lines.append(rf"{target} = {_tex_num(down)} \quad (\text{{{describe_shape(parent.shape)}}})")
     return lines
 
 
@@ -194,7 +194,7 @@ def jacobian_lines(step) -> list[str]:
                      rf"\quad \text{{{_structure(j)}}}")
         lines.append(rf"\begin{{aligned}} \frac{{\partial L}}{{\partial {inp}}} &= J \cdot "
                      rf"{_bmatrix(np.reshape(step.upstream, (m, 1)))} \\ &= \underbrace{{{_tex_num(down)}}}_"
-                     rf"{{\text{{shape of }} {inp}\text{{: }} {tuple(parent.shape)}}} \end{{aligned}}")
+                     rf"{{\text{{the shape of }} {inp}\text{{: {format_shape(parent.shape)}}}}} \end{{aligned}}")
     return lines
 
 
