@@ -95,6 +95,8 @@ def test_the_jacobian_lesson_shows_what_it_says():
     from engine.graph import jacobian
     from playground.stepper.ledger import jacobian_lines
 
+    home_walk, home_text = walk_of("Jacobians: diagonal and dense", "lesson")
+    assert home_walk.text == "sum(tanh(W @ x))" and "diagonal" in home_text and "2 × 3" in home_text
     walk, note = walk_of("Jacobians: diagonal and dense")
     tanh = next(s for s in walk.backward if s.node.op is not None and s.node.op.name == "tanh")
     matmul = next(s for s in walk.backward if s.node.op is not None and s.node.op.name == "matmul")

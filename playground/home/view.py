@@ -45,9 +45,9 @@ st.caption("A path from one gate to a trained network. Each link opens a page on
            "editable.")
 for section in load_presets("lessons"):
     st.subheader(section["section"])
-    cols = st.columns(len(section["lessons"]))
-    for col, lesson in zip(cols, section["lessons"], strict=True):
-        with col.container(border=True):
+    cols = st.columns(3)  # at most three cards a row, so a lesson's title is never cut off
+    for i, lesson in enumerate(section["lessons"]):
+        with cols[i % 3].container(border=True):
             st.page_link(PAGES[lesson["page"]], label=lesson["title"], icon=ICONS[lesson["page"]],
                          query_params=lesson["query"])
             st.caption(lesson["text"])
