@@ -69,20 +69,15 @@ _SCROLL_TO_FILL = """<script>/* %(step)s */
 
 
 def graph_chart(graph, current_fill: str, step: int, instead: str) -> None:
-    """``graph`` at its natural size, scrolled to its node filled ``current_fill``; or, with no graph (too big
-    to draw), the sentence ``instead``."""
+    """``graph`` at its natural size (wider than its column, it scrolls sideways), scrolled so that its node
+    filled ``current_fill``, the one being explained, is in the middle of the view, again at each ``step`` (the
+    script is the page's own, with no text from the user in it); or, with no graph (too big to draw), the
+    sentence ``instead``."""
     if graph is None:
         st.info(instead, icon=":material/account_tree:")
         return
     st.graphviz_chart(graph, width="content")
-    scroll_graph_to(current_fill, step)
-
-
-def scroll_graph_to(fill: str, step: int) -> None:
-    """Scroll a graph that is wider than its column (graphs keep their natural size and scroll sideways) so
-    that its node filled ``fill``, the one being explained, is in the middle of the view; run again at each
-    ``step``. The script is the page's own, with no text from the user in it."""
-    st.html(_SCROLL_TO_FILL % {"step": int(step), "fill": fill.lower()}, unsafe_allow_javascript=True)
+    st.html(_SCROLL_TO_FILL % {"step": int(step), "fill": current_fill.lower()}, unsafe_allow_javascript=True)
 
 
 def read_link(spec, can_hide: dict[str, str], can_lock: dict[str, str]):
