@@ -11,7 +11,7 @@ import ast
 import math
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -20,7 +20,7 @@ from .limits import MAX_DEPTH, MAX_EXPONENT, MAX_LENGTH, MAX_NAME, MAX_TERMS
 from .node import Node, apply, const, var
 from .ops import OPS
 
-CONSTANTS = {"pi": math.pi}
+CONSTANTS = {"pi": math.pi, "e": math.e}  # a learner who types e**x means Euler's number, as with pi
 
 _BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
            ast.MatMult: "matmul"}
@@ -77,6 +77,21 @@ _SYNTAX_REWORDED = (
     ("invalid decimal literal", "a number runs into a name: did you mean * between them (2*x)?",
      r"[0-9.](?=[A-Za-z_])"),
 )
+# Symbols a learner copies from a lesson or the page's own formulas, read as the operator they mean. Each is
+# one character for one, so every column in an error message still points into the text as typed.
+_SAME_AS = {"\u2212": "-", "\u2013": "-", "\u00d7": "*", "\u00b7": "*", "\u22c5": "*", "\u2219": "*",
+            "\u00f7": "/", "\u00a0": " ", "\u2009": " ", "\u202f": " "}
+# Other symbols from textbooks, with what to type instead.
+_TYPE_INSTEAD = {"\u00b2": "for a square write x**2", "\u00b3": "for a cube write x**3",
+                 "\u207b": "for a power write x**-1", "\u03c3": "for the sigmoid write sigmoid(x)",
+                 "\u221a": "for a square root write sqrt(x)", "\u03c0": "for \u03c0 write pi",
+                 "\u2211": "for a sum of a vector's entries write sum(v)", "\u2202": "type the function itself: "
+                 "the page computes its derivatives", "\u2297": "for a matrix product write A @ B",
+                 "\u2299": "for an elementwise product write a * b", "\u2032": "type the function itself: the page "
+                 "computes its derivatives", "\u2018": "text in quotes is not allowed, only numbers and names",
+                 "\u2019": "text in quotes is not allowed, only numbers and names",
+                 "\u201c": "text in quotes is not allowed, only numbers and names",
+                 "\u201d": "text in quotes is not allowed, only numbers and names"}
 # Characters Python itself would refuse with a bare "invalid syntax": named here instead.
 _STRAY = {"$": "$ is not an operator here", "?": "? is not an operator here", "`": "` is not allowed here",
           ";": "; is not allowed: type one expression", "\\": "\\ is not an operator here; did you mean / ?"}
@@ -143,7 +158,7 @@ def _precheck(text: str) -> None:
     opened: list[int] = []  # columns of the brackets still open
     for col, ch in enumerate(text):
         if not (" " <= ch <= "~" or ch == "\t") or ch == "#":
-            _fail(f"unexpected character {ch!r}", col, text)
+            _fail(_unexpected(ch), col, text)
         if ch in _STRAY:
             _fail(_STRAY[ch], col, text)
         if ch == "!" and text[col + 1: col + 2] != "=":
@@ -158,6 +173,18 @@ def _precheck(text: str) -> None:
             opened.pop()
     if opened:
         _fail(f"{text[opened[-1]]!r} is never closed", opened[-1], text)
+
+
+def _unexpected(ch: str) -> str:
+    """Why ``ch`` can't be typed, in words a learner can act on (never a code point they can't read)."""
+    if ch == "#":
+        return "# is not allowed: there are no comments in an expression"
+    if ch in _TYPE_INSTEAD:
+        return f"{ch} can't be typed here: {_TYPE_INSTEAD[ch]}"
+    if ch.isprintable() and not ch.isspace():
+        return (f"{ch} can't be typed here: use letters, digits, spaces and + - * / ** @ ( ) , . "
+                "(for example (x + y) * z)")
+    return f"an invisible character (U+{ord(ch):04X}) can't be typed here: delete it and retype the spaces"
 
 
 def _syntax_error(e: SyntaxError, text: str) -> ParseError:
@@ -200,6 +227,15 @@ def parse(text: str) -> Expression:
     """Check ``text`` and return its ``Expression``, or raise ``ParseError``."""
     if not isinstance(text, str):
         raise ParseError("the expression must be text", 0, "")
+    read = "".join(_SAME_AS.get(ch, ch) for ch in text)
+    try:
+        expression = _parse(read)
+    except ParseError as e:  # pointing into the text as typed (one character was read for one)
+        raise ParseError(e.message, e.column, text) from None
+    return replace(expression, text=text)
+
+
+def _parse(text: str) -> Expression:
     _precheck(text)
     try:  # wrapped so leading spaces are fine; every ast column is then one more than ours
         with warnings.catch_warnings():

@@ -29,7 +29,7 @@ HAND = [
     "().__class__.__bases__[0].__subclasses__()", "x.__dict__", "[c for c in ().__class__.__base__.__subclasses__()]",
     "lambda: 0", "(lambda: 0)()", "x if 1 else y", "{**x}", "*x", "await x", "yield x", "x[0:1]", "x @= y",
     "9**9**9**9", "2**10000", "-" * 999 + "x", "(" * 61 + "x" + ")" * 61, "x" * 1001,
-    "\x00", "\u202ex", "x\u00a0+ y", "𝑥 + 1", "ｘ + 1", "x\r\n+1", "'''", '"', "#", "\\", "x;y", "x, y",
+    "\x00", "\u202ex", "x\u200b+ y", "𝑥 + 1", "ｘ + 1", "x\r\n+1", "'''", '"', "#", "\\", "x;y", "x, y",
     "f'{x}'", "b'x'", "0x" + "f" * 500, "1" * 400, "sin(" * 60 + "x" + ")" * 60, "max(x)", "max(x, y, z)",
     "sum(x, axis=0)", "tanh(x=1)", "x.T", "print(x)", "globals()", "__builtins__",
 ]

@@ -17,7 +17,7 @@ HOSTILE = [
     "exec('1')", "(x).real", "x[0]", "{x: 1}", "{x}", "x, y", "x == y", "x and y", "not x",
     "~x", "x := 1", "f'{x}'", "'a'", "b'a'", "True", "None", "...", "1j", "x\ny", "x # c",
     "sum(x for x in y)", "max(*x)", "tanh(x=1)", "x.__globals__", "().__class__", "x +",
-    "(x + 1", "x)", "1e999", "x**1e9", "2**(3**7)", "x\x00", "x·y", "x  ++", "exp", "x = 1",
+    "(x + 1", "x)", "1e999", "x**1e9", "2**(3**7)", "x\x00", "x²", "x  ++", "exp", "x = 1",
     "__builtins__", "print(x)", "getattr(x, 'y')", "1 @ 2", "transpose(3) @ 4", "[" * 100 + "]" * 100,
     "(" * (MAX_DEPTH + 1) + "x" + ")" * (MAX_DEPTH + 1), "-" * 500 + "x",
 ]

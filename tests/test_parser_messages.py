@@ -145,3 +145,51 @@ def test_no_refusal_uses_python_internal_names(text):
     except ParseError as err:
         assert err.message and not AST_NAME.search(err.message), (text, err.message)
         assert 0 <= err.column <= len(text)
+
+
+# Symbols a learner copies from a lesson or from the page's own formulas (3 − 1, x · y): read as they mean.
+@pytest.mark.parametrize("typed,means", [
+    ("x \u2212 y", "x - y"), ("x \u00d7 y", "x * y"), ("x \u00b7 y", "x * y"), ("x \u22c5 y", "x * y"),
+    ("x \u00f7 y", "x / y"), ("x\u00a0+\u00a0y", "x + y"), ("(x \u2212 y) \u00d7 (x \u2013 1)", "(x - y) * (x - 1)"),
+])
+def test_symbols_from_lessons_read_as_the_operator_they_mean(typed, means):
+    expression, reference = parse(typed), parse(means)
+    assert expression.text == typed  # shown as typed
+    assert expression.variables == reference.variables
+    node, leaves = expression.build({"x": 3.0, "y": 2.0})
+    expected, _ = reference.build({"x": 3.0, "y": 2.0})
+    assert float(node.value) == float(expected.value)
+
+
+def test_an_error_after_a_copied_symbol_points_into_the_text_as_typed():
+    err = refusal("x \u2212 y ** ^ 2")
+    assert err.text == "x \u2212 y ** ^ 2"
+    assert err.text[err.column] in "^*"
+
+
+@pytest.mark.parametrize("typed,column,hint", [
+    ("x\u00b2", 1, "x**2"), ("\u03c3(x)", 0, "sigmoid(x)"), ("\u221ax", 0, "sqrt(x)"), ("2*\u03c0*x", 2, "pi"),
+    ("x\u00b3 + 1", 1, "x**3"), ("\u2211v", 0, "sum(v)"), ("x # why", 2, "no comments"),
+])
+def test_textbook_symbols_say_what_to_type_instead(typed, column, hint):
+    err = refusal(typed)
+    assert err.column == column and hint in err.message
+    assert typed[column] in err.message or typed[column] == "#"
+
+
+def test_an_unknown_symbol_is_named_and_the_echo_keeps_it():
+    err = refusal("a \u2192 b")
+    assert "\u2192" in err.message and "(x + y) * z" in err.message
+    shown, caret = err.format().splitlines()[:2]
+    assert shown == "a \u2192 b" and caret.index("^") == 2
+
+
+def test_an_invisible_character_is_named_by_its_code_point():
+    err = refusal("x\u200b+ y")
+    assert "U+200B" in err.message and err.column == 1
+
+
+def test_e_is_eulers_number_as_pi_is_pi():
+    node, leaves = parse("e ** x").build({"x": 2.0})
+    assert leaves.keys() == {"x"}
+    assert float(node.value) == pytest.approx(7.38905609893065, rel=1e-15)
