@@ -35,6 +35,16 @@ def best_seconds(fn, number: int, repeat: int = 7) -> float:
     return min(timeit.repeat(fn, number=number, repeat=repeat)) / number
 
 
+def best_seconds_interleaved(fns: dict, number: int, repeat: int = 15) -> dict:
+    """``best_seconds`` of several functions, timed in turns (a, b, c, a, b, c, ...) so that a load spike on a
+    shared machine slows them alike rather than one of them: their ratios are what we compare."""
+    best = dict.fromkeys(fns, float("inf"))
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            best[name] = min(best[name], timeit.timeit(fn, number=number) / number)
+    return best
+
+
 def _mlp_data():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(POINTS, SIZES[0]))
@@ -98,9 +108,10 @@ def bench_mlp() -> dict:
         got = float(engine_mlp_step(xc, yc, engine_params).value)
         taped = float(taped_mlp_step(tape, taped_params).value)
         assert abs(ref - got) <= 1e-12 * max(1.0, abs(ref)) and abs(ref - taped) <= 1e-12 * max(1.0, abs(ref))
-    t_numpy = best_seconds(lambda: numpy_mlp_step(x, y, numpy_params), 300)
-    t_engine = best_seconds(lambda: engine_mlp_step(xc, yc, engine_params), 300)
-    t_tape = best_seconds(lambda: taped_mlp_step(tape, taped_params), 300)
+    times = best_seconds_interleaved({"numpy": lambda: numpy_mlp_step(x, y, numpy_params),
+                                      "engine": lambda: engine_mlp_step(xc, yc, engine_params),
+                                      "tape": lambda: taped_mlp_step(tape, taped_params)}, 100)
+    t_numpy, t_engine, t_tape = times["numpy"], times["engine"], times["tape"]
     return {"numpy_us": t_numpy * 1e6, "engine_us": t_engine * 1e6, "ratio": t_engine / t_numpy,
             "taped_us": t_tape * 1e6, "taped_ratio": t_tape / t_numpy}
 

@@ -86,11 +86,12 @@ def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
     if grad.shape == shape:
         return grad
     extra = grad.ndim - len(shape)
-    if extra:
-        grad = np.asarray(grad.sum(axis=tuple(range(extra))))  # an array even when summed to 0-d
-    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-    if stretched:
-        grad = grad.sum(axis=stretched, keepdims=True)
+    if extra:  # np.add.reduce is what ndarray.sum calls, without its Python wrapper: the same sums, sooner
+        grad = np.asarray(np.add.reduce(grad, axis=0 if extra == 1 else tuple(range(extra))))  # 0-d: an array
+    if 1 in shape:
+        stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+        if stretched:
+            grad = np.add.reduce(grad, axis=stretched, keepdims=True)
     return grad
 
 
@@ -293,6 +294,12 @@ def _mse(pred, target):
     return np.mean(d * d)
 
 
+def _mse_grad(scale, a, b):
+    """scale (a - b) / n, with the scalar factors multiplied first: one pass over the array, not three."""
+    d = a - b  # of the broadcast shape: its size is n
+    return d * (scale / d.size)
+
+
 def _log_softmax(z):
     shifted = z - np.max(z, axis=-1, keepdims=True)  # log-sum-exp trick: never overflows
     return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
@@ -335,8 +342,7 @@ register(Op("reshape", 1, lambda x, shape: np.reshape(x, shape), "reshape", r"\o
             test_shapes=(((2, 3),),), callable_in_expressions=False, args=("X",)))
 register(Op("mse", 2, _mse, "MSE", r"\frac{1}{n}\sum_i (a_i - b_i)^2",
             (r"\frac{2}{n}(a - b)", r"-\frac{2}{n}(a - b)"),
-            vjp=(lambda g, out, a, b: g * 2.0 * (a - b) / np.broadcast(a, b).size,
-                 lambda g, out, a, b: -g * 2.0 * (a - b) / np.broadcast(a, b).size),
+            vjp=(lambda g, out, a, b: _mse_grad(2.0 * g, a, b), lambda g, out, a, b: _mse_grad(-2.0 * g, a, b)),
             test_shapes=(((4,), (4,)), ((3, 2), (3, 2)), ((3, 2), (2,)))))
 register(Op("softmax_cross_entropy", 2, _softmax_ce, "CE",
             r"-\frac{1}{N}\sum_{n,c} y_{nc} \log \operatorname{softmax}(z_n)_c",
