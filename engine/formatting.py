@@ -11,14 +11,21 @@ TIMES = "\u00a0×\u00a0"  # no-break spaces: a table cell or metric never wraps 
 E_NUMBER = re.compile(r"-?\d+(?:\.\d+)?e[+-]?\d+")
 
 
+MAX_DIGITS = 12  # significant digits written before a number may read as the whole number it is next to
+
+
 def format_number(x: float, digits: int = 4) -> str:
-    """Up to ``digits`` significant digits, NaN/inf spelled out, no '-0'."""
+    """Up to ``digits`` significant digits, NaN/inf spelled out, no '-0'. A number rounded to a whole one it
+    isn't gets more digits, up to MAX_DIGITS: σ(10) is 0.99995, not 1, whose σ(1 − σ) would read as 0."""
     x = float(x)
     if np.isnan(x):
         return "NaN"
     if np.isinf(x):
         return "inf" if x > 0 else "-inf"
     text = f"{x:.{digits}g}"
+    while digits < MAX_DIGITS and text.lstrip("-").isdigit() and float(text) != x:
+        digits += 1
+        text = f"{x:.{digits}g}"
     return "0" if text == "-0" else text
 
 

@@ -9,18 +9,13 @@ from engine import ParseError
 from engine.limits import MAX_STEP
 from engine.node import const
 from engine.ops import OPS
+from playground.common.palette import LIGHT
 from playground.common.presets import load_presets
 from playground.stepper.graph_figure import graph_dot
-from playground.stepper.ledger import (
-    chain_rule_lines,
-    forward_formula,
-    ledger_rows,
-    local_formulas,
-    tex_name,
-    upstream_note,
-)
+from playground.stepper.ledger import chain_rule_lines, forward_formula, local_formulas, tex_name, upstream_note
 from playground.stepper.quiz import prediction_is_close
 from playground.stepper.state import STEPPER_SPEC, StepperState, parse_value
+from playground.stepper.steps_table import DOWNSTREAM, LOCAL, steps_rows
 from playground.stepper.walkthrough import build_walkthrough, check_gradients
 
 CLASSIC = {"x": "-2", "y": "5", "z": "-4"}
@@ -72,7 +67,10 @@ def test_dot_values_and_gradients_at_each_backward_step():
     assert re.search(rf"n{ids['+']} -> n{ids['×']} .*grad -4", dot)
     assert re.search(rf"n{ids['z']} -> n{ids['×']} .*grad 3", dot)
     assert "local -4, 3" in _node_block(dot, ids["×"])
-    assert "grad" not in _node_block(dot, ids["x"])
+    waiting = _node_block(dot, ids["x"])  # x's value is known, its gradient still to come: it says so
+    assert "grad ?" in waiting and not re.search(r"grad -?\d", waiting)
+    assert 'style="filled,dashed"' in waiting and f'color="{LIGHT.gradient}"' in waiting
+    assert "grad ?" not in _node_block(graph_dot(walk, walk.view(nf)).source, ids["x"])  # not in the forward pass
     # Backward step 2 (+): receives -4, sends -4 to both x and y.
     dot = graph_dot(walk, walk.view(nf + 2)).source
     assert "grad -4" in _node_block(dot, ids["+"])
@@ -127,9 +125,10 @@ def test_ledger_formulas_come_from_the_registry():
     lines = chain_rule_lines(step)
     assert lines[0].startswith(r"\frac{\partial L}{\partial x}") and "5" in lines[0] and "3" in lines[0]
     assert lines[0].endswith("= 15") and lines[1].endswith("= 10")
-    rows = ledger_rows(walk, walk.view(walk.total_steps))
+    rows = steps_rows(walk, walk.view(walk.total_steps))
     assert [r["pass"] for r in rows] == ["forward", "backward", "backward", "backward"]
-    assert rows[1]["downstream"] == "15, 10"
+    assert rows[1][DOWNSTREAM] == "to x: 15 · to y: 10"  # each gradient named by the input it goes to
+    assert rows[1][LOCAL] == "∂q₁/∂x: 3 · ∂q₁/∂y: 2"
 
 
 def test_bad_inputs_raise_engine_or_value_errors():
@@ -300,10 +299,10 @@ def test_the_copy_gate_sum_never_reads_plus_minus(expr):
 
 
 def test_the_graph_and_the_tables_write_powers_of_ten_as_people_read_them():
-    from playground.stepper.ledger import gradient_check_rows, ledger_rows
+    from playground.stepper.ledger import gradient_check_rows
 
     walk = build_walkthrough("sigmoid(x)", {"x": "10"})
     end = walk.view(walk.total_steps)
-    drawn = graph_dot(walk, end).source + str(ledger_rows(walk, end))
+    drawn = graph_dot(walk, end).source + str(steps_rows(walk, end))
     drawn += str(gradient_check_rows(check_gradients(walk)))
     assert "4.54\u00a0×\u00a010⁻⁵" in drawn and not re.search(r"\de[+-]\d", drawn), drawn

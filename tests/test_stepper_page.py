@@ -1,10 +1,13 @@
 """The stepper page through Streamlit's AppTest: widgets -> state -> what is displayed."""
 
 
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from playground.common.presets import load_presets
+from playground.stepper.steps_table import DOWNSTREAM
 from playground.stepper.walkthrough import build_walkthrough
 from tests.apptest import open_page
 
@@ -126,9 +129,9 @@ def test_quiz_mode_hides_then_scores_each_input():
 
 def test_quiz_never_shows_an_answer_before_it_is_predicted():
     at = start(expr="x * y", at="x=2;y=3", seed="5", step="2", mode="quiz")
-    rows = at.dataframe[0].value
-    assert list(rows[rows["step"] == "2"]["downstream"]) == ["?"]  # the table keeps it hidden too
-    assert "15" not in " ".join(map(str, rows["downstream"])) and "grad 15" not in dot(at)
+    rows = at.table[0].value
+    assert list(rows[rows["step"] == "2"][DOWNSTREAM]) == ["?"]  # the table keeps it hidden too
+    assert "15" not in " ".join(map(str, rows[DOWNSTREAM])) and "grad 15" not in dot(at)
     assert "opens at the last step" in " ".join(c.value for c in at.caption)  # no gradient check mid-quiz
     assert not at.button(key="gradcheck") if hasattr(at, "button") and any(
         b.key == "gradcheck" for b in at.button) else True
@@ -242,12 +245,17 @@ def test_a_shape_error_shows_the_expression_with_its_caret_on_its_own_line():
     assert any(c.value.splitlines()[1].strip() == "^" for c in at.code)
 
 
-def test_a_graph_too_big_to_draw_is_said_not_sent():
-    """A 400-term link once sent 180 kB of Graphviz source, which a browser tab lays out for minutes."""
+def test_a_graph_too_big_to_draw_whole_draws_the_current_nodes_neighbourhood():
+    """A 400-term link once sent 180 kB of Graphviz source, which a browser tab lays out for minutes; then it sent
+    no graph at all. Now: the current node, its inputs and the nodes using it, and the rest said in words."""
     from playground.stepper.ledger import MAX_DRAWN_NODES
 
     names = [f"v{i}" for i in range(MAX_DRAWN_NODES // 2 + 1)]
-    at = start(expr=" + ".join(names), step="3")
-    assert not at.get("graphviz_chart") and "too many to draw" in texts(at) and not at.exception
+    at = start(expr=" + ".join(names), step="3")  # the third + node: q₃ = q₂ + v3, used by q₄
+    source = dot(at)
+    drawn = re.findall(r"^\tn\d+ \[label=<<TABLE.*?<B>([^<]+)</B>", source, re.M)
+    assert sorted(drawn) == ["+", "+", "+", "v3"] and "▶ now" in source and not at.exception
+    assert all(name in source for name in ("q₂ · add", "q₃ · add", "q₄ · add")) and "q₅" not in source
+    assert "too many to draw" in texts(at) and f"{len(names)} variables, {len(names) - 1} add nodes" in texts(at)
     small = start(expr=" + ".join(names[:20]))
-    assert small.get("graphviz_chart") and "too many" not in texts(small)
+    assert small.get("graphviz_chart") and "too many" not in texts(small) and "q₁₉ · add" in dot(small)

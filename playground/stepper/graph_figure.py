@@ -2,8 +2,9 @@
 
 Each node is a box with its op symbol (or variable name), its value once known and its gradient once
 known. Edges carry the value flowing forward (blue, "=") and the gradient flowing back (vermillion,
-"grad"). The current node is filled yellow and marked "▶ now"; nodes not reached yet are grey and
-dashed; a node where NaN/inf first appears is marked "⚠" with the reason.
+"grad"). The current node is filled yellow and marked "▶ now"; nodes not computed yet are grey and
+dashed; in the backward pass, a node waiting for its gradient (an input too) is white with a dashed vermillion
+outline and "grad ?"; a node where NaN/inf first appears is marked "⚠" with the reason.
 
 The graph is a ``graphviz.Digraph``: it quotes every attribute. Labels are HTML-like (``<...>``), which
 graphviz passes through raw, so every piece of text inside them goes through ``_text`` here: HTML
@@ -21,6 +22,7 @@ from engine.formatting import format_shape, readable_array
 from playground.common.palette import LIGHT, Palette
 
 MAX_ITEMS = 4  # vector entries shown inside a node before eliding
+MAX_NEIGHBOURS = 8  # inputs, and nodes using it, drawn around the current node of a graph too big to draw whole
 
 
 def _text(text: str) -> str:
@@ -51,6 +53,8 @@ def _node_label(node, view, pal: Palette) -> str:
         rows.append(_row("= ?", pal.muted, 16))
     if node.id in view.grads:
         rows.append(_row(f"grad {_num(view.grads[node.id])}", pal.gradient, 16, bold=True))
+    elif waits_for_gradient(node, view):
+        rows.append(_row("grad ?", pal.gradient, 16, bold=True))
     is_current = view.current is not None and node.id == view.current.id
     if is_current and view.backward is not None and node.op is not None:
         local = ", ".join(_num(x) for x in view.backward.local if x is not None)
@@ -61,6 +65,12 @@ def _node_label(node, view, pal: Palette) -> str:
     if node.issue and node.id in view.values:
         rows.append(_row(f"⚠ {_text(node.issue)}", pal.ink, 12))
     return '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">' + "".join(rows) + "</TABLE>>"
+
+
+def waits_for_gradient(node, view) -> bool:
+    """In the backward pass, a node (an input too) whose value is known and whose gradient is still to come."""
+    return (view.phase in ("backward", "done") and node.requires_grad and node.id in view.values
+            and node.id not in view.grads)
 
 
 def _node_style(node, view, pal: Palette) -> dict[str, str]:
@@ -74,12 +84,27 @@ def _node_style(node, view, pal: Palette) -> dict[str, str]:
         done = node.id in view.values
     if done:
         return {"style": "filled", "fillcolor": pal.done_fill, "color": pal.ink}
+    if waits_for_gradient(node, view):  # its value is known: white, with a dashed outline in the gradient's colour
+        return {"style": "filled,dashed", "fillcolor": pal.done_fill, "color": pal.gradient, "penwidth": "2"}
     return {"style": "filled,dashed", "fillcolor": pal.pending_fill, "color": pal.pending}
 
 
-def graph_dot(walkthrough, view, pal: Palette = LIGHT) -> graphviz.Digraph:
+def neighbourhood(walkthrough, view) -> tuple[list, int]:
+    """For a graph too big to draw whole: the node being explained (the output before the first step) with its
+    inputs and the nodes that use it, at most MAX_NEIGHBOURS of each, in the graph's order; and how many nodes
+    are left out."""
+    centre = view.current or walkthrough.root
+    users = [n for n in walkthrough.order if any(p is centre for p in n.parents)][:MAX_NEIGHBOURS]
+    inputs = list(dict.fromkeys(centre.parents))[:MAX_NEIGHBOURS]
+    ids = {n.id for n in [centre, *users, *inputs]}
+    nodes = [n for n in walkthrough.order if n.id in ids]
+    return nodes, len(walkthrough.order) - len(nodes)
+
+
+def graph_dot(walkthrough, view, pal: Palette = LIGHT, nodes=None) -> graphviz.Digraph:
     """The graph of ``walkthrough`` as it stands at ``view``, in the colours of ``pal`` (``.source`` is
-    its DOT text; ``st.graphviz_chart`` takes it as it is)."""
+    its DOT text; ``st.graphviz_chart`` takes it as it is); with ``nodes``, only those and the edges between them
+    (a part of a graph too big to draw whole)."""
     g = graphviz.Digraph(
         "G",
         graph_attr={"rankdir": "LR", "bgcolor": "transparent", "nodesep": "0.15", "ranksep": "0.8"},
@@ -87,13 +112,17 @@ def graph_dot(walkthrough, view, pal: Palette = LIGHT) -> graphviz.Digraph:
                    "height": "0.6", "color": pal.ink},
         edge_attr={"fontname": "Helvetica", "fontsize": "15", "color": pal.edge, "arrowsize": "0.7"},
     )
-    for node in walkthrough.order:
+    nodes = walkthrough.order if nodes is None else nodes
+    drawn = {n.id for n in nodes}
+    for node in nodes:
         attrs = _node_style(node, view, pal)
         if node.kind == "const":
             attrs["shape"] = "ellipse"
         g.node(f"n{node.id}", _node_label(node, view, pal), **attrs)
-    for node in walkthrough.order:
+    for node in nodes:
         for arg, parent in enumerate(node.parents):
+            if parent.id not in drawn:
+                continue
             parts = []
             if parent.id in view.values:
                 parts.append(f'<FONT COLOR="{pal.edge_value}">= {_num(parent.value)}</FONT>')

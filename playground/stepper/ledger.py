@@ -6,6 +6,7 @@ Pure functions returning strings (LaTeX or plain text) and table rows; the page 
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import numpy as np
 
@@ -16,9 +17,10 @@ MAX_JACOBIAN_SIDE = 6  # input or output entries: beyond this the matrix is too 
 MAX_DRAWN_NODES = 150  # beyond this a graph is unreadable, and its layout keeps a browser tab busy for minutes
 
 
-def too_big_to_draw(nodes: int) -> str:
-    return (f"This graph has {nodes:,} nodes, too many to draw legibly (the page draws up to {MAX_DRAWN_NODES}). "
-            "Step through it with the ledger, or read it in “The graph in words”.")
+def too_big_to_draw(nodes: int, left_out: int) -> str:
+    return (f"This graph has {nodes:,} nodes, too many to draw legibly (the page draws up to {MAX_DRAWN_NODES}): "
+            f"drawn below is the current node with its inputs and the nodes that use it ({left_out:,} others "
+            "left out). Step through it with the ledger; “The graph in words” says what the graph is made of.")
 
 _EXPONENT = re.compile(r"(\d)e([+-])0*(\d+)")
 
@@ -207,35 +209,21 @@ def arithmetic_text(step, index: int) -> str:
             f" = {readable_array(down)}")
 
 
-def ledger_rows(walkthrough, view) -> list[dict[str, str]]:
-    """One row per step taken so far, for the table under the graph."""
-    rows = []
-    for s in walkthrough.forward[: view.step]:
-        rows.append({"pass": "forward", "node": s.node.label,
-                     "op": s.node.op.name, "value": readable_array(s.value), "upstream": "",
-                     "local": "", "downstream": "", "note": s.issue or ""})
-    taken = max(0, view.step - len(walkthrough.forward))
-    for s in walkthrough.backward[:taken]:
-        rows.append({"pass": "backward",
-                     "node": s.node.label, "op": s.node.op.name if s.node.op else s.node.kind,
-                     "value": readable_array(s.node.value), "upstream": readable_array(s.upstream),
-                     "local": ", ".join(readable_array(x) for x in s.local if x is not None),
-                     "downstream": ", ".join(readable_array(x) for x in s.downstream if x is not None),
-                     "note": s.issue or s.note or ""})
-    return [{"step": str(i + 1), **row} for i, row in enumerate(rows)]
-
-
 def gradient_check_rows(result) -> list[dict[str, str]]:
     """The gradient check as table rows: each variable's analytic and numerical gradient and the verdict."""
     return [{"variable": v.name, "analytic": readable_array(v.analytic), "numerical": readable_array(v.numeric),
              "error": readable(v.error, 2), "result": "pass ✓" if v.passed else "FAIL ✗"} for v in result.variables]
 
 
-def graph_in_words(walkthrough, view) -> str:
+def graph_in_words(walkthrough, view, nodes=None) -> str:
     """The graph as a reader hears it (a text alternative to the drawing): each node in order, what it
-    computes, and its value and gradient once known at this step."""
+    computes, and its value and gradient once known at this step. With ``nodes`` (a graph too big to draw
+    whole), what the graph is made of, then only those nodes, the ones drawn."""
     lines = [f"Graph of {walkthrough.text}, step {view.step} of {walkthrough.total_steps} ({view.phase})."]
-    for node in walkthrough.order:
+    if nodes is not None:
+        lines.append(f"{len(walkthrough.order):,} nodes: {graph_makeup(walkthrough.order)}. Drawn and described "
+                     f"here: the {len(nodes)} around the current node.")
+    for node in walkthrough.order if nodes is None else nodes:
         inputs = " and ".join(node_name(p) for p in node.parents)
         what = node_name(node) if node.op is None else f"{node_name(node)} ({node.op.name} of {inputs})"
         value = readable_array(node.value) if node.id in view.values else "not computed yet"
@@ -243,3 +231,9 @@ def graph_in_words(walkthrough, view) -> str:
         now = " ← current step" if view.current is not None and node.id == view.current.id else ""
         lines.append(f"- {what}: value {value}{grad}{now}")
     return "\n".join(lines)
+
+
+def graph_makeup(order) -> str:
+    """How many nodes of each kind, in order of first use: 64 variables, 197 add nodes, 1 sum node."""
+    counts = Counter(f"{n.op.name} node" if n.op else {"var": "variable", "const": "constant"}[n.kind] for n in order)
+    return ", ".join(f"{k:,} {what}{'s' if k > 1 else ''}" for what, k in counts.items())

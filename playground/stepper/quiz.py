@@ -10,6 +10,7 @@ import numpy as np
 from engine.formatting import readable_array
 
 from .ledger import arithmetic_text, node_name
+from .steps_table import DOWNSTREAM, LOCAL
 
 PREDICTION_TOLERANCE = 0.01  # relative, absolute below 1: what "close enough" means
 
@@ -95,4 +96,4 @@ def hide_answer(view):
 
 def hide_rows(rows: list[dict[str, str]], open_step: int) -> list[dict[str, str]]:
     """The table of steps with the open question's local and downstream gradients replaced by '?'."""
-    return [{**r, "local": "?", "downstream": "?"} if r["step"] == str(open_step) else r for r in rows]
+    return [{**r, LOCAL: "?", DOWNSTREAM: "?"} if r["step"] == str(open_step) else r for r in rows]

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 from typing import Any
 
-from engine import ParseError, parse
+from engine import EngineError, ParseError, parse
 from playground.common import presets
 
 from . import quiz
-from .state import STEPPER_SPEC, StepperState
+from .state import MISSING_VALUE, STEPPER_SPEC, StepperState, parse_value
+from .walkthrough import Walkthrough, build_walkthrough
 
 key = STEPPER_SPEC.widget_key
 Session = MutableMapping[str, Any]
@@ -26,6 +27,15 @@ def load(ss: Session, state: StepperState, note: str | None = None) -> None:
     ss["stepper_playing"] = False
     ss["stepper_quiz"] = {}
     ss["stepper_note"] = note
+
+
+def load_settings(ss: Session, loaded) -> None:
+    """Pasted JSON settings (a ``teacher_json.Loaded``) shown as opening the link they describe would: its
+    panels hidden, its controls locked; the share panel's own choices start again from that view."""
+    ss["stepper_teacher"] = loaded.teacher
+    for name in ("stepper_hide", "stepper_lock"):
+        ss.pop(name, None)
+    load(ss, loaded.state)
 
 
 def example_changed(ss: Session) -> None:
@@ -79,3 +89,32 @@ def lesson_note(state: StepperState) -> str | None:
     """The note of the Home lesson whose example this is (the step and mode may differ)."""
     return presets.lesson_note("stepper", STEPPER_SPEC, state, lambda a, b: (a.expr, a.values, a.output_grad) ==
                                (b.expr, b.values, b.output_grad))
+
+
+def readable_values(ss: Session, variables) -> tuple[dict[str, str], dict[str, str]]:
+    """Each variable's value as typed if it reads as a number, vector or matrix, else the last one that did (1 at
+    first); and, for each that doesn't, what is wrong with it (said beside its box, while the graph stays)."""
+    good = ss.setdefault("stepper_good_values", {})
+    values, errors = {}, {}
+    for name in variables:
+        text = ss.setdefault(f"{key('values')}_{name}", MISSING_VALUE)
+        try:
+            parse_value(text)
+            good[name] = text
+        except ValueError as e:
+            errors[name] = str(e)
+        values[name] = good.get(name, MISSING_VALUE)
+    return values, errors
+
+
+def walk_or_last(ss: Session, text: str, values: dict[str, str],
+                 output_grad: float) -> tuple[Walkthrough | None, dict[str, str], Exception | None]:
+    """Both passes over ``text`` with ``values``; if they can't be computed (sizes that don't fit), the error and
+    the last example that could be, so the page keeps its graph (None before any could)."""
+    try:
+        walk = build_walkthrough(text, values, output_grad)
+    except (EngineError, ValueError) as e:
+        last = ss.get("stepper_last_walk")
+        return (build_walkthrough(*last) if last else None), (last[1] if last else values), e
+    ss["stepper_last_walk"] = (text, dict(values), output_grad)
+    return walk, values, None

@@ -14,10 +14,12 @@ from playground.common.palette import LIGHT, for_theme
 from playground.common.play import play_button, timed_fragment
 from playground.common.presets import load_presets
 from playground.common.teacher import TeacherView
-from playground.stepper import ledger, quiz, session
-from playground.stepper.graph_figure import graph_dot
+from playground.stepper import ledger, quiz, session, steps_table
+from playground.stepper.explain import step_blocks
+from playground.stepper.graph_figure import graph_dot, neighbourhood
 from playground.stepper.state import DEFAULT_EXPR, MODES, STEPPER_SPEC
-from playground.stepper.walkthrough import build_walkthrough, check_gradients
+from playground.stepper.teacher_json import TeacherJson
+from playground.stepper.walkthrough import check_gradients
 
 PHASE_NAMES = {"start": "ready", "forward": "forward pass", "backward": "backward pass", "done": "done"}
 SPEEDS = {"slow": 1.6, "normal": 0.9, "fast": 0.4}  # seconds per step while playing
@@ -26,6 +28,8 @@ CAN_HIDE = {"presets": "presets", "ledger": "chain-rule ledger", "table": "table
 CAN_LOCK = {"expression": "expression, values and output gradient", "mode": "learn / quiz mode"}
 SPEC, key = STEPPER_SPEC, STEPPER_SPEC.widget_key
 ss = st.session_state
+MANY_VALUES = 8  # more variables than this: their boxes fold away, so the graph stays near the top
+SIDE_BY_SIDE = 15  # nodes: up to this, the step's ledger sits beside the graph, so both fit one laptop screen
 
 
 # --- state: the URL (or a preset, or pasted JSON) fills the widgets once; then the widgets own it ---
@@ -40,6 +44,9 @@ def _init_session() -> None:
         _load(state, session.lesson_note(state))
         ss.stepper_ready = True
     ss.stepper_speed = ss.get("stepper_speed", "normal")  # kept while a run stops before its slider is drawn
+
+
+TEACHER_JSON = TeacherJson(SPEC, CAN_HIDE, CAN_LOCK, ss, "stepper")  # the JSON holds the link's hide / lock too
 
 
 def _apply_preset(preset: dict) -> None:
@@ -74,11 +81,17 @@ except ParseError as e:
     expression = parse(ss.get("stepper_last_good_expr", DEFAULT_EXPR))
 
 variables = expression.variables
-cols = st.columns(min(len(variables), 4) + 2)
+values, bad_values = session.readable_values(ss, variables)
+many = len(variables) > MANY_VALUES
+cols = st.columns(2 if many else min(len(variables), 4) + 2)
+boxes = st.expander(f"Values of the {len(variables)} variables", expanded=bool(bad_values)).columns(4) if many \
+    else cols[:-2]
 for i, name in enumerate(variables):
-    ss.setdefault(f"{key('values')}_{name}", "1")
-    cols[i % 4].text_input(name, key=f"{key('values')}_{name}", disabled=frozen, on_change=session.values_changed,
-                           args=(ss,), help="a number, a vector like [1, 2, 3] or a matrix like [[1, 2], [3, 4]]")
+    boxes[i % 4].text_input(name, key=f"{key('values')}_{name}", disabled=frozen, on_change=session.values_changed,
+                            args=(ss,), help="a number, a vector like [1, 2, 3] or a matrix like [[1, 2], [3, 4]]")
+    if name in bad_values:  # beside its box; the graph stays the last one these values could draw
+        boxes[i % 4].error(plain(f"Not used: {bad_values[name]}. The graph keeps {name} = {values[name]}."),
+                           icon=":material/error:")
 cols[-2].number_input("output gradient ∂L/∂out", key=key("output_grad"), step=1.0, format="%g", disabled=frozen,
                       help="Fed into the output to start the backward pass; 1: the output is L.",
                       on_change=session.values_changed, args=(ss,))
@@ -86,17 +99,16 @@ cols[-1].segmented_control("Mode", MODES, key=key("mode"), format_func=str.capit
                      help="Learn: every number shown. Quiz: predict each downstream gradient first.",
                      on_change=session.values_changed, args=(ss,))
 
-# The page computes what the boxes hold; links and JSON carry the last readable state (settled).
-typed = {name: ss[f"{key('values')}_{name}"] for name in variables}
-state = SPEC.settle(replace(SPEC.from_session(ss), expr=expression.text, values=typed))[0]
-try:
-    walk = build_walkthrough(expression.text, typed, state.output_grad)
-except (EngineError, ValueError) as e:
-    st.error(f"Can't compute this yet: {plain(e.message if isinstance(e, ParseError) else str(e))}",
-             icon=":material/error:")
-    if isinstance(e, ParseError):  # the expression with a caret under the column, on lines of their own
-        st.code(e.format(), language=None)
-    st.stop()
+# The page computes what the boxes hold; links and JSON carry the last readable state, the one drawn.
+walk, values, error = session.walk_or_last(ss, expression.text, values, ss[key("output_grad")])
+if error is not None:
+    st.error(f"Can't compute this yet: {plain(error.message if isinstance(error, ParseError) else str(error))}"
+             + (" The graph below is the last one that could be." if walk else ""), icon=":material/error:")
+    if isinstance(error, ParseError):  # the expression with a caret under the column, on lines of their own
+        st.code(error.format(), language=None)
+    if walk is None:
+        st.stop()
+state = SPEC.settle(replace(SPEC.from_session(ss), expr=walk.text, values=values, output_grad=walk.output_grad))[0]
 
 total = walk.total_steps
 if ss.pop("stepper_link_step", 0) > total:
@@ -133,66 +145,48 @@ def _render_step_area() -> None:
     c[2].markdown(f"#### Step {view.step} / {total}\n{PHASE_NAMES[view.phase]}")
 
     shown = quiz.hide_answer(view) if hidden else view  # the answer stays hidden until it is predicted
-    # The step's ledger beside a small graph, so both fit one screen; under a large one, which needs the width.
-    graph_col, explain_col = st.columns([7, 4], gap="medium") if len(walk.order) <= 6 else (st.container(),) * 2
+    # The step's ledger beside the graph, so both fit one screen; under a large graph, which needs the width.
+    side = len(walk.order) <= SIDE_BY_SIDE
+    graph_col, explain_col = st.columns([3, 2], gap="medium") if side else (st.container(),) * 2
     with graph_col:
-        drawable = len(walk.order) <= ledger.MAX_DRAWN_NODES  # a bigger layout keeps a browser tab busy for minutes
-        graph_chart(graph_dot(walk, shown, for_theme(st.context.theme.type)) if drawable else None, LIGHT.current,
-                    view.step, instead=ledger.too_big_to_draw(len(walk.order)))
+        # a bigger layout keeps a browser tab busy for minutes: the current node's neighbourhood instead
+        part, left_out = (None, 0) if len(walk.order) <= ledger.MAX_DRAWN_NODES else neighbourhood(walk, shown)
+        if part:
+            st.info(ledger.too_big_to_draw(len(walk.order), left_out), icon=":material/account_tree:")
+        graph_chart(graph_dot(walk, shown, for_theme(st.context.theme.type), part), LIGHT.current, view.step, "")
         st.caption("Blue “= …”: forward values · orange **grad …**: gradients · yellow “▶ now”: the current node · "
-                   "grey dashed: not reached yet · “⚠”: where NaN/inf first appears.")
+                   "grey dashed: not computed yet · orange dashed, “grad ?”: waiting for its gradient · “⚠”: where "
+                   "NaN/inf first appears.")
         words, download = st.columns([3, 1], vertical_alignment="top")
         with words.expander("The graph in words"):
-            st.markdown(plain(ledger.graph_in_words(walk, shown)).replace("\\- ", "- "))
+            st.markdown(plain(ledger.graph_in_words(walk, shown, part)).replace("\\- ", "- "))
         with download:  # for slides: light colours whatever the page's theme
-            graph_downloads("stepper", (lambda: graph_dot(walk, shown, LIGHT)) if drawable else None,
-                            f"gradlab-step-{view.step}")
+            graph_downloads("stepper", lambda: graph_dot(walk, shown, LIGHT, part), f"gradlab-step-{view.step}")
     with explain_col:
         if hidden:  # the question is asked whatever panels the teacher hid
             _quiz(view.backward, targets)
         if teacher.shows("ledger"):
             st.subheader("Chain-rule ledger")
-            _explain_step(view, answered, hidden)
+            for kind, body in step_blocks(walk, view, answered, hidden):
+                getattr(st, kind)(plain(body) if kind in ("success", "warning") else body)  # a verdict echoes input
         if ss[key("mode")] == "quiz":
             _score()
     if teacher.shows("table"):
         st.subheader("All steps so far")
-        rows = ledger.ledger_rows(walk, view)
+        rows = steps_table.steps_rows(walk, view)
         rows = quiz.hide_rows(rows, view.step) if hidden else rows
-        if rows:
-            st.dataframe(rows, hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 420))
+        pages = steps_table.pages(len(rows))
+        if len(pages) > 1:  # hundreds of steps: a page at a time, opening on the newest
+            shown_page = st.selectbox("Steps", pages, index=len(pages) - 1, key=f"stepper_rows_{view.step}")
+            rows = steps_table.page_of(rows, shown_page)
+        if rows:  # a static table: every number in full, wrapped, rather than cut at the cell's edge
+            st.table(rows)
         else:
             st.caption("Nothing computed yet.")
     now = replace(state, step=view.step, mode=ss[key("mode")] or "learn")
     share_panel("stepper", SPEC.to_query(now), teacher, CAN_HIDE, CAN_LOCK, "The link restores the expression, "
-                "the values, the output gradient, this step and the mode.", settings=(SPEC, now), load=_load)
-
-
-def _explain_step(view, answered, hidden) -> None:
-    st.markdown(ledger.step_intro(view))
-    if view.forward is not None:
-        st.latex(ledger.forward_formula(view.forward))
-    elif view.backward is not None and view.backward.is_leaf:
-        copies = ledger.copy_gate_note(walk, view)
-        if copies:
-            st.info(copies)
-    elif view.backward is not None:
-        step = view.backward
-        for tex in ledger.local_formulas(step):
-            st.latex(tex)
-        for note in ledger.step_notes(step):
-            st.caption(note)
-        if not hidden:
-            for tex in ledger.chain_rule_lines(step) + ledger.jacobian_lines(step):
-                st.latex(tex)
-            if answered is not None:
-                (st.success if answered.all_right else st.warning)(plain(answered.text))
-        if step.node.op.gate:
-            st.info(f"**Gate pattern** — {step.node.op.gate}.")
-        if step.note:  # a kink or a tie decided a local gradient here: say which convention
-            st.info(f"**Convention** — {step.note}")
-        if step.issue:
-            st.error(f"⚠ {step.issue}")
+                "the values, the output gradient, this step and the mode.", settings=(TEACHER_JSON, now),
+                load=partial(session.load_settings, ss))
 
 
 def _quiz(step, targets) -> None:
