@@ -98,6 +98,21 @@ MUTANTS = (
     Mutant("gradcheck-ignores-seed", "engine", "the gradient check's differences ignore the output gradient",
            ("engine/gradcheck.py",), "return float(np.sum(seed * root.value))", "return float(np.sum(root.value))",
            ("tests/test_op_gradients.py",), focus="output_gradient"),
+    # --- the tape (the training path): a wrong derivative or sum there fails tests/test_tape.py on its own ---
+    Mutant("sigmoid-slope-sign", "engine", "σ′ = σ(1 + σ): caught by the tape's own central differences",
+           ("engine/ops.py",), "local=(lambda out, x: out * (1.0 - out),)", "local=(lambda out, x: out * (1.0 + out),)",
+           ("tests/test_tape.py",), focus="taped_gradient_matches_central_differences and sigmoid"),
+    Mutant("tape-drops-unbroadcast", "engine", "a replayed gradient is not summed back over broadcast axes",
+           ("engine/tape.py",), "        g = unbroadcast(g, n{p}.value.shape)\n", "        pass\n",
+           ("tests/test_tape.py",), focus="bit_for_bit or batch_sizes"),
+    Mutant("tape-keeps-only-the-last-gradient", "engine", "a replayed node used twice keeps one gradient, not the sum",
+           ("engine/tape.py",), "    g = n{p}.grad + g\n", "    g = g\n", ("tests/test_tape.py",),
+           focus="bit_for_bit"),
+    Mutant("tape-ignores-a-constant-local", "engine", "a replayed constant local derivative (sub's -1) passes as 1",
+           ("engine/tape.py",), "(up if d == 1.0 else up * d)", "up", ("tests/test_tape.py",), focus="bit_for_bit"),
+    Mutant("tape-leaf-grads-shared", "engine", "a replayed leaf's grad is whatever array reached it",
+           ("engine/tape.py",), "g if g is not up and g.base is None else array(g)", "g", ("tests/test_tape.py",),
+           focus="bit_for_bit"),
     # --- the labs: caught by tests/test_lab_geometry.py ---
     Mutant("cosine-schedule-unclamped", "labs", "the cosine schedule's clamp removed: past `total` it rises again",
            ("labs/update_rules.py", "labs/optim.py"), r"min\(\s*t\s*,\s*([\w.]*total)\s*\)", r"t",
@@ -108,6 +123,9 @@ MUTANTS = (
     Mutant("loss-slice-unnormalized", "labs", "the loss slice's filter normalisation removed",
            ("labs/mlp/loss_slice.py",), "parts.append((d * scale).ravel())", "parts.append(d.ravel())",
            ("tests/test_lab_geometry.py",), focus="filter_normalized"),
+    Mutant("trainer-replays-a-stale-batch", "labs", "taped training keeps training on its first batch",
+           ("labs/mlp/train.py",), "self.x.value, self.y.value = np.asarray(x, dtype=np.float64), "
+           "np.asarray(y, dtype=np.float64)", "pass", ("tests/test_tape.py",), focus="short-last-batch"),
 )
 
 

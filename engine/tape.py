@@ -45,7 +45,10 @@ _TO_SHAPE = """\
 # with a single gradient gets its own array (an optimizer may scale it in place), copied only when it may be
 # another node's too: the upstream passed on unchanged, or a view of it.
 _FIRST = "    n{p}.grad = g\n"
-_LATER = "    n{p}.grad = n{p}.grad + g\n"
+_LATER = """\
+    g = n{p}.grad + g
+    n{p}.grad = g if type(g) is ndarray else asarray(g)  # 0-d sums are numpy scalars
+"""
 _LEAF_ONLY = "    n{p}.grad = g if g is not up and g.base is None else array(g)\n"
 
 

@@ -4,6 +4,12 @@
 accuracy, per-layer gradient norm, update:data ratio and weight/activation statistics. On the first
 non-finite loss, gradient or weight it stops, names the update and the first layer/parameter where
 it appeared, and keeps the last finite weights.
+
+Training replays recorded graphs (``engine.Tape``): the training loss's graph is built once, on the first
+batch, and each update puts the next batch in its X and Y constants and replays it; the train and test
+sets' losses replay graphs of their own. Every node is still the graph's own, so the page reads the same
+values and gradients from them (one record per node) as it would from a graph built afresh each update, and
+``Trainer(..., taped=False)``, which builds one each update, gives the same numbers bit for bit.
 """
 
 from __future__ import annotations
@@ -17,7 +23,8 @@ from engine.errors import EngineError
 from engine.formatting import format_number
 from engine.graph import backward
 from engine.limits import MAX_TRAJECTORY
-from engine.node import all_finite
+from engine.node import Node, all_finite, const
+from engine.tape import Tape
 from labs.optim import Optimizer, OptimizerConfig
 from labs.update_rules import MiniBatches, global_norm
 
@@ -67,8 +74,25 @@ class StepRecord:
     grad_norm: float = math.nan  # ‖∂L/∂θ‖ over every weight and bias, before clipping: what clip_norm caps
 
 
+@dataclass
+class Recording:
+    """A loss graph recorded once and replayed: its tape, the constants that hold the data, and the nodes read."""
+
+    tape: Tape
+    x: Node  # the batch's features (the constant X)
+    y: Node  # its targets (the constant Y)
+    scores: Node
+    hidden: list[Node]
+
+    def replay(self, x: np.ndarray, y: np.ndarray) -> Node:
+        """The loss over (x, y) with the current weights, as a freshly built graph would compute it."""
+        self.x.value, self.y.value = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)  # as const()
+        self.tape.forward()
+        return self.tape.root
+
+
 class Trainer:
-    def __init__(self, cfg: TrainConfig, train: Dataset, test: Dataset):
+    def __init__(self, cfg: TrainConfig, train: Dataset, test: Dataset, taped: bool = True):
         problems = cfg.problems()
         if problems:
             raise EngineError("; ".join(problems))
@@ -99,6 +123,8 @@ class Trainer:
         self.last_pre: list = []  # each layer's pre-activation node z of the latest update (the scores last)
         self.last_weights: list[np.ndarray] = []
         self.last_batch = np.empty(0, int)  # the training-set rows of the latest update's batch, in its order
+        self.taped = taped  # replay recorded graphs (the default); False builds every graph afresh, eagerly
+        self.recordings: dict[str, Recording] = {}  # "step", "train" and "test": recorded when first needed
 
     def _targets(self, data: Dataset) -> np.ndarray:
         if data.task == "regression":
@@ -117,11 +143,28 @@ class Trainer:
         total = loss_node(scores, y, self.cfg.loss, self.weights, self.cfg.l1, self.cfg.l2)
         return total, scores, hidden
 
-    def evaluate(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float | None]:
+    def record(self, x: np.ndarray, y: np.ndarray) -> Recording:
+        """The loss graph over (x, y), recorded for replay."""
+        xs = const(x, "X")
+        with np.errstate(all="ignore"):
+            total, scores, hidden = self.loss(xs, y)
+        tape = Tape(total)
+        ys = next(node for node in tape.order if node.kind == "const" and node.label == "Y")  # nn.loss_node's
+        return Recording(tape, xs, ys, scores, hidden)
+
+    def _replay(self, name: str, x: np.ndarray, y: np.ndarray):
+        """``loss(x, y)``, from the graph recorded as ``name`` (recorded now if it is not yet)."""
+        recording = self.recordings.get(name)
+        if recording is None:
+            recording = self.recordings[name] = self.record(x, y)
+        return recording.replay(x, y), recording.scores, recording.hidden
+
+    def evaluate(self, x: np.ndarray, y: np.ndarray, recorded: str | None = None) -> tuple[float, float | None]:
+        """The loss and accuracy over (x, y); ``recorded`` names a graph to replay for it (when training taped)."""
         if len(x) == 0:
             return math.nan, None
         with np.errstate(all="ignore"):
-            total, scores, _ = self.loss(x, y)
+            total, scores, _ = self._replay(recorded, x, y) if recorded and self.taped else self.loss(x, y)
         if self.cfg.loss == "mse" and y.shape[1] == 1:
             return float(total.value), None
         accuracy = float(np.mean(np.argmax(scores.value, axis=1) == np.argmax(y, axis=1)))
@@ -137,9 +180,14 @@ class Trainer:
         if self.halted:
             return None
         batch = self.batches.next()
+        x, y = self.x_train[batch], self.y_train[batch]  # new arrays (numpy copies on fancy indexing)
         with np.errstate(all="ignore"):
-            total, scores, hidden = self.loss(self.x_train[batch], self.y_train[batch])
-            backward(total)
+            if self.taped:
+                total, scores, hidden = self._replay("step", x, y)
+                self.recordings["step"].tape.backward()
+            else:
+                total, scores, hidden = self.loss(x, y)
+                backward(total)
             pre = self._pre_activations(hidden, scores)
             signals = tuple(_norm(z.grad) for z in pre)
             grad_norm = global_norm([p.grad for p in self.params if p.grad is not None])
@@ -220,8 +268,8 @@ class Trainer:
         return None
 
     def _record(self, update, batch_size, before, hidden, problem) -> StepRecord:
-        train_loss, train_acc = self.evaluate(self.x_train, self.y_train)
-        test_loss, test_acc = self.evaluate(self.x_test, self.y_test)
+        train_loss, train_acc = self.evaluate(self.x_train, self.y_train, "train")
+        test_loss, test_acc = self.evaluate(self.x_test, self.y_test, "test")
         old = {id(p): v for p, v in zip(self.params, before, strict=True)}
         with np.errstate(all="ignore"):
             grad_norms = tuple(_norm(w.grad) for w in self.weights)
