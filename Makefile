@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test bench lint install browser clean screenshots
+.PHONY: run test bench bench-browser lint install browser clean screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# On-screen latency in headless Chromium against `streamlit run` (issue 14); never part of `make test`.
+bench-browser: $(STAMP)
+	$(BIN)/python benchmarks/browser.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
