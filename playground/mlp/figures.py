@@ -10,6 +10,8 @@ from plotly.colors import sample_colorscale
 from playground.common.palette import LIGHT, Palette
 from playground.surfaces.figures import LAYOUT, readable
 
+from .history import chart_records
+
 CLASS_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000",
                 "#999999", "#882255")
 CLASS_SYMBOLS = ("circle", "square", "diamond", "triangle-up", "cross", "x", "star", "hexagon", "pentagon",
@@ -45,6 +47,7 @@ def boundary_figure(xs, ys, z, train, test, task: str) -> go.Figure:
 def loss_figure(history, pal: Palette = LIGHT) -> go.Figure:
     if not history:
         return _waiting(go.Figure(layout=dict(height=300, **LAYOUT)), "Press Play or +10 to start training")
+    history = chart_records(history)
     updates = [r.update for r in history]
     fig = go.Figure(go.Scatter(x=updates, y=[r.train_loss for r in history], name="train loss",
                                line=dict(color=pal.edge_value, width=2.5)))
@@ -85,6 +88,7 @@ def grad_norm_figure(history) -> go.Figure:
     fig.update_layout(height=300, xaxis_title="update", yaxis_title="‖∂L/∂z‖ reaching each layer", **LAYOUT)
     if not history:
         return _waiting(fig)
+    history = chart_records(history)
     updates = [r.update for r in history]
     layers = len(history[0].signal_norms)
     for i, color in enumerate(layer_colors(layers)):

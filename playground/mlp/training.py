@@ -3,6 +3,7 @@ NaN trap. The page keeps one ``Training`` per session, calls these, and draws wh
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 
 from engine import EngineError
@@ -10,11 +11,12 @@ from engine.limits import MAX_UPDATES
 from labs.mlp.datasets import Dataset
 from labs.mlp.train import StepRecord, Trainer
 
+from . import budget
 from .lab import build_trainer, load_data
 from .state import MLPState
 
 PLAY_MORE = 500  # Play at the target trains this many more
-UPDATES_PER_FRAME = 5
+UPDATES_PER_FRAME = 5  # at most: a large network trains fewer, within budget.FRAME_SECONDS
 FRAME_SECONDS = 0.25  # while playing, the page trains and redraws this often
 
 
@@ -25,6 +27,9 @@ class Training:
     built_for: tuple[MLPState, str | None] | None = None  # the setup and own points the trainer was built for
     playing: bool = False
     limit: str | None = None  # set when the session's update limit stopped training
+    notice: str | None = None  # why the last click or Play trained less than asked (the work budget)
+    play_minutes: float = budget.PLAY_MINUTES
+    play_started: float = 0.0  # time.monotonic() when Play was pressed
 
     def build(self, state: MLPState, own_csv: str | None) -> tuple[MLPState, str | None]:
         """A new model when the setup changed. Returns the setup the model is built for and, when this setup
@@ -40,8 +45,13 @@ class Training:
             kept = self.trainer is not None
             return (self.built_for[0] if kept else state), (
                 f"Can't build this network: {e}." + (" The previous model is kept." if kept else ""))
-        self.built_for, self.playing, self.limit = (state, own_csv), False, None
+        self.built_for, self.playing, self.limit, self.notice = (state, own_csv), False, None, None
         return state, None
+
+    @property
+    def messages(self) -> list[str]:
+        """Why training stopped or trained less than asked: the session's limit, the work budget."""
+        return [m for m in (self.limit, self.notice) if m]
 
     @property
     def last(self) -> StepRecord | None:
@@ -55,7 +65,13 @@ class Training:
 
     def reset(self) -> None:
         """Forget the model: the next run builds it afresh from the current setup."""
-        self.trainer, self.playing, self.limit = None, False, None
+        self.trainer, self.playing, self.limit, self.notice = None, False, None, None
+
+    def click(self, updates: int) -> None:
+        """+1 / +10 / +100: as many of ``updates`` as one click's work budget allows, saying so when fewer."""
+        done = budget.affordable(self.trainer, updates, budget.CLICK_SECONDS)
+        self.notice = budget.click_notice(self.trainer, updates, done) if done < updates else None
+        self.train(done)
 
     def train(self, updates: int) -> None:
         """Up to ``updates`` updates; stops (and stops playing) at the NaN trap or the session's limit."""
@@ -82,15 +98,21 @@ class Training:
 
     def set_playing(self, on: bool, target: int) -> int:
         """Play or pause; returns the update to play until (further on when it was already reached)."""
-        self.playing = on
+        self.playing, self.notice = on, None
+        self.play_started = time.monotonic()
         if on and self.trainer.updates >= target:
             return self.trainer.updates + PLAY_MORE
         return target
 
     def frame(self, target: int) -> None:
-        """One animation frame while playing; playing stops at the target, the NaN trap or the limit."""
+        """One animation frame while playing; playing stops at the target, the NaN trap, the limit, or when it has
+        played for ``play_minutes``."""
         if not self.playing or self.trainer is None:
             return
-        self.train(min(UPDATES_PER_FRAME, max(target - self.trainer.updates, 0)))
+        if time.monotonic() - self.play_started >= 60 * self.play_minutes:
+            self.playing, self.notice = False, budget.PLAY_STOPPED
+            return
+        wanted = min(UPDATES_PER_FRAME, max(target - self.trainer.updates, 0))
+        self.train(min(wanted, budget.affordable(self.trainer, wanted, budget.FRAME_SECONDS)) if wanted else 0)
         if self.trainer.updates >= target:
             self.playing = False

@@ -143,7 +143,7 @@ def _controls(trainer) -> None:
                 disabled=bool(trainer.halted))
     for i, n in ((1, 1), (2, 10), (3, 100)):
         c[i].button(f"+{n}", key=f"mlp_step{n}", width="stretch", disabled=bool(trainer.halted) or training.playing,
-                    help=f"train {n} update{'s' * (n > 1)}", on_click=training.train, args=(n,))
+                    help=f"train {n} update{'s' * (n > 1)}", on_click=training.click, args=(n,))
     c[4].button("Reset", key="mlp_reset", icon=":material/restart_alt:", width="stretch", on_click=training.reset)
     c[5].number_input("Play until update", 1, MAX_UPDATES, key="mlp_target", step=100)
     heading, fraction, text = training.progress(ss.mlp_target)
@@ -154,8 +154,8 @@ def _controls(trainer) -> None:
 def _view() -> None:
     trainer, data = training.trainer, training.data
     _controls(trainer)
-    if training.limit:
-        st.warning(training.limit, icon=":material/block:")
+    for message in training.messages:
+        st.warning(message, icon=":material/block:")
     if trainer.halted:
         st.error(captions.nan_trap_message(trainer.halted), icon=":material/error:")
         for col, (label, clip) in zip(st.columns(3), captions.REWIND, strict=False):
