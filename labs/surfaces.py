@@ -8,17 +8,18 @@ from the engine's backward pass on a graph built once and re-run every iteration
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from engine.errors import EngineError
 from engine.formatting import format_number
-from engine.graph import backward, forward_steps, topo_order
+from engine.graph import Tape, backward, forward_steps, topo_order
 from engine.limits import MAX_ITERATIONS, MAX_RESOLUTION
 from engine.node import var
 from engine.parser import Expression, parse
 from labs.optim import Optimizer, OptimizerConfig, Update
+from labs.update_rules import initial_state, optimizer_step
 
 COORDS = ("x", "y")
 
@@ -215,3 +216,73 @@ def _point_text(point) -> str:
 def _cycle_reason(points, earlier: int, t: int) -> str:
     return (f"iteration {t} is back where iteration {earlier} was, with the same optimizer state: from "
             f"iteration {earlier} on it repeats the cycle {cycle_points(points, earlier, t - earlier)} forever")
+
+
+@dataclass
+class Sweep:
+    """One optimizer run repeated over a grid of learning rates η and momenta μ, all at once: what the live η/μ
+    sliders switch between. Index ``[i, j]`` is η = ``lrs[i]``, μ = ``momenta[j]``."""
+
+    lrs: np.ndarray  # (a,)
+    momenta: np.ndarray  # (b,)
+    points: np.ndarray  # (a, b, n + 1, dims); past a run's end (``ends``) the values mean nothing
+    grads: np.ndarray  # (a, b, n + 1, dims): ∇f at each point
+    steps: np.ndarray  # (a, b, n, dims): the update subtracted after each point (the last point has none)
+    velocities: np.ndarray | None  # (a, b, n, dims): momentum's v after each update (None without momentum)
+    ends: np.ndarray  # (a, b): the last iteration of each run, where ``descend`` stops it
+
+
+def elementwise(expression: Expression) -> bool:
+    """Whether f, evaluated on vectors of points, treats each point on its own (no sum(), mean() or @ mixing
+    them): then one vectorized pass is every run's pass."""
+    probe = np.linspace(0.1, 0.3, 3)
+    root, _ = expression.build({v: probe for v in expression.variables})
+    return all(node.value.shape == probe.shape for node in topo_order(root) if node.requires_grad)
+
+
+def sweep(expression: Expression, start, cfg: OptimizerConfig, lrs, momenta, iterations: int,
+          tolerance: float = 1e-6, bound: float = 1e6) -> Sweep:
+    """``cfg`` from ``start`` at every (η, μ) of the grid, each run stopped where ``descend`` would stop it
+    (converged, diverged), in one vectorized pass per iteration: every run's coordinates are one vector, and the
+    update is labs.update_rules' own, with η and μ as vectors. Needs an ``elementwise`` f; a clip by the global
+    norm would mix the runs (update_rules' norm is over every entry), so it is refused."""
+    if cfg.clip_norm is not None:
+        raise EngineError("a run clipped by its gradient's norm can't be swept")
+    dims = dims_of(expression)
+    lrs, momenta = np.asarray(lrs, dtype=float), np.asarray(momenta, dtype=float)
+    grid_lr, grid_mu = (a.ravel() for a in np.meshgrid(lrs, momenta, indexing="ij"))
+    batch = replace(cfg, lr=grid_lr, momentum=grid_mu)  # update_rules reads opt.lr, opt.momentum: vectors work
+    count = grid_lr.size
+    coords = [np.full(count, float(v)) for v in list(start)[:dims]]
+    root, leaves = expression.build({c: v for c, v in zip(COORDS, coords, strict=False)
+                                     if c in expression.variables})
+    tape = Tape(root)
+    params = [leaves[c] if c in leaves else var(v, c) for c, v in zip(COORDS[:dims], coords, strict=True)]
+    states = [initial_state(cfg.name, (count,)) for _ in params]
+    points, grads, losses, steps, velocities = [], [], [], [], []
+    seed = np.ones(count)
+    with np.errstate(all="ignore"):
+        for t in range(iterations + 1):
+            losses.append(np.broadcast_to(tape.forward(), (count,)).copy())
+            tape.backward(seed)
+            values = [np.broadcast_to(p.value, (count,)) for p in params]
+            gradient = [np.zeros(count) if p.grad is None else np.broadcast_to(p.grad, (count,)) for p in params]
+            points.append(np.stack(values, axis=-1))
+            grads.append(np.stack(gradient, axis=-1))
+            if t == iterations:
+                break
+            new, step, _, _ = optimizer_step(batch, values, gradient, states, t + 1)
+            steps.append(np.stack(step, axis=-1))
+            if cfg.name in ("momentum", "nesterov"):
+                velocities.append(np.stack(states, axis=-1))
+            for p, value in zip(params, new, strict=True):
+                p.value = value
+        shape = (lrs.size, momenta.size)
+        pts, grd = np.stack(points, axis=1), np.stack(grads, axis=1)  # (runs, n + 1, dims)
+        stop = (~np.isfinite(np.stack(losses, axis=1)) | ~np.isfinite(pts).all(-1) | ~np.isfinite(grd).all(-1)
+                | (np.abs(pts).max(-1) > bound) | (np.linalg.norm(grd, axis=-1) <= tolerance))
+    ends = np.where(stop.any(1), stop.argmax(1), iterations)
+    empty = np.zeros((count, 0, dims))
+    return Sweep(lrs, momenta, pts.reshape(*shape, -1, dims), grd.reshape(*shape, -1, dims),
+                 (np.stack(steps, axis=1) if steps else empty).reshape(*shape, -1, dims),
+                 np.stack(velocities, axis=1).reshape(*shape, -1, dims) if velocities else None, ends.reshape(shape))

@@ -129,3 +129,74 @@ def test_the_3d_view_draws_each_path_along_the_surface(page):
         assert trace_length(page, label) > 3 * 20  # sampled between the 21 iterates, not 20 straight chords
     expect(page.get_by_text(re.compile(r"^3-D surface of f\(x, y\) = "))).to_be_attached()
     no_exception(page)
+
+
+# --- live η and μ sliders: the browser switches between precomputed paths, with no message to the server ---
+
+LIVE_SHOWN = """() => {
+    const plot = [...document.querySelectorAll('.js-plotly-plot')].find(p => ((p.layout || {}).sliders || []).length);
+    if (!plot || !plot._fullData) return null;
+    return plot._fullData.filter(t => t.visible === true && t.opacity > 0 && t.type === 'scatter' && t.name)
+        .map(t => ({name: t.name, x: Array.from(t.x), y: Array.from(t.y)}));
+}"""
+
+
+def sent_messages(page) -> list:
+    """Every message the page sends its server from now on (a rerun, a widget change: each is one)."""
+    sent = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
+    return sent
+
+
+def live_traces(page) -> dict[str, dict]:
+    return {t["name"].split(" η=")[0]: t for t in page.wait_for_function(LIVE_SHOWN).json_value()}
+
+
+def ravine_momentum(lr: float, mu: float, steps: int) -> list[tuple[float, float]]:
+    """The ravine f = x²/2 + 10y² (∇f = (x, 20y)) under v ← μv + ∇f, p ← p − ηv, from (-3.5, 1.5), by hand."""
+    (x, y), (vx, vy), path = (-3.5, 1.5), (0.0, 0.0), []
+    for _ in range(steps + 1):
+        path.append((x, y))
+        vx, vy = mu * vx + x, mu * vy + 20 * y
+        x, y = x - lr * vx, y - lr * vy
+    return path
+
+
+def rail_click(page, slider: int, fraction: float) -> None:
+    """Click a Plotly slider of the live figure at ``fraction`` of its length (0: its first step, 1: its last)."""
+    rail = page.locator(".st-key-surfaces_live .slider-rail-touch-rect").nth(slider)
+    rail.scroll_into_view_if_needed()
+    box = rail.bounding_box()
+    page.mouse.click(box["x"] + fraction * box["width"], box["y"] + box["height"] / 2)
+
+
+def check_drawn(traces: dict, shown: int) -> tuple[float, float]:
+    """The drawn path and arrows agree with the hand-computed run of the η and μ the path is labelled with."""
+    lr, mu = (float(v.split("=")[1]) for v in traces["path"]["name"].removeprefix("path ").split(", "))
+    by_hand = ravine_momentum(lr, mu, shown + 1)
+    path = traces["path"]
+    assert len(path["x"]) == shown + 1
+    assert [*path["x"], *path["y"]] == pytest.approx([p[i] for i in (0, 1) for p in by_hand[: shown + 1]], abs=2e-3)
+    (x, y), (x_next, y_next) = by_hand[shown], by_hand[shown + 1]
+    gradient, velocity = traces["gradient arrow"], traces["velocity arrow"]
+    assert (gradient["x"][1], gradient["y"][1]) == pytest.approx((x - lr * x, y - lr * 20 * y), abs=2e-3)
+    assert (velocity["x"][1], velocity["y"][1]) == pytest.approx((x_next, y_next), abs=2e-3)  # −ηv is the step
+    return lr, mu
+
+
+def test_dragging_eta_and_mu_redraws_the_path_and_its_arrows_in_the_browser(page):
+    sent = sent_messages(page)
+    open_surfaces(page, "?iters=30&frame=5")
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    assert check_drawn(live_traces(page), 5) == (0.1, 0.4)  # the table's momentum row, as it opens
+    sent.clear()
+    rail_click(page, 0, 0.0)  # η: its smallest
+    page.wait_for_function(f"() => !(({LIVE_SHOWN})() || []).some(t => t.name.includes('η=0.1,'))")
+    lr, mu = check_drawn(live_traces(page), 5)
+    assert lr < 0.02 and mu == 0.4
+    rail_click(page, 1, 1.0)  # μ: its largest
+    page.wait_for_function(f"() => (({LIVE_SHOWN})() || []).some(t => t.name.includes('μ=0.99'))")
+    assert check_drawn(live_traces(page), 5) == (lr, 0.99)
+    assert sent == []  # nothing went to the server: no rerun
+    expect(page.get_by_text(re.compile(r"^−ηv$")).first).to_be_attached()
+    no_exception(page)

@@ -95,6 +95,17 @@ def inspector_box(labels: list[str], inspected: str | None) -> tuple[str, int]:
     return box, labels.index(inspected) if inspected in labels else 0
 
 
+def explored_box(race_runs, explored: str | None) -> tuple[str, int]:
+    """The live sliders' run box for these runs (a key of its own per set of runs, as the inspector's), opening on
+    the run explored before if it still races, else on the first momentum run (the one two sliders suit), else
+    the first."""
+    labels = [r.label for r in race_runs]
+    box = "surfaces_explore_" + format(zlib.crc32("\n".join(labels).encode()), "08x")
+    if explored in labels:
+        return box, labels.index(explored)
+    return box, next((i for i, r in enumerate(race_runs) if r.cfg.name in ("momentum", "nesterov")), 0)
+
+
 def unusable(state: SurfaceState) -> str | None:
     """Why the settings in the widgets can't be raced (checked before the surface itself), or None."""
     if not state.runs:

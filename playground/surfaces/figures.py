@@ -59,11 +59,25 @@ def _frame_index(run, frame: int) -> int:
     return min(frame, run.descent.iterations)
 
 
-def contour_figure(race, frame: int) -> go.Figure:
+def surface_contour(race, every: int = 1) -> go.Contour:
+    """The surface's contours, from every ``every``-th grid point (a second map needs fewer)."""
     z, z_title = shown_z(race.z)
-    fig = go.Figure(go.Contour(x=race.xs, y=race.ys, z=z, colorscale="Viridis", ncontours=30,
-                               colorbar=THIN | dict(title=dict(text=z_title, side="top")), hoverinfo="skip",
-                               name="surface"))
+    return go.Contour(x=race.xs[::every], y=race.ys[::every], z=z[::every, ::every], colorscale="Viridis",
+                      ncontours=30, hoverinfo="skip",
+                      colorbar=THIN | dict(title=dict(text=z_title, side="top")), name="surface")
+
+
+def map_axes(race) -> dict:
+    """The contour map's axes: the plotted ranges, to scale when that isn't a sliver."""
+    yaxis = dict(range=[float(race.ys[0]), float(race.ys[-1])], title="y")
+    if to_scale(race):  # one unit is as long on both axes, so a gradient step is drawn perpendicular to its contour
+        yaxis.update(scaleanchor="x", scaleratio=1, constrain="domain", constraintoward="top")
+    return dict(xaxis=dict(range=[float(race.xs[0]), float(race.xs[-1])], title=dict(text="x", standoff=4),
+                           constrain="domain"), yaxis=yaxis)
+
+
+def contour_figure(race, frame: int) -> go.Figure:
+    fig = go.Figure(surface_contour(race))
     gx, gy = np.meshgrid(np.linspace(race.xs[0], race.xs[-1], CLICK_GRID),
                          np.linspace(race.ys[0], race.ys[-1], CLICK_GRID))
     fig.add_trace(go.Scatter(x=gx.ravel(), y=gy.ravel(), mode="markers", marker=dict(size=12, opacity=0),
@@ -79,14 +93,8 @@ def contour_figure(race, frame: int) -> go.Figure:
         fig.add_trace(go.Scatter(x=pts[-1:, 0], y=pts[-1:, 1], mode="markers", showlegend=False,
                                  marker=dict(size=15, color=run_color(i), symbol="circle",
                                              line=dict(color="white", width=2)), hoverinfo="skip"))
-    _mark_start_and_minima(fig, race)
-    x0, x1 = float(race.xs[0]), float(race.xs[-1])
-    y0, y1 = float(race.ys[0]), float(race.ys[-1])
-    yaxis = dict(range=[y0, y1], title="y")
-    if to_scale(race):  # one unit is as long on both axes, so a gradient step is drawn perpendicular to its contour
-        yaxis.update(scaleanchor="x", scaleratio=1, constrain="domain", constraintoward="top")
-    fig.update_layout(xaxis=dict(range=[x0, x1], title=dict(text="x", standoff=4), constrain="domain"), yaxis=yaxis,
-                      height=map_height(race), clickmode="event+select", dragmode="pan", **LAYOUT)
+    mark_start_and_minima(fig, race)
+    fig.update_layout(**map_axes(race), height=map_height(race), clickmode="event+select", dragmode="pan", **LAYOUT)
     return readable(fig)
 
 
@@ -108,7 +116,7 @@ def map_height(race) -> int:
     return int(np.clip(600 * aspect(race), 260, 560)) + 170 if to_scale(race) else 560
 
 
-def _mark_start_and_minima(fig, race) -> None:
+def mark_start_and_minima(fig, race) -> None:
     start = race.runs[0].descent.points[0] if race.runs else None
     if start is not None:
         fig.add_trace(go.Scatter(x=[start[0]], y=[start[1]], mode="markers+text", text=["start"],

@@ -14,6 +14,7 @@ from playground.common.play import play_button, timed_fragment
 from playground.common.teacher import TeacherView
 from playground.surfaces import controls
 from playground.surfaces.figures import contour_figure, curve_figure, loss_figure, surface3d_figure
+from playground.surfaces.live import explorer_figure, run_sweep
 from playground.surfaces.numbers import readable_text
 from playground.surfaces.race import inspection, point_at, results_rows, run_race, stepper_query
 from playground.surfaces.runs import COLUMNS, NAMES, Column
@@ -203,7 +204,23 @@ def _view() -> None:
     with right:
         if teacher.shows("inspector"):
             _inspect(frame)
+    if race.dims == 2:
+        _explore(frame)
     _share(now)
+
+
+def _explore(frame: int) -> None:
+    st.markdown("**Drag η and μ** — one run's path for other step sizes (and momenta), redrawn as you drag; at "
+                f"iteration {frame} the arrows show the step the gradient alone asks for (−η∇f) and, with momentum, "
+                "the step the velocity takes (−ηv).")
+    box, index = controls.explored_box(race.runs, ss.get("surfaces_explored"))
+    choice = st.selectbox("Run", range(len(race.runs)), index=index, format_func=lambda i: race.runs[i].label, key=box)
+    ss.surfaces_explored = race.runs[choice].label
+    found, why = run_sweep(race, race.runs[choice])
+    if found is None:
+        st.info(f"No sliders for this run: {why}.")
+    else:
+        st.plotly_chart(explorer_figure(race, choice, found, frame), width="stretch", key="surfaces_live")
 
 
 def _inspect(frame: int) -> None:

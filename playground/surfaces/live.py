@@ -1,0 +1,145 @@
+"""Live η and μ sliders, Distill-style: one run of the race repeated over a grid of learning rates (and momenta),
+computed once on the server, drawn in one Plotly figure whose own sliders switch between the paths in the browser
+(no server round trip while dragging). At the iteration shown, arrows draw the step the gradient alone asks for,
+−η∇f, and for momentum methods the step the velocity takes, −ηv.
+
+How two sliders pick one path without any script of ours: every (η, μ) path is a trace; the η slider sets which
+traces are *visible* (those of its η), the μ slider sets which are *opaque* (those of its μ); a path shows when
+both agree. No Streamlit import.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import plotly.graph_objects as go
+
+from engine import EngineError
+from engine.formatting import format_number
+from labs.optim import OptimizerConfig
+from labs.surfaces import Sweep, elementwise, surface_expression, sweep
+
+from .figures import LAYOUT, map_axes, map_height, mark_start_and_minima, readable, run_color, surface_contour
+from .race import SECONDS_PER_NODE_STEP, STEP_OVERHEAD_NODES, graph_size
+
+LR_FACTORS = 2.0 ** (np.arange(-6, 5) / 2)  # η × 1/8 … × 4, in steps of √2 (× 1 is the table's own η)
+MOMENTA = (0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99)
+MOMENTUM_METHODS = ("momentum", "nesterov")
+MAX_ITERATIONS = 150  # drawn per path: every (η, μ) path is sent to the browser, so their length is kept short
+SWEEP_SECONDS = 0.15  # of server CPU for the whole grid (one vectorized pass per iteration; a pass costs ~2 steps)
+GRADIENT_COLOR, VELOCITY_COLOR = "#FFFFFF", "#FF4F9A"
+ARROW_WIDTH = 3
+
+
+def grid(cfg: OptimizerConfig) -> tuple[np.ndarray, np.ndarray]:
+    """The η values (around the run's own) and μ values (only the run's own unless it uses momentum)."""
+    lrs = np.unique(np.append([float(f"{v:.2g}") for v in cfg.lr * LR_FACTORS], cfg.lr))  # labels read 0.14
+    momenta = np.unique(np.append(MOMENTA, cfg.momentum)) if cfg.name in MOMENTUM_METHODS else np.array([cfg.momentum])
+    return lrs, momenta
+
+
+def explorer_iterations(nodes: int, iterations: int) -> int:
+    per_iteration = 2 * (nodes + STEP_OVERHEAD_NODES) * SECONDS_PER_NODE_STEP
+    return max(1, min(iterations, MAX_ITERATIONS, int(SWEEP_SECONDS / per_iteration)))
+
+
+def run_sweep(race, run) -> tuple[Sweep | None, str | None]:
+    """The run repeated over its (η, μ) grid, or None and why not."""
+    start = tuple(float(v) for v in run.descent.points[0])
+    try:
+        return _sweep(race.expression.text, start, run.cfg, race.frames, race.tolerance), None
+    except EngineError as e:
+        return None, str(e)
+
+
+@functools.lru_cache(maxsize=16)
+def _sweep(expr: str, start: tuple, cfg: OptimizerConfig, iterations: int, tolerance: float) -> Sweep:
+    expression = surface_expression(expr)
+    if not elementwise(expression):
+        raise EngineError("this f mixes points (sum, mean or @), so its runs can't be computed together")
+    lrs, momenta = grid(cfg)
+    return sweep(expression, start, cfg, lrs, momenta, explorer_iterations(graph_size(expression), iterations),
+                 tolerance)
+
+
+def _rounded(values: np.ndarray, span: float) -> np.ndarray:
+    """Coordinates to a ten-thousandth of the plotted span: what a screen can show, and a far smaller page."""
+    return np.round(values, max(0, 4 - int(np.floor(np.log10(span)))))
+
+
+def _arrow(tail, step, color: str, label: str, name: str) -> dict:
+    """An arrow from ``tail`` along ``step``, its label at the head (a plain trace dict: hundreds of these are
+    built per page, and Plotly's validating classes took 0.15 s for them)."""
+    head = tail + step
+    return dict(type="scatter", x=[float(tail[0]), float(head[0])], y=[float(tail[1]), float(head[1])], name=name,
+                mode="lines+markers+text", text=["", label], textposition="top right", showlegend=False,
+                textfont=dict(color=color, size=15, shadow="0 0 3px black"), hoverinfo="skip",
+                line=dict(color=color, width=ARROW_WIDTH),
+                marker=dict(symbol="arrow", size=[0, 14], angleref="previous", color=color))
+
+
+def explorer_figure(race, index: int, found: Sweep, frame: int) -> go.Figure:
+    """The contour map with run ``index``'s path for every (η, μ) of ``found`` up to iteration ``frame``, one shown
+    at a time by two sliders that start at the table's η and μ; arrows at the iteration shown."""
+    run = race.runs[index]
+    cfg, color = run.cfg, run_color(index)
+    fig = go.Figure(surface_contour(race, every=2))
+    mark_start_and_minima(fig, race)
+    fixed = len(fig.data)
+    span = float(min(race.xs[-1] - race.xs[0], race.ys[-1] - race.ys[0]))
+    own_i, own_j = int(np.argmin(abs(found.lrs - cfg.lr))), int(np.argmin(abs(found.momenta - cfg.momentum)))
+    traces, which = [], []  # which: (η index, μ index) of every trace after the fixed ones
+    for (i, j), end in np.ndenumerate(found.ends):
+        k = int(min(frame, end))
+        pts = _rounded(found.points[i, j, : k + 1], span)
+        here = found.points[i, j, k]
+        path = [dict(type="scatter", x=pts[:, 0].tolist(), y=pts[:, 1].tolist(), mode="lines+markers",
+                     name=f"path η={format_number(found.lrs[i])}, μ={format_number(found.momenta[j])}",
+                     line=dict(color=color, width=2.5), marker=dict(size=5), showlegend=False,
+                     hovertemplate="step %{pointNumber}: (%{x:.4g}, %{y:.4g})<extra></extra>"),
+                _arrow(here, _rounded(-found.lrs[i] * found.grads[i, j, k], span), GRADIENT_COLOR, "−η∇f",
+                       "gradient arrow")]
+        if found.velocities is not None and k < min(end, found.steps.shape[2]):
+            path.append(_arrow(here, _rounded(-found.lrs[i] * found.velocities[i, j, k], span), VELOCITY_COLOR,
+                               "−ηv", "velocity arrow"))
+        for trace in path:
+            trace.update(visible=i == own_i, opacity=float(j == own_j))
+        traces += path
+        which += [(i, j)] * len(path)
+
+    def shown(i: int | None = None, j: int | None = None) -> dict:
+        if i is not None:
+            return {"visible": [True] * fixed + [a == i for a, _ in which]}
+        return {"opacity": [1] * fixed + [float(b == j) for _, b in which]}
+
+    sliders = [_slider("η = ", [format_number(v) for v in found.lrs], own_i, [shown(i=i) for i in
+                                                                               range(len(found.lrs))], 0)]
+    if len(found.momenta) > 1:
+        sliders.append(_slider("μ = ", [format_number(v) for v in found.momenta], own_j,
+                               [shown(j=j) for j in range(len(found.momenta))], 1))
+    extra = 90 * len(sliders)
+    fig.update_layout(**map_axes(race), height=map_height(race) + extra, sliders=sliders, dragmode="pan",
+                      **(LAYOUT | dict(margin=dict(l=10, r=10, t=30, b=10 + extra))))
+    spec = readable(fig).to_dict()
+    spec["data"] += traces
+    return PlainFigure(spec)
+
+
+class PlainFigure(go.Figure):
+    """A figure whose ``to_dict()`` is the given dict, sent as it is: Plotly's validating classes took 0.3 s for
+    the hundreds of plain trace dicts above (Streamlit reads a figure through ``to_dict()``)."""
+
+    def __init__(self, spec: dict):
+        super().__init__()
+        self._spec = spec
+
+    def to_dict(self) -> dict:
+        return self._spec
+
+
+def _slider(prefix: str, labels: list[str], active: int, changes: list[dict], row: int) -> dict:
+    return dict(active=active, currentvalue=dict(prefix=prefix, font=dict(size=16)), pad=dict(t=40 + 90 * row),
+                len=1.0, x=0, y=0, yanchor="top", font=dict(size=11), name=prefix.strip(" ="),
+                steps=[dict(method="restyle", label=label, args=[change]) for label, change in zip(labels, changes,
+                                                                                                   strict=True)])

@@ -1,0 +1,72 @@
+"""The live η / μ sliders' model: every path of a sweep is the path ``descend`` takes with that η and μ, and the
+figure's two sliders together show exactly one path."""
+
+import numpy as np
+import pytest
+
+from engine import EngineError
+from engine.formatting import format_number
+from labs.optim import OptimizerConfig
+from labs.surfaces import SURFACES, descend, elementwise, surface_expression, sweep
+from playground.surfaces.live import explorer_figure, grid, run_sweep
+from playground.surfaces.race import run_race
+from playground.surfaces.state import SurfaceState
+
+CASES = [("Ill-conditioned ravine", OptimizerConfig("momentum", lr=0.1, momentum=0.4)),
+         ("Rosenbrock", OptimizerConfig("nesterov", lr=0.001)),  # its larger η diverge
+         ("Himmelblau", OptimizerConfig("adam", lr=0.1, weight_decay=0.01)),
+         ("Beale", OptimizerConfig("rmsprop", lr=0.01, clip_value=1.0, schedule="cosine", total=40))]
+
+
+@pytest.mark.parametrize("name,cfg", CASES, ids=[c[0] for c in CASES])
+def test_every_swept_path_is_descend_s_path(name, cfg):
+    surface = SURFACES[name]
+    expression = surface_expression(surface.expr)
+    lrs, momenta = grid(cfg)
+    found = sweep(expression, surface.start, cfg, lrs, momenta, 40)
+    endings = set()
+    for (i, j), end in np.ndenumerate(found.ends):
+        run = descend(expression, surface.start, OptimizerConfig(**{**cfg.__dict__, "lr": lrs[i],
+                                                                   "momentum": momenta[j]}), 40)
+        endings.add(run.status)
+        assert end == run.iterations
+        np.testing.assert_allclose(found.points[i, j, : end + 1], run.points, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(found.grads[i, j, : end + 1], run.grads, rtol=1e-9, atol=1e-12)
+    if name == "Rosenbrock":
+        assert "diverged" in endings  # the sweep stops a diverging run where descend does
+
+
+def test_a_grid_holds_the_run_s_own_eta_and_mu_and_momentum_only_for_momentum_methods():
+    lrs, momenta = grid(OptimizerConfig("momentum", lr=0.09, momentum=0.4))
+    assert 0.09 in lrs and 0.4 in momenta and len(momenta) > 5 and lrs.min() < 0.09 / 4 < 0.09 * 2 < lrs.max()
+    assert len(grid(OptimizerConfig("adam", lr=0.3))[1]) == 1
+
+
+def test_an_f_that_mixes_points_or_a_norm_clip_is_not_swept():
+    assert not elementwise(surface_expression("x**2 + sum(y)"))
+    assert elementwise(surface_expression("max(x, y) + y**2"))
+    with pytest.raises(EngineError):
+        sweep(surface_expression("x**2 + y**2"), (1, 1), OptimizerConfig(clip_norm=1.0), [0.1], [0.9], 5)
+    race = run_race(SurfaceState(expr="x**2 + y**2", surface="custom", runs=(OptimizerConfig(clip_norm=1.0),)))
+    assert run_sweep(race, race.runs[0])[0] is None
+
+
+def test_the_two_sliders_show_one_path_and_its_arrows_at_the_iteration_shown():
+    race = run_race(SurfaceState(iterations=30, frame=30))
+    index = 1  # the ravine's momentum row
+    found, _ = run_sweep(race, race.runs[index])
+    spec = explorer_figure(race, index, found, 7).to_dict()
+    eta, mu = spec["layout"]["sliders"]
+    for i in (0, len(found.lrs) - 1):
+        for j in (0, len(found.momenta) - 1):
+            visible, opacity = eta["steps"][i]["args"][0]["visible"], mu["steps"][j]["args"][0]["opacity"]
+            shown = [t for t, v, o in zip(spec["data"], visible, opacity, strict=True)
+                     if v and o and t.get("name", "").startswith(("path", "gradient", "velocity"))]
+            k = min(7, int(found.ends[i, j]))
+            names = sorted(t["name"].split(" η=")[0] for t in shown)
+            # a run that stopped (diverged) before iteration 7 has no next step, so no velocity to draw
+            assert names == ["gradient arrow", "path"] + (["velocity arrow"] if k < found.ends[i, j] else [])
+            path = next(t for t in shown if t["name"].startswith("path"))
+            assert path["name"] == f"path η={format_number(found.lrs[i])}, μ={format_number(found.momenta[j])}"
+            np.testing.assert_allclose(np.column_stack([path["x"], path["y"]]), found.points[i, j, : k + 1],
+                                       atol=1e-3)
