@@ -17,6 +17,7 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import pathlib  # noqa: E402
 import sys  # noqa: E402
+import time  # noqa: E402
 import timeit  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -41,7 +42,7 @@ def best_seconds_interleaved(fns: dict, number: int, repeat: int = 15) -> dict:
     best = dict.fromkeys(fns, float("inf"))
     for _ in range(repeat):
         for name, fn in fns.items():
-            best[name] = min(best[name], timeit.timeit(fn, number=number) / number)
+            best[name] = min(best[name], timeit.Timer(fn, timer=time.thread_time).timeit(number) / number)
     return best
 
 

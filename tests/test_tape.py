@@ -99,6 +99,20 @@ def test_a_replay_reads_new_batch_sizes_and_broadcasts():
         assert b.grad.shape == (2,)
 
 
+def test_a_long_graph_compiled_in_several_functions_replays_as_the_eager_engine_computes_it():
+    x = var(0.3, "x")
+    y = x
+    for i in range(150):  # 450 op nodes, x used by every third
+        y = apply("sin", y) * 0.5 + x * (0.1 * (i % 3))
+    tape = Tape(y)
+    assert len(tape._backwards) > 1
+    x.value = np.array(-0.7)
+    tape.forward()
+    tape.backward()
+    eager = _eager_grads(y, [x], [x.value])
+    assert tape.root.value == eager[y].value and x.grad == eager[x].grad
+
+
 def test_the_step_stream_over_a_replayed_graph_is_one_record_per_node_with_the_tapes_gradients():
     rng = np.random.default_rng(4)
     w = var(rng.normal(size=(2, 3)), "W")
