@@ -3,7 +3,9 @@
     python benchmarks/run.py          # a table
     python benchmarks/run.py --json   # the same figures as one JSON object
 
-BLAS runs on one thread so the ratios compare Python overhead, not thread scheduling.
+BLAS runs on one thread so the ratios compare Python overhead, not thread scheduling. The MLP step's three
+versions (hand-written numpy, the engine eager, the engine replaying a ``Tape``) are timed in turns and in the
+thread's CPU time, so that other work on a shared machine slows none of them more than the others.
 """
 
 from __future__ import annotations
