@@ -145,12 +145,12 @@ class Trainer:
 
     def record(self, x: np.ndarray, y: np.ndarray) -> Recording:
         """The loss graph over (x, y), recorded for replay."""
-        xs = const(x, "X")
+        features = const(x, "X")
         with np.errstate(all="ignore"):
-            total, scores, hidden = self.loss(xs, y)
+            total, scores, hidden = self.loss(features, y)
         tape = Tape(total)
-        ys = next(node for node in tape.order if node.kind == "const" and node.label == "Y")  # nn.loss_node's
-        return Recording(tape, xs, ys, scores, hidden)
+        targets = next(node for node in tape.order if node.kind == "const" and node.label == "Y")  # nn.loss_node's
+        return Recording(tape, features, targets, scores, hidden)
 
     def _replay(self, name: str, x: np.ndarray, y: np.ndarray):
         """``loss(x, y)``, from the graph recorded as ``name`` (recorded now if it is not yet)."""
