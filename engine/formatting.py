@@ -11,7 +11,7 @@ TIMES = "\u00a0×\u00a0"  # no-break spaces: a table cell or metric never wraps 
 E_NUMBER = re.compile(r"-?\d+(?:\.\d+)?e[+-]?\d+")
 
 
-MAX_DIGITS = 12  # significant digits written before a number may read as the whole number it is next to
+MAX_DIGITS = 9  # significant digits before a number may read as the whole number next to it (noise beyond)
 
 
 def format_number(x: float, digits: int = 4) -> str:

@@ -26,6 +26,7 @@ class VariableCheck:
     analytic: np.ndarray
     numeric: np.ndarray
     error: float  # max over elements of |a - n| / max(1, |a|, |n|): relative, absolute below 1
+    checked: tuple[int, ...] | None = None  # the flat entries compared, when not all (``spread``); others are NaN
 
     @property
     def passed(self) -> bool:
@@ -48,13 +49,15 @@ def _output(root: Node, order: list[Node], seed: np.ndarray) -> float:
     return float(np.sum(seed * root.value))
 
 
-def numeric_gradient(root: Node, leaf: Node, order: list[Node] | None = None, seed=1.0) -> np.ndarray:
-    """d sum(seed * root) / d leaf by central differences, one element at a time (values restored after)."""
+def numeric_gradient(root: Node, leaf: Node, order: list[Node] | None = None, seed=1.0,
+                     entries=None) -> np.ndarray:
+    """d sum(seed * root) / d leaf by central differences, one element at a time (values restored after); with
+    ``entries`` (flat indices), only those, the others NaN."""
     order = order or topo_order(root)
     seed = seed_for(root, seed)
-    grad = np.zeros_like(leaf.value)
+    grad = np.zeros_like(leaf.value) if entries is None else np.full_like(leaf.value, np.nan)
     flat, out = leaf.value.reshape(-1), grad.reshape(-1)  # views: writing flat moves leaf.value
-    for i in range(flat.size):
+    for i in range(flat.size) if entries is None else entries:
         original = flat[i]
         h = STEP * max(1.0, abs(original))
         flat[i] = original + h
@@ -83,26 +86,47 @@ def check_cost(order: list[Node], variables: list[Node]) -> int:
     return 2 * sum(leaf.value.size for leaf in variables) * len(order)
 
 
-def gradient_check(root: Node, variables: list[Node] | None = None, seed=1.0) -> GradCheck:
+def spread_entries(order: list[Node], variables: list[Node]) -> list[tuple[int, ...] | None]:
+    """For a check over its budget: the entries of each variable to compare, evenly spread over it (first and last
+    included), as many for each as the budget allows; None for a variable whose every entry fits. EngineError when
+    not even one entry per variable fits."""
+    per_variable = MAX_CHECK_EVALUATIONS // (2 * len(order)) // max(1, len(variables))
+    if per_variable < 1:
+        raise EngineError(f"this gradient check can't compare even one entry of each of its {len(variables)} "
+                          f"variables within {MAX_CHECK_EVALUATIONS:,} node evaluations: use fewer inputs")
+    spread = []
+    for leaf in variables:
+        size = leaf.value.size
+        spread.append(None if size <= per_variable else
+                      tuple(int(i) for i in np.unique(np.linspace(0, size - 1, per_variable).round())))
+    return spread
+
+
+def gradient_check(root: Node, variables: list[Node] | None = None, seed=1.0, spread: bool = False) -> GradCheck:
     """Compare ``backward(root, seed)`` with central differences of ``sum(seed * root)`` for every
     variable leaf of ``root``. ``seed`` is the output gradient: a number for a scalar output, or an
-    array of the output's shape."""
+    array of the output's shape. Over the budget of node evaluations, EngineError; or, with ``spread``, a check of
+    as many entries of each variable as the budget allows (each VariableCheck says which)."""
     if root.value.ndim and np.ndim(seed) == 0:
         raise ShapeError("gradient check needs a scalar output: wrap it in sum(...)")
     seed = seed_for(root, seed)
     order = topo_order(root)
     variables = variables or [n for n in order if n.kind == "var"]
     cost = check_cost(order, variables)
-    if cost > MAX_CHECK_EVALUATIONS:
+    entries: list = [None] * len(variables)
+    if cost > MAX_CHECK_EVALUATIONS and spread:
+        entries = spread_entries(order, variables)
+    elif cost > MAX_CHECK_EVALUATIONS:
         raise EngineError(f"this gradient check would evaluate {cost:,} nodes (two forward passes per input entry), "
                           f"more than the {MAX_CHECK_EVALUATIONS:,} one check may: use fewer or shorter inputs")
     backward(root, seed)
     checks = []
-    for leaf in variables:
+    for leaf, checked in zip(variables, entries, strict=True):
         analytic = leaf.grad.copy()
-        numeric = numeric_gradient(root, leaf, order, seed)
+        numeric = numeric_gradient(root, leaf, order, seed, checked)
+        a, n = (analytic, numeric) if checked is None else (analytic.flat[list(checked)], numeric.flat[list(checked)])
         with np.errstate(all="ignore"):
-            scale = np.maximum(1.0, np.maximum(np.abs(analytic), np.abs(numeric)))
-            error = float(np.max(np.abs(analytic - numeric) / scale, initial=0.0))
-        checks.append(VariableCheck(leaf.label, analytic, numeric, error if np.isfinite(error) else np.inf))
+            scale = np.maximum(1.0, np.maximum(np.abs(a), np.abs(n)))
+            error = float(np.max(np.abs(a - n) / scale, initial=0.0))
+        checks.append(VariableCheck(leaf.label, analytic, numeric, error if np.isfinite(error) else np.inf, checked))
     return GradCheck(tuple(checks), kink_warnings(order))

@@ -195,13 +195,7 @@ INJECTED = """(host) => {
 
 KNOWN: dict[str, str] = {}  # links pages don't survive yet, with the reason (each reported to the page's owner)
 # Links that freeze the browser tab: not run, since Playwright's own waits never return from a frozen tab.
-FREEZES = {
-    "stepper-biggest-link": "a 400-term graph of 64-entry vectors: the page no longer draws a graph over 150 "
-                            "nodes, yet the tab stays busy past 60 s (its 800-line words, table and inputs?); the "
-                            "server's part is about 1 s",
-    "stepper-gradient-check": "the page's graph (as stepper-biggest-link) keeps the tab busy for minutes, so the "
-                              "button can't be reached; the check itself cost 35 s of server CPU (issue 15 §2)",
-}
+FREEZES: dict[str, str] = {}
 
 
 def known(params, failing: dict[str, str]) -> list:

@@ -109,3 +109,26 @@ def test_a_huge_graph_is_drawn_around_its_current_node_and_described_briefly():
     words = graph_in_words(walk, v0, nodes)
     assert len(words.splitlines()) == 2 + len(nodes) and "64 variables, 197 add nodes, 1 sum node" in words
     assert graph_makeup(build_walkthrough("x * 2", {}).order) == "1 variable, 1 constant, 1 mul node"
+
+
+def test_a_gradient_check_over_its_budget_compares_entries_spread_over_each_variable(monkeypatch):
+    """The largest link's check once cost 35 s of server CPU, then was refused: now it compares what fits."""
+    import engine.gradcheck as gradcheck
+    from engine import EngineError
+    from playground.stepper.ledger import gradient_check_note, gradient_check_rows
+    from playground.stepper.walkthrough import check_gradients
+
+    ten = "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]"
+    walk = build_walkthrough("sum(v * w)", {"v": ten, "w": ten})  # 4 nodes: v, w, ×, sum
+    assert gradient_check_note(check_gradients(walk)) is None
+    assert gradient_check_rows(check_gradients(walk))[0]["entries compared"] == "all 10"
+    monkeypatch.setattr(gradcheck, "MAX_CHECK_EVALUATIONS", 2 * 4 * 2 * 3)  # 3 entries of each of 2 variables
+    result = check_gradients(walk)
+    assert result.passed and [v.checked for v in result.variables] == [(0, 4, 9), (0, 4, 9)]
+    assert np.isnan(result.variables[0].numeric[1]) and result.variables[0].numeric[9] == pytest.approx(10)
+    row = gradient_check_rows(result)[0]
+    assert row["entries compared"] == "3 of 10: 1, 5, 10" and row["analytic"] == "[1, 5, 10]"
+    assert "2 of the 2 variables" in gradient_check_note(result)
+    monkeypatch.setattr(gradcheck, "MAX_CHECK_EVALUATIONS", 2 * 4 * 2 - 1)  # not one entry each: refused
+    with pytest.raises(EngineError, match="even one entry"):
+        check_gradients(walk)

@@ -210,9 +210,28 @@ def arithmetic_text(step, index: int) -> str:
 
 
 def gradient_check_rows(result) -> list[dict[str, str]]:
-    """The gradient check as table rows: each variable's analytic and numerical gradient and the verdict."""
-    return [{"variable": v.name, "analytic": readable_array(v.analytic), "numerical": readable_array(v.numeric),
-             "error": readable(v.error, 2), "result": "pass ✓" if v.passed else "FAIL ✗"} for v in result.variables]
+    """The gradient check as table rows: each variable's analytic and numerical gradient (at the entries compared,
+    when not all of them) and the verdict."""
+    rows = []
+    for v in result.variables:
+        at = slice(None) if v.checked is None else list(v.checked)
+        entries = (f"all {v.analytic.size}" if v.checked is None else f"{len(v.checked)} of {v.analytic.size}: "
+                   + ", ".join(str(i + 1) for i in v.checked))
+        rows.append({"variable": v.name, "entries compared": entries,
+                     "analytic": readable_array(np.ravel(v.analytic)[at] if v.checked else v.analytic),
+                     "numerical": readable_array(np.ravel(v.numeric)[at] if v.checked else v.numeric),
+                     "error": readable(v.error, 2), "result": "pass ✓" if v.passed else "FAIL ✗"})
+    return rows
+
+
+def gradient_check_note(result) -> str | None:
+    """What a check over its budget compared, when it couldn't compare every entry."""
+    sampled = [v for v in result.variables if v.checked is not None]
+    if not sampled:
+        return None
+    return (f"Comparing every entry would take more node evaluations than one check may, so for {len(sampled)} of "
+            f"the {len(result.variables)} variables it compares the entries listed, evenly spread (entry 1 is the "
+            "first).")
 
 
 def graph_in_words(walkthrough, view, nodes=None) -> str:

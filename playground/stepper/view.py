@@ -229,6 +229,8 @@ def _gradient_check() -> None:
     if st.button("Run gradient check", key="gradcheck"):
         try:
             result = check_gradients(walk)
+            if note := ledger.gradient_check_note(result):
+                st.info(note)
             st.dataframe(ledger.gradient_check_rows(result), hide_index=True, width="stretch")
             for warning in result.kink_warnings:
                 st.warning(warning)
