@@ -1,14 +1,13 @@
 """Tape: a graph recorded once and replayed, for training at numpy's speed.
 
-Recording walks the graph once (``topo_order``) and writes its forward and backward passes out as
-straight-line Python, one short block per op node, calling the op's own registry row: its
-``forward``; then, per parent that needs a gradient, ``upstream * local`` or the ``vjp``, summed back to
-the parent's shape by ``unbroadcast``. Replaying runs that code: no node is built, no graph
-sorted, no loop walked and no per-node list, tuple or dict made, which is where an eager step spends its
-time beyond numpy's own. (A tiny just-in-time compiler, in the way ``dataclasses`` writes ``__init__``:
-the generated text holds only numbered names and registry keys, never a label or value, and
-``Tape.source`` shows it. Python compiles it at about 0.2 ms a node, so a tape pays off on a graph replayed
-many times, as training's is.)
+Recording walks the graph once (``topo_order``) and turns each op node into two small closures over the
+op's own registry row: its forward (the node's value from its parents' current values), and its backward
+(the node's gradient sent to each parent that needs one: ``upstream * local`` or the ``vjp``, summed back
+to the parent's shape by ``unbroadcast``, then kept or added as that parent's). Everything that depends
+only on the graph's structure is decided once, there: which registry function, which parents need a
+gradient, which gradient a parent gets first and which are added to it, which leaf must copy its own.
+Replaying calls the closures in order: no node is built, no graph sorted, no dict of pending gradients
+kept, which is where an eager step spends its time beyond numpy's own.
 
 The nodes are the graph's own, so after a replay every node holds what an eager ``backward`` over the same
 numbers gives it, bit for bit (tests/test_tape.py), and the stepper's ``backward_steps`` over ``root``
@@ -19,97 +18,107 @@ of any size in a constant's ``value``, replay correctly.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from .graph import seed_for, topo_order
 from .node import Node, _quiet, _restore, evaluate
 from .ops import unbroadcast
 
-# One op node's forward: its value from its parents' values, as ``node.evaluate`` computes it.
-_FORWARD = """\
-    v = f{k}({args})  # {name}
-    n{k}.value = v if type(v) is ndarray else asarray(v, dtype=float64)
-"""
-# The gradient sent to one parent p: as ``graph._send`` computes it (a constant local 1 passes upstream on).
-_LOCAL = """\
-    d = local{k}_{i}(out, {args})
-    g = (up if d == 1.0 else up * d) if type(d) is float else up * d
-"""
-_VJP = "    g = vjp{k}_{i}(up, out, {args}{attrs})\n"
-_TO_SHAPE = """\
-    if type(g) is not ndarray:
-        g = asarray(g, dtype=float64)
-    if g.shape != n{p}.value.shape:
-        g = unbroadcast(g, n{p}.value.shape)
-"""
-# And how it reaches p, as ``graph.backward`` sums it: the first gradient is kept, later ones added to it. A leaf
-# with a single gradient gets its own array (an optimizer may scale it in place), copied only when it may be
-# another node's too: the upstream passed on unchanged, or a view of it.
-_FIRST = "    n{p}.grad = g\n"
-_LATER = """\
-    g = n{p}.grad + g
-    n{p}.grad = g if type(g) is ndarray else asarray(g)  # 0-d sums are numpy scalars
-"""
-_LEAF_ONLY = "    n{p}.grad = g if g is not up and g.base is None else array(g)\n"
+_ndarray, _asarray, _array, _float64 = np.ndarray, np.asarray, np.array, np.float64
+
+# How a gradient reaches its parent, as ``graph.backward`` sums them: the first one is kept (FIRST), later ones
+# added to it (LATER). A leaf with a single gradient gets its own array, since an optimizer may scale it in
+# place (LEAF_ONLY): copied only when it may be another node's too (the upstream passed on unchanged, or a
+# view of it), which ``graph.backward`` settles by always copying.
+FIRST, LATER, LEAF_ONLY = "first", "later", "leaf only"
 
 
-BLOCKS_PER_FUNCTION = 64  # Python compiles one huge function in superlinear time: a long graph gets many
+def _forward_of(node: Node) -> Callable[[], None]:
+    """A closure recomputing ``node.value`` as ``node.evaluate`` does (its error wording: see ``Tape.forward``)."""
+    f, attrs, parents = node.op.forward, node.attrs, node.parents
+    if len(parents) == 2 and not attrs:
+        a, b = parents
+
+        def run():
+            v = f(a.value, b.value)
+            node.value = v if type(v) is _ndarray else _asarray(v, dtype=_float64)
+    elif len(parents) == 1 and not attrs:
+        (x,) = parents
+
+        def run():
+            v = f(x.value)
+            node.value = v if type(v) is _ndarray else _asarray(v, dtype=_float64)
+    else:
+        def run():
+            v = f(*[p.value for p in parents], **attrs)
+            node.value = v if type(v) is _ndarray else _asarray(v, dtype=_float64)
+    return run
 
 
-def _functions(kind: str, blocks: list[str]) -> str:
-    """``blocks`` as functions ``{kind}_0``, ``{kind}_1``, ..., to be called in that order."""
-    chunks = [blocks[i:i + BLOCKS_PER_FUNCTION] for i in range(0, len(blocks), BLOCKS_PER_FUNCTION)]
-    return "\n".join(f"def {kind}_{j}():\n" + "".join(chunk) for j, chunk in enumerate(chunks))
+def _as_binary(op, i: int, attrs: dict) -> tuple[Callable | None, Callable | None]:
+    """Input ``i``'s ``local`` (out, a, b) or ``vjp`` (upstream, out, a, b) from the registry row, called as if
+    every op took two inputs (a unary op's b is None) and no attributes: the row's own function where it does."""
+    local, vjp = (op.local[i], None) if op.local is not None else (None, op.vjp[i])
+    if op.arity == 1 and local is not None:
+        return (lambda out, x, _: local(out, x)), None
+    if op.arity == 1:
+        return None, lambda up, out, x, _: vjp(up, out, x, **attrs)
+    if attrs:
+        return None, lambda up, out, a, b: vjp(up, out, a, b, **attrs)
+    return local, vjp
 
 
-def _compile(order: list[Node]) -> tuple[str, dict]:
-    """The source of the ``forward_*`` and ``backward_*`` functions for the graph ``order`` (topological), and
-    their globals."""
-    index = {node: k for k, node in enumerate(order)}
-    names = {"ndarray": np.ndarray, "asarray": np.asarray, "float64": np.float64, "array": np.array,
-             "unbroadcast": unbroadcast}
-    names.update({f"n{k}": node for k, node in enumerate(order)})
+class _NoInput:
+    value = None  # a unary op's second input
 
-    def args(node):
-        return ", ".join(f"n{index[p]}.value" for p in node.parents)
 
-    forward = []
-    for k, node in enumerate(order):
-        if node.op is not None:
-            names[f"f{k}"], names[f"attrs{k}"] = node.op.forward, node.attrs
-            attrs = f", **attrs{k}" if node.attrs else ""
-            forward.append(_FORWARD.format(k=k, args=args(node) + attrs, name=node.op.name))
+def _backward_of(node: Node, how: dict[tuple[Node, int], str]) -> Callable[[], None]:
+    """A closure sending ``node.grad`` to each parent that needs a gradient: the gradient ``graph._send``
+    computes, delivered as ``how`` says."""
+    edges = tuple((*_as_binary(node.op, i, node.attrs), parent, how[node, i])
+                  for i, parent in enumerate(node.parents) if parent.requires_grad)
+    first, second = (*node.parents, _NoInput)[:2]
 
-    senders = [node for node in reversed(order) if node.op is not None and node.requires_grad]
-    gradients = {}  # how many gradients each node receives
+    def run():
+        up, out, a, b = node.grad, node.value, first.value, second.value
+        for local, vjp, parent, delivery in edges:
+            if local is not None:
+                d = local(out, a, b)
+                g = (up if d == 1.0 else up * d) if type(d) is float else up * d  # a constant 1 passes up on
+            else:
+                g = vjp(up, out, a, b)
+            if type(g) is not _ndarray:  # numpy returns scalars for 0-d arithmetic
+                g = _asarray(g, dtype=_float64)
+            shape = parent.value.shape
+            if g.shape != shape:
+                g = unbroadcast(g, shape)
+            if delivery is FIRST:
+                parent.grad = g
+            elif delivery is LEAF_ONLY:
+                parent.grad = g if g is not up and g.base is None else _array(g)
+            else:
+                g = parent.grad + g
+                parent.grad = g if type(g) is _ndarray else _asarray(g)  # 0-d sums are numpy scalars
+    return run
+
+
+def deliveries(senders: list[Node]) -> dict[tuple[Node, int], str]:
+    """How each gradient (sender, input index) reaches its parent, the senders visited in this order."""
+    count: dict[Node, int] = {}
     for node in senders:
         for parent in node.parents:
             if parent.requires_grad:
-                gradients[parent] = gradients.get(parent, 0) + 1
-    backward, reached = [], set()
+                count[parent] = count.get(parent, 0) + 1
+    how, reached = {}, set()
     for node in senders:
-        k = index[node]
-        block = [f"    up, out = n{k}.grad, n{k}.value  # {node.op.name}\n"]
         for i, parent in enumerate(node.parents):
-            if not parent.requires_grad:
-                continue
-            p = index[parent]
-            if node.op.local is not None:
-                names[f"local{k}_{i}"] = node.op.local[i]
-                block.append(_LOCAL.format(k=k, i=i, args=args(node)))
-            else:
-                names[f"vjp{k}_{i}"] = node.op.vjp[i]
-                block.append(_VJP.format(k=k, i=i, args=args(node), attrs=f", **attrs{k}" if node.attrs else ""))
-            block.append(_TO_SHAPE.format(p=p))
-            if parent in reached:
-                block.append(_LATER.format(p=p))
-            elif parent.op is None and gradients[parent] == 1:
-                block.append(_LEAF_ONLY.format(p=p))
-            else:
-                block.append(_FIRST.format(p=p))
-            reached.add(parent)
-        backward.append("".join(block))
-    return _functions("forward", forward) + "\n" + _functions("backward", backward), names
+            if parent.requires_grad:
+                how[node, i] = (LATER if parent in reached else
+                                LEAF_ONLY if parent.op is None and count[parent] == 1 else FIRST)
+                reached.add(parent)
+    return how
 
 
 class Tape:
@@ -121,9 +130,10 @@ class Tape:
         self.root = root
         self.order = topo_order(root)
         self.ops = [node for node in self.order if node.op is not None]
-        self.source, names = _compile(self.order)
-        exec(compile(self.source, "<engine.Tape>", "exec"), names)  # our own text, made above from numbered names
-        self._forwards, self._backwards = _in_order(names, "forward"), _in_order(names, "backward")
+        senders = [node for node in reversed(self.ops) if node.requires_grad]  # ``backward``'s order
+        how = deliveries(senders)
+        self._forwards = [_forward_of(node) for node in self.ops]
+        self._backwards = [_backward_of(node, how) for node in senders]
         self._silent = [node for node in self.order if not node.requires_grad]  # never get a gradient
 
     def forward(self) -> np.ndarray:
@@ -145,8 +155,3 @@ class Tape:
         self.root.grad = seed_for(self.root, seed)
         for run in self._backwards:
             run()
-
-
-def _in_order(names: dict, kind: str) -> list:
-    """The functions ``{kind}_0``, ``{kind}_1``, ... that ``_functions`` wrote."""
-    return [names[f"{kind}_{j}"] for j in range(sum(name.startswith(f"{kind}_") for name in names))]

@@ -99,13 +99,12 @@ def test_a_replay_reads_new_batch_sizes_and_broadcasts():
         assert b.grad.shape == (2,)
 
 
-def test_a_long_graph_compiled_in_several_functions_replays_as_the_eager_engine_computes_it():
+def test_a_long_graph_replays_as_the_eager_engine_computes_it():
     x = var(0.3, "x")
     y = x
-    for i in range(150):  # 450 op nodes, x used by every third
+    for i in range(150):  # 600 op nodes, x used by 150 of them: its gradient is a sum of 300
         y = apply("sin", y) * 0.5 + x * (0.1 * (i % 3))
     tape = Tape(y)
-    assert len(tape._backwards) > 1
     x.value = np.array(-0.7)
     tape.forward()
     tape.backward()
