@@ -72,23 +72,42 @@ def test_an_added_optimizer_row_is_filled_in_and_races_at_once(page):
     no_exception(page)
 
 
-def test_iteration_shown_follows_play_pause_step_and_reset(page):
-    open_surfaces(page, "?iters=30&frame=0")
+def test_iteration_shown_follows_step_and_reset(page):
+    open_surfaces(page, "?iters=30&frame=4")
     thumb = page.locator("[data-testid=stSlider]").filter(has_text="Iteration shown").locator(
         "[data-testid=stSliderThumbValue]")
-    page.get_by_role("button", name="Play").click()
-    page.wait_for_function(f"() => {FRAME_IN_LINK} >= 5")
-    page.get_by_role("button", name="Pause").click()
-    page.get_by_role("button", name="Play").wait_for()
-    paused = int(re.search(r"\d+", page.get_by_text(re.compile(r"^At iteration \d+$")).inner_text())[0])
-    expect(thumb).to_have_text(str(paused))  # the slider shows the iteration the page shows
     page.get_by_role("button", name="Step", exact=True).click()
-    expect(page.get_by_text(f"At iteration {paused + 1}", exact=True)).to_be_visible()
-    expect(thumb).to_have_text(str(paused + 1))
-    page.wait_for_function(f"() => {FRAME_IN_LINK} === {paused + 1}")
+    expect(page.get_by_text("At iteration 5", exact=True)).to_be_visible()
+    expect(thumb).to_have_text("5")  # the slider shows the iteration the page shows
+    page.wait_for_function(f"() => {FRAME_IN_LINK} === 5")
     page.get_by_role("button", name="Reset", exact=True).click()
     expect(page.get_by_text("At iteration 0", exact=True)).to_be_visible()
     expect(thumb).to_have_text("0")
+    no_exception(page)
+
+
+MAP_PATH_LENGTH = """name => {
+    const plot = document.querySelector('.st-key-surfaces_chart .js-plotly-plot');
+    const trace = ((plot && plot._fullData) || []).find(t => t.name === name);
+    return trace ? trace.x.length : -1;
+}"""
+
+
+def test_play_grows_the_paths_in_the_browser_with_no_server_rerun(page):
+    sent = sent_messages(page)
+    open_surfaces(page, "?iters=40&frame=40")
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    run = "SGD (η=0.09)"
+    assert page.evaluate(MAP_PATH_LENGTH, run) == 41  # iterations 0..40 drawn
+    sent.clear()
+    page.locator(".st-key-surfaces_chart .updatemenu-button").filter(has_text="Play").click()
+    # Play starts from iteration 0 and grows the path frame by frame, in the browser
+    early = page.wait_for_function(f"() => {{ const n = ({MAP_PATH_LENGTH})('{run}'); return n > 1 && n < 21 && n; }}"
+                                   ).json_value()
+    page.wait_for_function(f"() => ({MAP_PATH_LENGTH})('{run}') > {early}")
+    page.wait_for_function(f"() => ({MAP_PATH_LENGTH})('{run}') === 41")  # and plays to the end
+    expect(page.locator(".st-key-surfaces_chart").get_by_text(re.compile(r"^iteration 40$"))).to_be_attached()
+    assert sent == []  # no rerun: the server sent every frame with the first drawing
     no_exception(page)
 
 

@@ -302,13 +302,8 @@ def test_apply_edits_in_streamlits_order():
 
 # --- what the controls do ---
 
-def test_play_step_and_reset():
-    assert controls.set_playing(True, 30, last=30) == (True, 0)  # play from the end starts over
-    assert controls.set_playing(True, 12, last=30) == (True, 12)
-    assert controls.set_playing(False, 12, last=30) == (False, 12)
-    assert controls.tick(12, last=30) == (13, True) and controls.tick(30, last=30) == (30, False)
+def test_step_stops_at_the_last_iteration():
     assert controls.step(29, last=30) == 30 and controls.step(30, last=30) == 30
-    assert controls.interval("fast") == 0.12 and controls.interval(None) == 0.35
 
 
 def test_a_click_on_the_map_starts_every_run_there():

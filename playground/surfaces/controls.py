@@ -1,4 +1,4 @@
-"""What the lab's controls do, as plain functions the page calls: playing and stepping through the iterations,
+"""What the lab's controls do, as plain functions the page calls: stepping through the iterations,
 a click on the contour map, picking a surface or the step-size lesson, and which widgets a new state changes."""
 
 from __future__ import annotations
@@ -15,27 +15,11 @@ from playground.common.fields import StateSpec
 from .runs import run_to_row
 from .state import CUSTOM, RangeKind, SurfaceState
 
-SPEEDS = {"slow": 0.8, "normal": 0.35, "fast": 0.12}  # seconds per animation frame
 LESSON = "|x| (step-size lesson)"
 CLICK_DIGITS = 3  # a clicked start point is rounded to this many decimals
 
 
-# --- the animation: ``last`` is the race's last iteration (runs that stop early end it sooner) ---
-
-def interval(speed: str | None) -> float:
-    """Seconds between animation frames while playing."""
-    return SPEEDS.get(speed or "normal", SPEEDS["normal"])
-
-
-def set_playing(on: bool, frame: int, last: int) -> tuple[bool, int]:
-    """Play or pause, and the iteration shown; playing from the end starts again from iteration 0."""
-    return (True, 0 if frame >= last else frame) if on else (False, frame)
-
-
-def tick(frame: int, last: int) -> tuple[int, bool]:
-    """One animation frame: the next iteration, and whether to keep playing (not once past the last)."""
-    return (frame + 1, True) if frame < last else (frame, False)
-
+# --- stepping through the iterations (Play runs in the browser: figures.animated) ---
 
 def step(frame: int, last: int) -> int:
     return min(frame + 1, last)

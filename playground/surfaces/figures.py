@@ -62,8 +62,9 @@ def _frame_index(run, frame: int) -> int:
 def surface_contour(race, every: int = 1) -> go.Contour:
     """The surface's contours, from every ``every``-th grid point (a second map needs fewer)."""
     z, z_title = shown_z(race.z)
-    return go.Contour(x=race.xs[::every], y=race.ys[::every], z=z[::every, ::every], colorscale="Viridis",
-                      ncontours=30, hoverinfo="skip",
+    # float32: half the bytes sent (Plotly sends arrays as binary), and still more digits than a contour can show
+    return go.Contour(x=race.xs[::every], y=race.ys[::every], z=z[::every, ::every].astype(np.float32),
+                      colorscale="Viridis", ncontours=30, hoverinfo="skip",
                       colorbar=THIN | dict(title=dict(text=z_title, side="top")), name="surface")
 
 
@@ -76,8 +77,93 @@ def map_axes(race) -> dict:
                            constrain="domain"), yaxis=yaxis)
 
 
+# --- Play, in the browser: the server sends every frame once, as Plotly animation frames, and the browser plays
+# them (no server round trip per frame). Each frame holds the paths up to its iteration, so the frames cost
+# O(frames × iterations): at most MAX_FRAMES of them, the whole race playing in about PLAY_SECONDS. ---
+MAX_FRAMES = 50
+PLAY_SECONDS = 6.0
+PLAY_ID, PAUSE_ID = "play", "pause"
+
+
+def animation_frames(race, most: int = MAX_FRAMES) -> list[int]:
+    """The iterations that get an animation frame: all of them, or every k-th (and the last)."""
+    every = max(1, int(np.ceil(race.frames / most)))
+    return sorted({*range(0, race.frames + 1, every), race.frames})
+
+
+def iteration_label(race, k: int, **where) -> dict:
+    """The iteration the map shows while it plays, as a text trace in its top-left corner (frames can change
+    traces without a redraw, not the layout)."""
+    return dict(type="scatter", mode="text", text=[f" iteration {k}"], textposition="bottom right", hoverinfo="skip",
+                cliponaxis=False,
+                textfont=dict(size=15, color="white", shadow="0 0 3px black"), showlegend=False, name="iteration",
+                **where)
+
+
+def animated(fig: PlainFigure, frames: list[tuple[int, list[dict]]], animated_traces: list[int],
+             redraw: bool = False) -> go.Figure:
+    """``fig`` with the animation frames (iteration, trace dicts for ``animated_traces``) and Play / Pause buttons
+    under the chart, as plain dicts (Plotly's validating classes cost ~1 ms per trace per frame). ``redraw``: a 3-D
+    scene can't change its traces without one."""
+    duration = int(np.clip(1000 * PLAY_SECONDS / max(1, len(frames)), 40, 300))
+    play = dict(label="▶ Play", method="animate", name=PLAY_ID,
+                args=[None, dict(frame=dict(duration=duration, redraw=redraw), transition=dict(duration=0),
+                                 fromcurrent=True, mode="immediate")])
+    pause = dict(label="❚❚ Pause", method="animate", name=PAUSE_ID,
+                 args=[[None], dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0),
+                                    mode="immediate")])
+    fig.update_layout(updatemenus=[dict(type="buttons", direction="right", x=0, xanchor="left", y=0, yanchor="top",
+                                        pad=dict(t=36), showactive=False, buttons=[play, pause],
+                                        font=dict(size=14))])
+    fig.update_layout(margin=dict(b=fig.layout.margin.b + 48), height=fig.layout.height + 48)
+    return fig.add_plain(frames=[dict(name=str(k), data=data, traces=animated_traces) for k, data in frames])
+
+
+class PlainFigure(go.Figure):
+    """A Plotly figure that also carries traces and animation frames as plain dicts, which Plotly's checking classes
+    take tenths of a second to build when there are hundreds of them. They are sent with the figure (Streamlit
+    reads a figure through ``to_dict()``); ``data`` and ``layout`` are the checked part only."""
+
+    def __init__(self, *args, **kwargs):
+        self._more, self._frame_specs = [], []
+        super().__init__(*args, **kwargs)
+
+    def add_plain(self, traces: list[dict] = (), frames: list[dict] = ()) -> PlainFigure:
+        self._more += traces
+        self._frame_specs += frames
+        return self
+
+    @property
+    def plain_frames(self) -> list[dict]:
+        return self._frame_specs
+
+    def to_dict(self) -> dict:
+        spec = super().to_dict()
+        spec["data"] += self._more
+        return spec | ({"frames": self._frame_specs} if self._frame_specs else {})
+
+
+def rounded(values: np.ndarray, race) -> list:
+    """Coordinates to a ten-thousandth of the plotted span (what a screen can show), as a list: a far smaller page
+    than full float64 digits."""
+    span = float(min(race.xs[-1] - race.xs[0], race.ys[-1] - race.ys[0])) if race.ys is not None else \
+        float(race.xs[-1] - race.xs[0])
+    return np.round(values, max(0, 4 - int(np.floor(np.log10(span))))).tolist()
+
+
+def _path_traces(race, k: int) -> list[dict]:
+    """Each run's path up to iteration ``k`` and its current point, as the map's animated traces."""
+    out = []
+    for run in race.runs:
+        pts = rounded(run.descent.points[: _frame_index(run, k) + 1], race)
+        xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+        out += [dict(type="scatter", x=xs, y=ys), dict(type="scatter", x=xs[-1:], y=ys[-1:])]
+    x0, y1 = float(race.xs[0]), float(race.ys[-1])
+    return [*out, iteration_label(race, k, x=[x0], y=[y1])]
+
+
 def contour_figure(race, frame: int) -> go.Figure:
-    fig = go.Figure(surface_contour(race))
+    fig = PlainFigure(surface_contour(race))
     gx, gy = np.meshgrid(np.linspace(race.xs[0], race.xs[-1], CLICK_GRID),
                          np.linspace(race.ys[0], race.ys[-1], CLICK_GRID))
     fig.add_trace(go.Scatter(x=gx.ravel(), y=gy.ravel(), mode="markers", marker=dict(size=12, opacity=0),
@@ -93,9 +179,12 @@ def contour_figure(race, frame: int) -> go.Figure:
         fig.add_trace(go.Scatter(x=pts[-1:, 0], y=pts[-1:, 1], mode="markers", showlegend=False,
                                  marker=dict(size=15, color=run_color(i), symbol="circle",
                                              line=dict(color="white", width=2)), hoverinfo="skip"))
+    first = len(fig.data) - 2 * len(race.runs)
+    fig.add_trace(iteration_label(race, frame, x=[float(race.xs[0])], y=[float(race.ys[-1])]))
     mark_start_and_minima(fig, race)
     fig.update_layout(**map_axes(race), height=map_height(race), clickmode="event+select", dragmode="pan", **LAYOUT)
-    return readable(fig)
+    frames = [(k, _path_traces(race, k)) for k in animation_frames(race)]
+    return animated(readable(fig), frames, list(range(first, first + 2 * len(race.runs) + 1)))
 
 
 MAX_ASPECT = 5.0  # beyond this a map to scale is a sliver: its axes are then stretched, and the caption says so
@@ -133,7 +222,7 @@ def mark_start_and_minima(fig, race) -> None:
 def surface3d_figure(race, frame: int) -> go.Figure:
     z, z_title = shown_z(race.z)
     logged = z_title != "f"
-    fig = go.Figure(go.Surface(x=race.xs, y=race.ys, z=z, colorscale="Viridis", opacity=0.85,
+    fig = PlainFigure(go.Surface(x=race.xs, y=race.ys, z=z, colorscale="Viridis", opacity=0.85,
                                colorbar=dict(title=z_title), showscale=True, hoverinfo="skip"))
     low = float(np.nanmin(race.z[np.isfinite(race.z)])) if np.isfinite(race.z).any() else 0.0
 
@@ -143,27 +232,40 @@ def surface3d_figure(race, frame: int) -> go.Figure:
 
     finite = z[np.isfinite(z)]
     lift = 0.01 * float(np.ptp(finite)) if finite.size else 0.0  # just above the surface, so it doesn't hide them
+    def drawn(path, iterates, upto: int, dtype=float) -> dict:  # the path through iterate ``upto``, iterates dotted
+        rows = iterates[upto] + 1
+        sizes = np.zeros(rows, dtype=dtype)
+        sizes[iterates[: upto + 1]] = 4
+        return dict(type="scatter3d", x=path[:rows, 0].astype(dtype), y=path[:rows, 1].astype(dtype),
+                    z=(height(path[:rows, 2]) + lift).astype(dtype), marker=dict(size=sizes))
+
+    first, lighter = len(fig.data), []
     for i, run in enumerate(race.runs):
         k = _frame_index(run, frame)
-        pts = run.descent.points[: k + 1]
-        path, iterates = path_on_surface(race, pts)
-        sizes = np.zeros(len(path))
-        sizes[iterates] = 4  # a dot at each iterate; the samples between them only shape the line
-        fig.add_trace(go.Scatter3d(x=path[:, 0], y=path[:, 1], z=height(path[:, 2]) + lift, mode="lines+markers",
-                                   name=run.label, line=dict(color=run_color(i), width=6), hoverinfo="skip",
-                                   marker=dict(size=sizes, color=run_color(i), line=dict(width=0))))
+        path, iterates = path_on_surface(race, run.descent.points[: k + 1])
+        trace = drawn(path, iterates, k)
+        trace["marker"].update(color=run_color(i), line=dict(width=0))
+        fig.add_trace(go.Scatter3d(trace, mode="lines+markers", name=run.label, hoverinfo="skip",
+                                   line=dict(color=run_color(i), width=6)))
+        lighter.append(path_on_surface(race, run.descent.points, FRAME_PATH_SAMPLES))
     fig.update_layout(height=600, scene=dict(xaxis_title="x", yaxis_title="y", zaxis_title=z_title),
                       **LAYOUT)
-    return readable(fig)
+    frames = [(k, [drawn(*light, _frame_index(run, k), np.float32) for run, light in
+                   zip(race.runs, lighter, strict=True)]) for k in animation_frames(race, MAX_FRAMES_3D)]
+    return animated(readable(fig), frames, list(range(first, first + len(race.runs))), redraw=True)
+
+
+MAX_FRAMES_3D = 25  # a 3-D frame redraws the scene, and each holds every path sampled along the surface
+FRAME_PATH_SAMPLES = 600
 
 
 MAX_PATH_SAMPLES = 3000  # points per drawn 3-D path, whatever the number of iterations
 
 
-def path_on_surface(race, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def path_on_surface(race, points: np.ndarray, samples: int = MAX_PATH_SAMPLES) -> tuple[np.ndarray, np.ndarray]:
     """(x, y, f(x, y)) along each straight step between iterates, sampled, so that a 3-D path follows the surface
     instead of cutting through it as a chord; and which rows are the iterates themselves."""
-    per_step = int(np.clip(MAX_PATH_SAMPLES // max(1, len(points) - 1), 2, 12))
+    per_step = int(np.clip(samples // max(1, len(points) - 1), 2, 12))
     t = np.linspace(0.0, 1.0, per_step, endpoint=False)
     starts, ends = points[:-1, :2], points[1:, :2]
     xy = (starts[:, None, :] + t[None, :, None] * (ends - starts)[:, None, :]).reshape(-1, 2)
@@ -176,16 +278,22 @@ def path_on_surface(race, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def curve_figure(race, frame: int, pal: Palette = LIGHT) -> go.Figure:
     """A 1-D surface: f(x) with each run's iterates on it, joined in order (zig-zags show)."""
-    fig = go.Figure(go.Scatter(x=race.xs, y=race.z, mode="lines", name="f(x)",
+    fig = PlainFigure(go.Scatter(x=race.xs, y=race.z, mode="lines", name="f(x)",
                                line=dict(color=pal.edge, width=2)))
+    def drawn(run, k: int) -> dict:
+        k = _frame_index(run, k)
+        return dict(type="scatter", x=run.descent.points[: k + 1, 0], y=run.descent.losses[: k + 1])
+
     for i, run in enumerate(race.runs):
-        k = _frame_index(run, frame)
-        pts, losses = run.descent.points[: k + 1, 0], run.descent.losses[: k + 1]
-        fig.add_trace(go.Scatter(x=pts, y=losses, mode="lines+markers", name=run.label,
+        fig.add_trace(go.Scatter(drawn(run, frame), mode="lines+markers", name=run.label,
                                  line=dict(color=run_color(i), width=2, dash="dot"), marker=dict(size=9),
                                  hovertemplate="step %{pointNumber}: x = %{x:.4g}, f = %{y:.4g}<extra></extra>"))
+    top = float(np.nanmax(np.where(np.isfinite(race.z), race.z, np.nan)))
+    fig.add_trace(iteration_label(race, frame, x=[float(race.xs[0])], y=[top]))
     fig.update_layout(height=480, xaxis_title="x", yaxis_title="f(x)", **LAYOUT)
-    return readable(fig)
+    frames = [(k, [*(drawn(run, k) for run in race.runs), iteration_label(race, k, x=[float(race.xs[0])], y=[top])])
+              for k in animation_frames(race)]
+    return animated(readable(fig), frames, list(range(1, len(race.runs) + 2)))
 
 
 def loss_figure(race, frame: int) -> go.Figure:

@@ -20,7 +20,17 @@ from engine.formatting import format_number
 from labs.optim import OptimizerConfig
 from labs.surfaces import Sweep, elementwise, surface_expression, sweep
 
-from .figures import LAYOUT, map_axes, map_height, mark_start_and_minima, readable, run_color, surface_contour
+from .figures import (
+    LAYOUT,
+    PlainFigure,
+    map_axes,
+    map_height,
+    mark_start_and_minima,
+    readable,
+    rounded,
+    run_color,
+    surface_contour,
+)
 from .race import SECONDS_PER_NODE_STEP, STEP_OVERHEAD_NODES, graph_size
 
 LR_FACTORS = 2.0 ** (np.arange(-6, 5) / 2)  # η × 1/8 … × 4, in steps of √2 (× 1 is the table's own η)
@@ -63,11 +73,6 @@ def _sweep(expr: str, start: tuple, cfg: OptimizerConfig, iterations: int, toler
                  tolerance)
 
 
-def _rounded(values: np.ndarray, span: float) -> np.ndarray:
-    """Coordinates to a ten-thousandth of the plotted span: what a screen can show, and a far smaller page."""
-    return np.round(values, max(0, 4 - int(np.floor(np.log10(span)))))
-
-
 def _arrow(tail, step, color: str, label: str, name: str) -> dict:
     """An arrow from ``tail`` along ``step``, its label at the head (a plain trace dict: hundreds of these are
     built per page, and Plotly's validating classes took 0.15 s for them)."""
@@ -84,24 +89,23 @@ def explorer_figure(race, index: int, found: Sweep, frame: int) -> go.Figure:
     at a time by two sliders that start at the table's η and μ; arrows at the iteration shown."""
     run = race.runs[index]
     cfg, color = run.cfg, run_color(index)
-    fig = go.Figure(surface_contour(race, every=2))
+    fig = PlainFigure(surface_contour(race, every=2))
     mark_start_and_minima(fig, race)
     fixed = len(fig.data)
-    span = float(min(race.xs[-1] - race.xs[0], race.ys[-1] - race.ys[0]))
     own_i, own_j = int(np.argmin(abs(found.lrs - cfg.lr))), int(np.argmin(abs(found.momenta - cfg.momentum)))
     traces, which = [], []  # which: (η index, μ index) of every trace after the fixed ones
     for (i, j), end in np.ndenumerate(found.ends):
         k = int(min(frame, end))
-        pts = _rounded(found.points[i, j, : k + 1], span)
+        pts = np.array(rounded(found.points[i, j, : k + 1], race))
         here = found.points[i, j, k]
         path = [dict(type="scatter", x=pts[:, 0].tolist(), y=pts[:, 1].tolist(), mode="lines+markers",
                      name=f"path η={format_number(found.lrs[i])}, μ={format_number(found.momenta[j])}",
                      line=dict(color=color, width=2.5), marker=dict(size=5), showlegend=False,
                      hovertemplate="step %{pointNumber}: (%{x:.4g}, %{y:.4g})<extra></extra>"),
-                _arrow(here, _rounded(-found.lrs[i] * found.grads[i, j, k], span), GRADIENT_COLOR, "−η∇f",
+                _arrow(here, np.array(rounded(-found.lrs[i] * found.grads[i, j, k], race)), GRADIENT_COLOR, "−η∇f",
                        "gradient arrow")]
         if found.velocities is not None and k < min(end, found.steps.shape[2]):
-            path.append(_arrow(here, _rounded(-found.lrs[i] * found.velocities[i, j, k], span), VELOCITY_COLOR,
+            path.append(_arrow(here, np.array(rounded(-found.lrs[i] * found.velocities[i, j, k], race)), VELOCITY_COLOR,
                                "−ηv", "velocity arrow"))
         for trace in path:
             trace.update(visible=i == own_i, opacity=float(j == own_j))
@@ -121,21 +125,7 @@ def explorer_figure(race, index: int, found: Sweep, frame: int) -> go.Figure:
     extra = 90 * len(sliders)
     fig.update_layout(**map_axes(race), height=map_height(race) + extra, sliders=sliders, dragmode="pan",
                       **(LAYOUT | dict(margin=dict(l=10, r=10, t=30, b=10 + extra))))
-    spec = readable(fig).to_dict()
-    spec["data"] += traces
-    return PlainFigure(spec)
-
-
-class PlainFigure(go.Figure):
-    """A figure whose ``to_dict()`` is the given dict, sent as it is: Plotly's validating classes took 0.3 s for
-    the hundreds of plain trace dicts above (Streamlit reads a figure through ``to_dict()``)."""
-
-    def __init__(self, spec: dict):
-        super().__init__()
-        self._spec = spec
-
-    def to_dict(self) -> dict:
-        return self._spec
+    return readable(fig).add_plain(traces)
 
 
 def _slider(prefix: str, labels: list[str], active: int, changes: list[dict], row: int) -> dict:

@@ -10,7 +10,6 @@ from engine import EngineError
 from labs.surfaces import SURFACES
 from playground.common.page import page_header, plain, read_link, share_panel
 from playground.common.palette import for_theme
-from playground.common.play import play_button, timed_fragment
 from playground.common.teacher import TeacherView
 from playground.surfaces import controls
 from playground.surfaces.figures import contour_figure, curve_figure, loss_figure, surface3d_figure
@@ -32,7 +31,6 @@ ss = st.session_state
 
 def _load(state: SurfaceState) -> None:
     SPEC.to_session(state, ss)
-    ss.surfaces_playing = False
 
 
 def _show(state: SurfaceState) -> None:
@@ -44,7 +42,6 @@ def _init_session() -> None:
     if "surfaces_ready" not in ss:
         state, ss.surfaces_teacher, ss.surfaces_warnings = read_link(SPEC, CAN_HIDE, CAN_LOCK)
         _load(state)
-        ss.surfaces_speed = "normal"
         ss.surfaces_ready = True
 
 
@@ -72,13 +69,8 @@ def _load_json(state: SurfaceState) -> None:
     ss.surfaces_rerun_all = True  # the share panel sits in the fragment too
 
 
-def _set_playing(on: bool, last: int) -> None:
-    ss.surfaces_playing, ss[key("frame")] = controls.set_playing(on, ss[key("frame")], last)
-
-
 def _go(frame: int | None = None, last: int = 0) -> None:  # to ``frame``, or one step on
     ss[key("frame")] = controls.step(ss[key("frame")], last) if frame is None else frame
-    ss.surfaces_playing = False
 
 
 def _share(state: SurfaceState) -> None:
@@ -165,24 +157,18 @@ if race is None:
 if race.notice:
     st.warning(race.notice, icon=":material/speed:")
 
-def _tick() -> None:
-    ss[key("frame")], ss.surfaces_playing = controls.tick(ss[key("frame")], race.frames)
-
-
 def _view() -> None:
-    # Re-assigned every run so the slider is always sent the iteration this run draws: a timer tick cut short by
-    # a press (Pause, Step) left the browser's slider one behind, and its stale value then came back with Step.
-    ss[key("frame")] = ss[key("frame")]
+    if ss.get("surfaces_rerun_all"):  # a click on the map in this fragment changed the whole page
+        st.rerun()
     now = SPEC.from_session(ss)
     frame = min(now.frame, race.frames)
-    c = st.columns([1, 1, 1, 1.4, 5], vertical_alignment="bottom")
-    play_button(c[0], "surfaces", ss.surfaces_playing, lambda on: _set_playing(on, race.frames))
-    c[1].button("Step", key="surfaces_step", icon=":material/chevron_right:", width="stretch", on_click=_go,
+    c = st.columns([1, 1, 5], vertical_alignment="bottom")
+    c[0].button("Step", key="surfaces_step", icon=":material/chevron_right:", width="stretch", on_click=_go,
                 args=(None, race.frames))
-    c[2].button("Reset", key="surfaces_reset", icon=":material/first_page:", width="stretch", on_click=_go, args=(0,))
-    ss.setdefault("surfaces_speed", "normal")
-    c[3].select_slider("Speed", list(controls.SPEEDS), key="surfaces_speed")
-    c[4].slider("Iteration shown", 0, now.iterations, key=key("frame"))
+    c[1].button("Reset", key="surfaces_reset", icon=":material/first_page:", width="stretch", on_click=_go, args=(0,))
+    c[2].slider("Iteration shown", 0, now.iterations, key=key("frame"),
+                help="The iteration the inspector, the link and the arrows show. ▶ Play under the map grows the "
+                     "paths in your browser.")
     if race.dims == 1:
         st.plotly_chart(curve_figure(race, frame, for_theme(st.context.theme.type)), width="stretch",
                         key="surfaces_curve")
@@ -242,5 +228,4 @@ def _inspect(frame: int) -> None:
 
 
 ss.pop("surfaces_rerun_all", None)  # this full run redraws the whole page
-timed_fragment(_view, lambda: (ss.surfaces_playing, ss.get("surfaces_speed"), ss.get("surfaces_rerun_all", False)),
-               _tick, controls.interval(ss.get("surfaces_speed")))
+st.fragment(_view)()
