@@ -7,8 +7,10 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
+from playground.common.palette import LIGHT
 from playground.stepper.walkthrough import build_walkthrough
 from tests.test_browser import SCRIPT_DONE, no_exception, open_stepper, step_text
+from tests.test_palette import contrast
 
 pytestmark = pytest.mark.browser
 
@@ -171,9 +173,10 @@ def test_the_node_being_explained_is_scrolled_into_view(page, size):
     no_exception(page)
 
 
-def test_play_speed_survives_a_value_that_stops_the_page(page):
-    """A bad value stops the page before it draws the speed slider; the slider then came back as 'slow'."""
-    open_stepper(page, "?" + urlencode({"expr": "x * y", "at": "x=2;y=3"}))
+def test_a_bad_value_keeps_the_graph_and_says_what_is_wrong_beside_its_box(page):
+    """A value typed wrong (x = abc) once wiped the graph and every control below it (a bad expression kept the last
+    graph); now it is said beside its box and the page goes on with the last value that could be read."""
+    open_stepper(page, "?" + urlencode({"expr": "x * y", "at": "x=2;y=3", "step": "1"}))
     speed = page.get_by_role("slider")
     speed.focus()
     speed.press("End")
@@ -181,8 +184,72 @@ def test_play_speed_survives_a_value_that_stops_the_page(page):
     box = page.get_by_role("textbox", name="x", exact=True)
     box.fill("abc")
     box.press("Enter")
-    expect(page.get_by_role("slider")).to_have_count(0)
+    beside = page.locator('[data-testid="stColumn"]', has=box).locator('[data-testid="stAlert"]')
+    expect(beside).to_contain_text("'abc' is not a number")
+    expect(beside).to_contain_text("keeps x = 2")
+    page.locator(SCRIPT_DONE).wait_for()
+    assert "= 6" in " ".join(page.locator("svg g.node").all_text_contents())  # 2 × 3: the last good graph
+    expect(page.get_by_role("button", name="Next")).to_be_enabled()
+    expect(page.get_by_role("slider")).to_have_attribute("aria-valuetext", "fast")
     box.fill("-2")
     box.press("Enter")
-    expect(page.get_by_role("slider")).to_have_attribute("aria-valuetext", "fast")
+    expect(beside).to_have_count(0)
+    page.wait_for_function("() => [...document.querySelectorAll('svg g.node')].some(n => n.textContent.includes("
+                           "'= -6'))")
     no_exception(page)
+
+
+FIFTEEN_NODES = {"expr": "1 / (1 + exp(-(w0*x0 + w1*x1 + w2)))", "at": "w0=2;x0=-1;w1=-3;x1=-2;w2=-3"}  # the course's
+
+
+@pytest.mark.parametrize("step", ["4", "11"], ids=["forward", "backward"])
+def test_a_fifteen_node_step_fits_a_laptop_screen(page, step):
+    """The sigmoid neuron (15 nodes) at 1366×768: the step buttons, the whole graph, the step's ledger line and its
+    formulas, without scrolling (the ledger once went below the graph, past y = 1400)."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    open_stepper(page, "?" + urlencode({**FIFTEEN_NODES, "step": step}))
+    page.locator(SCRIPT_DONE).wait_for()
+    for part in (page.get_by_role("button", name="Next"), page.locator('[data-testid="stGraphVizChart"]').first,
+                 page.get_by_text(re.compile(r"^(Forward|Backward) ·")), page.locator(".katex").last):
+        box = part.bounding_box()
+        assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 768, box
+
+
+def test_the_table_of_steps_shows_every_entry_and_names_each_input(page):
+    ten = "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]"
+    open_stepper(page, "?" + urlencode({"expr": "sum(w * x)", "at": f"w={ten};x=[3, 3, 3, 3, 3, 3, 3, 3, 3, 3]",
+                                        "step": "4"}))
+    table = page.locator('[data-testid="stTable"]')
+    expect(table.locator("th", has_text="downstream ∂L/∂input")).to_have_count(1)
+    expect(table.locator("th", has_text="local ∂node/∂input")).to_have_count(1)
+    rows = table.locator("tbody tr")
+    expect(rows.filter(has_text="to x: " + ten)).to_have_count(1)  # every entry, named by its input
+    expect(rows.filter(has_text="∂q₂/∂q₁: not elementwise")).to_have_count(1)  # sum's local is a Jacobian
+    cell = rows.filter(has_text="to x: " + ten).locator("td", has_text="to x:")
+    assert cell.evaluate("c => c.scrollWidth <= c.clientWidth + 1"), "the cell's text is cut off"
+    no_exception(page)
+
+
+def test_inputs_waiting_for_their_gradient_say_so_legibly(page):
+    """At the start of the backward pass the inputs once looked grey and dashed, as if not reached yet."""
+    open_stepper(page, "?" + urlencode({"expr": "(x + y) * z", "at": "x=-2;y=5;z=-4", "step": "3"}))
+    page.locator(SCRIPT_DONE).wait_for()
+    x = page.locator("svg g.node").filter(has=page.locator("text", has_text=re.compile(r"^x$")))
+    expect(x).to_have_count(1)
+    expect(x).to_contain_text("grad ?")
+    shape = x.locator("polygon").first
+    assert shape.get_attribute("stroke").lower() == LIGHT.gradient.lower()
+    assert shape.get_attribute("stroke-dasharray")
+    fill = shape.get_attribute("fill")
+    for text in x.locator("text").all():
+        colour = text.get_attribute("fill") or "#000000"
+        assert contrast(colour, fill) >= 4.5, (text.text_content(), colour, fill)
+    no_exception(page)
+
+
+def test_a_saturated_sigmoid_is_never_shown_as_exactly_one(page):
+    open_stepper(page, "?" + urlencode({"expr": "sigmoid(x)", "at": "x=10", "step": "1"}))
+    page.locator(SCRIPT_DONE).wait_for()
+    drawn = " ".join(page.locator("svg g.node").all_text_contents())
+    assert "= 0.99995" in drawn and not re.search(r"= 1(?![\d.])", drawn), drawn
+    expect(page.locator(".katex", has_text="0.99995").first).to_be_visible()

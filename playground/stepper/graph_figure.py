@@ -34,37 +34,41 @@ def _num(a) -> str:
     return _text(readable_array(a, digits=4, max_items=MAX_ITEMS))
 
 
-def _row(text: str, color: str, size: int = 12, bold: bool = False) -> str:
-    body = f"<B>{text}</B>" if bold else text
-    return f'<TR><TD><FONT COLOR="{color}" POINT-SIZE="{size}">{body}</FONT></TD></TR>'
+def _cell(text: str, color: str, size: int, bold: bool = False) -> str:
+    return f'<FONT COLOR="{color}" POINT-SIZE="{size}">{f"<B>{text}</B>" if bold else text}</FONT>'
 
 
 def _node_label(node, view, pal: Palette) -> str:
-    title = _text(node.label if node.op is None else node.op.symbol)
-    rows = [_row(title, pal.ink, size=22, bold=True)]
-    if node.op is not None:  # its name in the ledger's formulas, and the op's name when the symbol is short
-        rows.append(_row(_text(node.label + (f" · {node.op.name}" if node.op.symbol != node.op.name else "")),
-                         pal.ink, 14))
+    """A node's rows, kept few so a graph of 15 nodes and its ledger fit one laptop screen: its title and value on
+    one row for an input ("w0 = 2") or a constant ("2"), its symbol and name on one row for an op ("× q₁ · mul")."""
+    if node.kind == "const":
+        return "<" + _cell(_num(node.value), pal.value, 16, bold=True) + ">"
     if node.id in view.values:
         shown_whole = node.value.ndim == 1 and node.value.size <= MAX_ITEMS  # a short vector shows its size
         shape = "" if node.value.ndim == 0 or shown_whole else f" ({format_shape(node.shape)})"
-        rows.append(_row(f"= {_num(node.value)}{_text(shape)}", pal.value, 16, bold=True))
+        value = _cell(f"= {_num(node.value)}{_text(shape)}", pal.value, 15, bold=True)
     else:
-        rows.append(_row("= ?", pal.muted, 16))
+        value = _cell("= ?", pal.muted, 15)
+    if node.op is None:
+        rows = [_cell(_text(node.label), pal.ink, 17, bold=True) + " " + value]
+    else:  # its name in the ledger's formulas, and the op's name when the symbol is short
+        name = node.label + (f" · {node.op.name}" if node.op.symbol != node.op.name else "")
+        rows = [_cell(_text(node.op.symbol), pal.ink, 17, bold=True) + " " + _cell(_text(name), pal.ink, 14), value]
     if node.id in view.grads:
-        rows.append(_row(f"grad {_num(view.grads[node.id])}", pal.gradient, 16, bold=True))
+        rows.append(_cell(f"grad {_num(view.grads[node.id])}", pal.gradient, 15, bold=True))
     elif waits_for_gradient(node, view):
-        rows.append(_row("grad ?", pal.gradient, 16, bold=True))
+        rows.append(_cell("grad ?", pal.gradient, 15, bold=True))
     is_current = view.current is not None and node.id == view.current.id
     if is_current and view.backward is not None and node.op is not None:
         local = ", ".join(_num(x) for x in view.backward.local if x is not None)
         if local:
-            rows.append(_row(f"local {local}", pal.ink, 14))
+            rows.append(_cell(f"local {local}", pal.ink, 14))
     if is_current:
-        rows.append(_row("▶ now", pal.ink, 14, bold=True))
+        rows.append(_cell("▶ now", pal.ink, 14, bold=True))
     if node.issue and node.id in view.values:
-        rows.append(_row(f"⚠ {_text(node.issue)}", pal.ink, 12))
-    return '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">' + "".join(rows) + "</TABLE>>"
+        rows.append(_cell(f"⚠ {_text(node.issue)}", pal.ink, 12))
+    return ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">'
+            + "".join(f"<TR><TD>{row}</TD></TR>" for row in rows) + "</TABLE>>")
 
 
 def waits_for_gradient(node, view) -> bool:
@@ -107,9 +111,9 @@ def graph_dot(walkthrough, view, pal: Palette = LIGHT, nodes=None) -> graphviz.D
     (a part of a graph too big to draw whole)."""
     g = graphviz.Digraph(
         "G",
-        graph_attr={"rankdir": "LR", "bgcolor": "transparent", "nodesep": "0.15", "ranksep": "0.8"},
-        node_attr={"shape": "box", "fontname": "Helvetica", "margin": "0.1,0.02", "width": "1.3",
-                   "height": "0.6", "color": pal.ink},
+        graph_attr={"rankdir": "LR", "bgcolor": "transparent", "nodesep": "0.06", "ranksep": "0.8"},
+        node_attr={"shape": "box", "fontname": "Helvetica", "margin": "0.1,0.02", "width": "1.1",
+                   "height": "0.4", "color": pal.ink},
         edge_attr={"fontname": "Helvetica", "fontsize": "15", "color": pal.edge, "arrowsize": "0.7"},
     )
     nodes = walkthrough.order if nodes is None else nodes
@@ -117,7 +121,7 @@ def graph_dot(walkthrough, view, pal: Palette = LIGHT, nodes=None) -> graphviz.D
     for node in nodes:
         attrs = _node_style(node, view, pal)
         if node.kind == "const":
-            attrs["shape"] = "ellipse"
+            attrs.update(shape="ellipse", width="0.5", height="0.35", margin="0.04,0.02")
         g.node(f"n{node.id}", _node_label(node, view, pal), **attrs)
     for node in nodes:
         for arg, parent in enumerate(node.parents):

@@ -57,9 +57,9 @@ def _apply_preset(preset: dict) -> None:
 _init_session()  # --- the page ---
 teacher: TeacherView = ss.stepper_teacher
 frozen = teacher.locks("expression")
-page_header("Backprop stepper", "Step through the forward and backward passes one node at a time: each node gets "
-            "its **upstream** gradient, multiplies it by its **local** gradient, and sends the **downstream** "
-            "gradient to its inputs. New here? Home has the lessons in order.", ss.pop("stepper_warnings", []))
+page_header("Backprop stepper", "One node at a time: each node gets its **upstream** gradient, multiplies it by its "
+            "**local** gradient and sends the **downstream** gradient to its inputs. New here? Start at Home.",
+            ss.pop("stepper_warnings", []))
 
 if ss.get("stepper_note"):
     st.info(ss.stepper_note)
@@ -83,15 +83,16 @@ except ParseError as e:
 variables = expression.variables
 values, bad_values = session.readable_values(ss, variables)
 many = len(variables) > MANY_VALUES
-cols = st.columns(2 if many else min(len(variables), 4) + 2)
+cols = st.columns([1.4] * 2 if many else [1] * min(len(variables), 6) + [1.4, 1.4])  # up to 6 values, one row
 boxes = st.expander(f"Values of the {len(variables)} variables", expanded=bool(bad_values)).columns(4) if many \
     else cols[:-2]
 for i, name in enumerate(variables):
-    boxes[i % 4].text_input(name, key=f"{key('values')}_{name}", disabled=frozen, on_change=session.values_changed,
-                            args=(ss,), help="a number, a vector like [1, 2, 3] or a matrix like [[1, 2], [3, 4]]")
+    box = boxes[i % len(boxes)]
+    box.text_input(name, key=f"{key('values')}_{name}", disabled=frozen, on_change=session.values_changed, args=(ss,),
+                   help="a number, a vector like [1, 2, 3] or a matrix like [[1, 2], [3, 4]]")
     if name in bad_values:  # beside its box; the graph stays the last one these values could draw
-        boxes[i % 4].error(plain(f"Not used: {bad_values[name]}. The graph keeps {name} = {values[name]}."),
-                           icon=":material/error:")
+        box.error(plain(f"Not used: {bad_values[name]}. The graph keeps {name} = {values[name]}."),
+                  icon=":material/error:")
 cols[-2].number_input("output gradient ∂L/∂out", key=key("output_grad"), step=1.0, format="%g", disabled=frozen,
                       help="Fed into the output to start the backward pass; 1: the output is L.",
                       on_change=session.values_changed, args=(ss,))
