@@ -9,6 +9,7 @@ from playground.mlp import budget
 from playground.mlp.state import MLP_SPEC
 from playground.mlp.training import Training
 from tests.test_browser import metric_box, no_exception, open_mlp
+from tests.test_browser_surfaces import choose
 from tests.test_hostile_links import biggest_network
 
 pytestmark = pytest.mark.browser
@@ -38,4 +39,57 @@ def test_plus_100_on_the_largest_network_trains_within_one_clicks_budget(page):
     page.get_by_role("button", name="+100").click()
     page.get_by_text(f"update {expected} ·").wait_for()
     page.get_by_text(f"Trained {expected} of 100 updates this click").wait_for()
+    no_exception(page)
+
+
+def image_sources(page) -> list[str]:
+    return page.locator('[data-testid="stImage"] img').evaluate_all("imgs => imgs.map(i => i.src)")
+
+
+def test_neuron_heatmaps_appear_change_with_training_and_the_chosen_one_is_large(page):
+    open_mlp(page, "?data=xor&hidden=4,3&act=tanh,relu")
+    page.get_by_text("Layer 1 (tanh): neurons 1.1 to 1.4, left to right").wait_for()
+    page.get_by_text("Layer 2 (relu): neurons 2.1 to 2.3, left to right").wait_for()
+    before = image_sources(page)
+    assert len(before) == 2
+    page.get_by_role("button", name="+10", exact=True).click()
+    page.get_by_text("update 10 ·").wait_for()
+    page.wait_for_function("before => { const now = [...document.querySelectorAll('[data-testid=stImage] img')]"
+                           ".map(i => i.src); return now.length === 2 && now.every((s, k) => s !== before[k]); }",
+                           arg=before)
+    page.get_by_text("Neuron 1.1's activation over the plane").wait_for()
+    choose(page, "Neuron", "3")
+    page.get_by_text("Neuron 1.3's activation over the plane").wait_for()
+    assert "Incoming weights: x1 " in page.get_by_text("Neuron 1.3's activation over the plane").inner_text()
+    page.locator(".js-plotly-plot .gtitle", has_text="Neuron 1.3").wait_for()
+    no_exception(page)
+
+
+def test_discretize_output_colours_the_map_by_class_only(page):
+    open_mlp(page, "?data=circle&hidden=4&act=tanh")
+    page.get_by_role("button", name="+10", exact=True).click()
+    page.get_by_text("update 10 ·").wait_for()
+    # the map's distinct values as the browser has them (Plotly keeps a typed array it decoded under _inputArray)
+    values = ("() => { const gd = document.querySelector('.js-plotly-plot'); const z = gd && gd.data && gd.data[0].z; "
+              "const seen = new Set(); if (!z) { return []; } "
+              "for (const row of (z._inputArray || z)) { for (const v of (typeof row === 'number' ? [row] : row)) "
+              "{ seen.add(v); } } return [...seen]; }")
+    assert len(page.evaluate(values)) > 2  # probabilities
+    page.get_by_text("Discretize output").click()
+    page.wait_for_function(f"() => {{ const v = ({values})(); "
+                           "return v.length > 0 && v.every(x => x === 0 || x === 1); }")
+    no_exception(page)
+
+
+def test_every_chart_has_its_words_under_it(page):
+    open_mlp(page, "?data=xor&hidden=4&act=tanh")
+    page.get_by_role("button", name="+10", exact=True).click()
+    page.get_by_text("update 10 ·").wait_for()
+    for start in ("Decision map over x1 from", "Loss per update on a log scale: train loss from",
+                  "‖∂L/∂z‖ reaching each layer per update", "Histogram of ∂L/∂w at update 10",
+                  "Network diagram: 2 inputs (x1, x2) → 4 tanh → 2 outputs"):
+        page.get_by_text(start).first.wait_for()
+    page.get_by_text("Loss slice around the current weights").click()
+    page.get_by_role("button", name="Compute the slice").click()
+    page.get_by_text("Loss slice: the training loss on a 31 × 31 grid").wait_for()
     no_exception(page)

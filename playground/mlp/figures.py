@@ -19,7 +19,9 @@ CLASS_SYMBOLS = ("circle", "square", "diamond", "triangle-up", "cross", "x", "st
 VANISHING, EXPLODING = 1e-5, 1e2  # gradient-norm bands drawn on the norm chart
 
 
-def boundary_figure(xs, ys, z, train, test, task: str) -> go.Figure:
+def boundary_figure(xs, ys, z, train, test, task: str, discrete: bool = False) -> go.Figure:
+    """The decision map with the points; ``discrete`` colours only the predicted class (P(class 1) ≥ 0.5 or not),
+    as TensorFlow Playground's "discretize output"."""
     if task == "regression":
         fig = go.Figure(go.Contour(x=xs, y=ys, z=z, colorscale="Viridis", colorbar=dict(title="prediction"),
                                    hoverinfo="skip", ncontours=20))
@@ -29,10 +31,12 @@ def boundary_figure(xs, ys, z, train, test, task: str) -> go.Figure:
                                                  line=dict(color="white", width=1))))
     else:
         binary = z.max() <= 1.0 and len(set(np.unique(train.y))) <= 2
+        if binary and discrete:
+            z = np.where(np.isnan(z), np.nan, (z >= 0.5).astype(float))
         fig = go.Figure(go.Heatmap(
             x=xs, y=ys, z=z, zmin=0, zmax=1 if binary else None, hoverinfo="skip", opacity=0.75,
             colorscale=[[0, "#9CC9E8"], [0.5, "#FFFFFF"], [1, "#F2B48C"]] if binary else "Viridis",
-            colorbar=dict(title="P(class 1)" if binary else "class")))
+            colorbar=dict(title="P(class 1)" if binary and not discrete else "class")))
         for data, split_name, outline in ((train, "train", "white"), (test, "test", LIGHT.ink)):
             for c in np.unique(data.y):
                 pts = data.x[data.y == c]

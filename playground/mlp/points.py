@@ -74,6 +74,11 @@ class OwnPoints:
         except EngineError as e:
             self.error = str(e)
 
+    def take_error(self) -> str | None:
+        """Why the last CSV was refused, once: the page says it, and it is forgotten."""
+        error, self.error = self.error, None
+        return error
+
     def fill_from_upload(self, data: bytes) -> None:
         self.fill_from_csv(data.decode("utf-8", "replace"))
 

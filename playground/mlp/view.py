@@ -3,28 +3,23 @@ widget takes its key and bounds from MLP_SPEC (state.py), from which the URL and
 
 from __future__ import annotations
 
-import time
-
 import streamlit as st
 
 from engine.limits import MAX_UPDATES
-from labs.mlp.export import numpy_script, torch_script
 from labs.mlp.loss_slice import loss_slice
 from playground.common.page import graph_downloads, page_header, plain, read_link, share_panel
 from playground.common.palette import LIGHT, for_theme
 from playground.common.play import play_button, timed_fragment
 from playground.common.presets import lesson_note, load_presets
-from playground.mlp import captions, config, figures
+from playground.mlp import captions, config, figures, heatmaps, words
 from playground.mlp.controls import DETAIL_ROWS, control
 from playground.mlp.lab import decision_grid, neuron_gradients, unroll_query
 from playground.mlp.network_figure import edges_caption, network_dot
+from playground.mlp.panels import CAN_HIDE, CAN_LOCK, TITLES, downloads, lesson
 from playground.mlp.points import COLUMNS, EXAMPLE_POINTS, OwnPoints
 from playground.mlp.state import MLP_SPEC, OWN_DATA, fill_new_layers, share_note
 from playground.mlp.training import FRAME_SECONDS, Training
 
-CAN_HIDE = {"lessons": "lessons", "setup": "data, network and training settings", "export": "export and import",
-            "landscape": "loss slice", "unroll": "unroll to scalars"}
-CAN_LOCK = {"setup": "all settings"}
 ss, key = st.session_state, MLP_SPEC.widget_key
 
 
@@ -39,10 +34,9 @@ def _load(state, note: str | None = None, points: list[dict] | None = None, rese
 
 
 def _load_file() -> None:
-    if ss.get("mlp_config_file") is not None:
-        cfg, ss.mlp_file_messages = config.read_file(ss.mlp_config_file.getvalue())
-        if cfg is not None:
-            _load(cfg.state, points=cfg.points)
+    cfg, ss.mlp_file_messages = config.read_file(ss.mlp_config_file.getvalue()) if ss.mlp_config_file else (None, [])
+    if cfg is not None:
+        _load(cfg.state, points=cfg.points)
 
 
 if "mlp_ready" not in ss:
@@ -62,8 +56,7 @@ if teacher.shows("lessons") and not locked:
         cols = st.columns(3)
         for i, preset in enumerate(load_presets("mlp")):
             cols[i % 3].button(preset["name"], key=f"mlp_preset_{i}", help=preset["note"], width="stretch",
-                               on_click=_load, args=(MLP_SPEC.from_query(preset["query"])[0],
-                                                     f"**{preset['name']}** — {preset['note']}"))
+                               on_click=_load, args=lesson(preset))
 if ss.get("mlp_note"):
     st.info(ss.mlp_note)
 
@@ -90,9 +83,8 @@ def _own_points() -> None:
         st.button("Put these points in the table", key="mlp_use_csv", on_click=lambda: own.fill_from_csv(ss.mlp_csv))
         st.file_uploader("…or upload a CSV file", type=["csv", "txt"], key="mlp_upload",
                          on_change=lambda: ss.mlp_upload and own.fill_from_upload(ss.mlp_upload.getvalue()))
-    if own.error:
-        st.error(f"That CSV can't be used: {plain(own.error)}")
-        own.error = None
+    if error := own.take_error():
+        st.error(f"That CSV can't be used: {plain(error)}")
 
 
 def _setup() -> None:
@@ -160,24 +152,31 @@ def _view() -> None:
         st.error(captions.nan_trap_message(trainer.halted), icon=":material/error:")
         for col, (label, clip) in zip(st.columns(3), captions.REWIND, strict=False):
             col.button(label, key=f"mlp_rewind_{clip}", on_click=lambda c=clip: _load(training.rewind(c), reset=False))
-    history, last = trainer.history, training.last
+    history, last, train, test = trainer.history, training.last, trainer.train_set, trainer.test_set
     left, right = st.columns([1.1, 1], gap="medium")
-    with left:
-        st.plotly_chart(figures.boundary_figure(*decision_grid(trainer, data), trainer.train_set, trainer.test_set,
-                                                data.task), width="stretch", key="mlp_boundary")
-    with right:
-        for column, (label, value) in zip(st.columns(2) * 2, captions.metrics(last), strict=False):  # 2 × 2
-            column.metric(label, value)
-        st.plotly_chart(figures.loss_figure(history, for_theme(st.context.theme.type)), width="stretch",
-                        key="mlp_loss_fig")
+    grid = decision_grid(trainer, data)
+    _chart(left, figures.boundary_figure(*grid, train, test, data.task, ss.get("mlp_discrete", False)),
+           words.describe_map(*grid, train, test, data.task), "mlp_boundary")
+    left.toggle("Discretize output", key="mlp_discrete", disabled=data.task == "regression",
+                help="Colour the map by the predicted class only, as TensorFlow Playground's toggle.")
+    for column, (label, value) in zip(right.columns(2) * 2, captions.metrics(last), strict=False):  # 2 × 2
+        column.metric(label, value)
+    _chart(right, figures.loss_figure(history, for_theme(st.context.theme.type)), words.describe_losses(history),
+           "mlp_loss_fig")
     left, right = st.columns(2, gap="medium")
-    left.plotly_chart(figures.grad_norm_figure(history), width="stretch", key="mlp_norms")
-    right.plotly_chart(figures.gradient_histogram_figure(trainer), width="stretch", key="mlp_hist")
+    _chart(left, figures.grad_norm_figure(history), words.describe_norms(history), "mlp_norms")
+    _chart(right, figures.gradient_histogram_figure(trainer), words.describe_histogram(trainer), "mlp_hist")
     st.caption(captions.gradients_caption(history))
-    _network(trainer)
+    _network(trainer, data)
 
 
-def _network(trainer) -> None:
+def _chart(where, fig, text: str, key: str) -> None:
+    """A chart with its text alternative under it: what it shows, in words, with its key numbers."""
+    where.plotly_chart(fig, width="stretch", key=key)
+    where.caption(text)
+
+
+def _network(trainer, data) -> None:
     st.subheader("The network")
     hidden = trainer.cfg.net.hidden
     selected, info = None, None
@@ -190,13 +189,23 @@ def _network(trainer) -> None:
         selected, info = (layer, neuron - 1), neuron_gradients(trainer, layer, neuron - 1, example - 1)
         if info:
             c[3].markdown(captions.neuron_caption(layer, neuron, info, trainer.updates))
+        _neurons(trainer, data, layer, neuron - 1)
     graph, maths = st.columns([3, 2], gap="medium")
     graph.graphviz_chart(network_dot(trainer, selected, info, for_theme(st.context.theme.type)), width="content")
     maths.markdown(captions.formulas(trainer.cfg.net.activations, trainer.cfg.net.bias, trainer.cfg.loss))
     legend, download = st.columns([5, 1], vertical_alignment="center")
-    legend.caption(edges_caption(trainer))
+    legend.caption(f"{words.describe_network(trainer)} {edges_caption(trainer)}")
     with download:  # for slides: light colours whatever the page's theme
         graph_downloads("mlp", lambda: network_dot(trainer, selected, info, LIGHT), f"network-{trainer.updates}")
+
+
+def _neurons(trainer, data, layer: int, neuron: int) -> None:
+    """TensorFlow Playground's neuron heatmaps: each hidden neuron over the input plane; the chosen one large."""
+    xs, ys, acts = heatmaps.neuron_activations(trainer, data)
+    tiles, large = st.columns([3, 2], gap="medium")
+    for picture, caption in heatmaps.pictures(trainer, acts):
+        tiles.image(picture, caption=caption, width=picture.shape[1])  # never stretched: tiles stay square
+    _chart(large, *heatmaps.chosen(trainer, xs, ys, acts, layer, neuron), "mlp_neuron_map")
 
 
 # Reset pressed in the fragment forgets the model: the full run builds it afresh.
@@ -207,10 +216,8 @@ timed_fragment(_view, lambda: (training.playing, training.trainer is not None), 
 def _loss_slice() -> None:
     st.caption("A 2-D slice along two random, filter-normalized directions (Li et al., 2018), with the path on it.")
     if st.button("Compute the slice", key="mlp_loss_slice"):
-        started = time.perf_counter()
         land = loss_slice(training.trainer, resolution=31)
-        st.plotly_chart(figures.loss_slice_figure(land), width="stretch")
-        st.caption(f"{land.loss.size} loss evaluations in {1000 * (time.perf_counter() - started):.0f} ms.")
+        _chart(st, figures.loss_slice_figure(land), words.describe_slice(land), "mlp_slice")
 
 
 def _unroll() -> None:
@@ -225,25 +232,18 @@ def _unroll() -> None:
 
 
 def _export() -> None:
-    trainer = training.trainer
-    updates = max(trainer.updates, 10)
-    c = st.columns(3)
-    c[0].download_button("numpy script", numpy_script(trainer, updates), "gradlab_mlp_numpy.py", "text/x-python",
-                         help=f"Rebuilds this model, data and training, and runs {updates} updates.")
-    c[1].download_button("PyTorch script", torch_script(trainer, updates), "gradlab_mlp_torch.py", "text/x-python")
-    c[2].download_button("configuration (JSON)", config.to_text(state, own.current()), "gradlab_mlp.json",
-                         "application/json", help="Every setting, and your own points when the data is yours.")
+    for column, (label, content, name, mime, tip) in zip(st.columns(3), downloads(training.trainer, state,
+                                                                                own.current()), strict=True):
+        column.download_button(label, content, name, mime, help=tip)
     if not locked:
         st.file_uploader("Load a configuration (JSON)", type=["json"], key="mlp_config_file", on_change=_load_file)
     for message in ss.pop("mlp_file_messages", []):
         (st.success if message.startswith("Loaded") else st.warning)(plain(message))
 
 
-for panel, title, render in (("landscape", "Loss slice around the current weights", _loss_slice),
-                             ("unroll", "Unroll to scalars: one sample's loss in the backprop stepper", _unroll),
-                             ("export", "Export and import", _export)):
+for panel, render in (("landscape", _loss_slice), ("unroll", _unroll), ("export", _export)):
     if teacher.shows(panel):
-        with st.expander(title):
+        with st.expander(TITLES[panel]):
             render()
 
 share_panel("mlp", MLP_SPEC.to_query(state), teacher, CAN_HIDE, CAN_LOCK, share_note(state),

@@ -1,0 +1,30 @@
+"""The MLP lab's panels: which a teacher's link may hide or lock, their titles, and the export panel's downloads."""
+
+from __future__ import annotations
+
+from labs.mlp.export import numpy_script, torch_script
+
+from . import config
+from .state import MLP_SPEC, MLPState
+
+CAN_HIDE = {"lessons": "lessons", "setup": "data, network and training settings", "export": "export and import",
+            "landscape": "loss slice", "unroll": "unroll to scalars"}
+CAN_LOCK = {"setup": "all settings"}
+TITLES = {"landscape": "Loss slice around the current weights",
+          "unroll": "Unroll to scalars: one sample's loss in the backprop stepper", "export": "Export and import"}
+
+
+def downloads(trainer, state: MLPState, points: list[dict] | None) -> list[tuple[str, str, str, str, str | None]]:
+    """(label, content, file name, MIME type, help) of each download: the model as a numpy or PyTorch script that
+    trains as far as this one has (at least 10 updates), and the settings as JSON."""
+    updates = max(trainer.updates, 10)
+    return [("numpy script", numpy_script(trainer, updates), "gradlab_mlp_numpy.py", "text/x-python",
+             f"Rebuilds this model, data and training, and runs {updates} updates."),
+            ("PyTorch script", torch_script(trainer, updates), "gradlab_mlp_torch.py", "text/x-python", None),
+            ("configuration (JSON)", config.to_text(state, points), "gradlab_mlp.json", "application/json",
+             "Every setting, and your own points when the data is yours.")]
+
+
+def lesson(preset: dict) -> tuple[MLPState, str]:
+    """What a lesson button loads: the lesson's settings, and its note."""
+    return MLP_SPEC.from_query(preset["query"])[0], f"**{preset['name']}** — {preset['note']}"
