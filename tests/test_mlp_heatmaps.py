@@ -67,3 +67,12 @@ def test_the_chosen_neuron_shows_its_incoming_weights():
     assert np.array_equal(np.asarray(fig.data[0].z), acts[1][:, :, 1]) and "Neuron 2.2" in fig.layout.title.text
     assert text.startswith("Neuron 2.2's activation") and "1.4 " in text and "bias" in text
     assert f"positive on {100 * np.mean(acts[1][:, :, 1] > 0):.0f}% of the plane" in text
+
+
+def test_every_layers_picture_has_one_width_so_tiles_scale_alike():
+    trainer, data = trained(MLPState(hidden=(8, 3, 20), activations=("relu", "tanh", "sigmoid")), updates=1)
+    drawn = heatmaps.pictures(trainer, heatmaps.neuron_activations(trainer, data)[2])
+    assert len({picture.shape[1] for picture, _ in drawn}) == 1
+    narrow = drawn[1][0]  # 3 tiles, then white
+    assert (narrow[:, 3 * (25 * heatmaps.TILE_PIXELS + heatmaps.GAP):] == 255).all()
+    assert [caption.split(":")[0] for _, caption in drawn] == ["Layer 1 (relu)", "Layer 2 (tanh)", "Layer 3 (sigmoid)"]

@@ -104,9 +104,12 @@ def neuron_words(layer: int, neuron: int, a: np.ndarray, weights: list[tuple[str
 
 
 def pictures(trainer, acts: list[np.ndarray]) -> list[tuple[np.ndarray, str]]:
-    """Each hidden layer's picture and its caption."""
-    return [(layer_picture(a), layer_caption(i, act, a))
-            for i, (a, act) in enumerate(zip(acts, trainer.cfg.net.activations, strict=True), start=1)]
+    """Each hidden layer's picture and its caption. The pictures are padded with white to one width, so that drawn
+    at the column's width every layer's tiles are scaled alike (a narrow layer is not stretched)."""
+    drawn = [layer_picture(a) for a in acts]
+    width = max((p.shape[1] for p in drawn), default=0)
+    return [(np.pad(p, ((0, 0), (0, width - p.shape[1]), (0, 0)), constant_values=255), layer_caption(i, act, a))
+            for i, (p, a, act) in enumerate(zip(drawn, acts, trainer.cfg.net.activations, strict=True), start=1)]
 
 
 def chosen(trainer, xs, ys, acts: list[np.ndarray], layer: int, neuron: int) -> tuple[go.Figure, str]:

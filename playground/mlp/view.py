@@ -204,7 +204,7 @@ def _neurons(trainer, data, layer: int, neuron: int) -> None:
     xs, ys, acts = heatmaps.neuron_activations(trainer, data)
     tiles, large = st.columns([3, 2], gap="medium")
     for picture, caption in heatmaps.pictures(trainer, acts):
-        tiles.image(picture, caption=caption, width=picture.shape[1])  # never stretched: tiles stay square
+        tiles.image(picture, caption=caption, width="stretch")  # one width (pictures()): tiles scale alike
     _chart(large, *heatmaps.chosen(trainer, xs, ys, acts, layer, neuron), "mlp_neuron_map")
 
 
