@@ -259,3 +259,15 @@ def test_a_graph_too_big_to_draw_whole_draws_the_current_nodes_neighbourhood():
     assert "too many to draw" in texts(at) and f"{len(names)} variables, {len(names) - 1} add nodes" in texts(at)
     small = start(expr=" + ".join(names[:20]))
     assert small.get("graphviz_chart") and "too many" not in texts(small) and "q₁₉ · add" in dot(small)
+
+
+def test_the_teachers_json_says_what_the_link_hides_and_locks_and_loads_back():
+    at = start(expr="x * y", at="x=2;y=3", step="2", hide="table", lock="mode")
+    shown = next(c.value for c in at.code if c.language == "json")
+    assert '"hide": [\n  "table"\n ]' in shown and '"lock": [\n  "mode"\n ]' in shown
+    at = start(expr="x * y", at="x=2;y=3", step="2")
+    assert at.get("table") and '"hide"' not in next(c.value for c in at.code if c.language == "json")
+    at.text_area(key="stepper_json_text").set_value(shown.replace('"x * y"', '"x * y + 1"')).run()
+    at.button(key="stepper_json_load").click().run()
+    assert not at.exception and at.text_input(key="stepper_expr").value == "x * y + 1"
+    assert not at.get("table") and at.segmented_control(key="stepper_mode").disabled  # as its link would open

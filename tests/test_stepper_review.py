@@ -109,6 +109,9 @@ def test_a_huge_graph_is_drawn_around_its_current_node_and_described_briefly():
     words = graph_in_words(walk, v0, nodes)
     assert len(words.splitlines()) == 2 + len(nodes) and "64 variables, 197 add nodes, 1 sum node" in words
     assert graph_makeup(build_walkthrough("x * 2", {}).order) == "1 variable, 1 constant, 1 mul node"
+    busy = build_walkthrough(" + ".join(["x"] * 20), {})  # x is used by 19 + nodes: a few are drawn
+    nodes, left_out = neighbourhood(busy, busy.view(busy.total_steps))
+    assert len(nodes) == 1 + MAX_NEIGHBOURS and left_out == len(busy.order) - 1 - MAX_NEIGHBOURS
 
 
 def test_a_gradient_check_over_its_budget_compares_entries_spread_over_each_variable(monkeypatch):

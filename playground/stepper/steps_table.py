@@ -11,7 +11,7 @@ UPSTREAM = "upstream ∂L/∂node"
 LOCAL = "local ∂node/∂input"
 DOWNSTREAM = "downstream ∂L/∂input = upstream × local"
 PAGE_ROWS = 25  # rows on one page of the table
-NOT_ELEMENTWISE = "not elementwise: its Jacobian is in the ledger"
+NOT_ELEMENTWISE = "a Jacobian, not elementwise: see the ledger"
 
 
 def full(a) -> str:
