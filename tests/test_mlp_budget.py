@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import pytest
 
+from labs.mlp.loss_slice import loss_slice
 from labs.mlp.train import StepRecord
 from playground.mlp import budget
 from playground.mlp.figures import grad_norm_figure, loss_figure
@@ -12,6 +13,7 @@ from playground.mlp.history import CHART_POINTS, LATEST, LESSON_UPDATES, chart_r
 from playground.mlp.lab import build_trainer, load_data
 from playground.mlp.state import MLP_SPEC, MLPState
 from playground.mlp.training import Training
+from playground.mlp.words import describe_slice
 from tests.test_hostile_links import biggest_network
 
 
@@ -99,3 +101,16 @@ def test_charts_of_a_long_run_send_a_bounded_number_of_points(draw):
     history = [record(u) for u in range(1, 20_001)]
     fig = draw(history)
     assert all(len(trace.x) <= CHART_POINTS for trace in fig.data) and fig.data[0].x[-1] == 20_000
+
+
+def test_the_loss_slice_of_the_largest_network_is_coarser_and_says_why():
+    run = biggest()
+    side = budget.slice_resolution(run.trainer)
+    assert side % 2 == 1 and 5 <= side < budget.SLICE_RESOLUTION
+    params = sum(p.value.size for p in run.trainer.params)
+    assert side * side * len(run.trainer.x_train) * params * budget.SECONDS_PER_MULTIPLY_ADD <= budget.CLICK_SECONDS
+    land = loss_slice(run.trainer, resolution=side)
+    assert f"coarser than {budget.SLICE_RESOLUTION} × {budget.SLICE_RESOLUTION}" in describe_slice(land)
+    small = build_trainer(MLPState(hidden=(4,), activations=("relu",)), load_data(MLPState()))
+    assert budget.slice_resolution(small) == budget.SLICE_RESOLUTION
+    assert "coarser" not in describe_slice(loss_slice(small, resolution=budget.SLICE_RESOLUTION))

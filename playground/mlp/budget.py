@@ -18,6 +18,7 @@ SECONDS_PER_NODE = 21e-6
 SECONDS_PER_UPDATE = 0.5e-3
 CLICK_SECONDS = 1.0  # +1 / +10 / +100: with the page's own run (0.25 s there), a click stays well under 2 s
 FRAME_SECONDS = 0.1  # training in one Play frame (the frame also redraws the page)
+SLICE_RESOLUTION = 31  # the loss slice's grid points per axis when the network affords them
 PLAY_MINUTES = 5  # one press of Play plays at most this long: a forgotten tab doesn't train for an hour
 
 
@@ -33,6 +34,15 @@ def update_seconds(trainer) -> float:
 def affordable(trainer, wanted: int, seconds: float) -> int:
     """How many of ``wanted`` updates fit in ``seconds`` (at least one, so every click moves)."""
     return max(1, min(wanted, int(seconds / update_seconds(trainer))))
+
+
+def slice_resolution(trainer, seconds: float = CLICK_SECONDS) -> int:
+    """Grid points per axis of the loss slice (odd, so that its middle is the current weights): SLICE_RESOLUTION,
+    or fewer when each grid point's forward pass over the training set makes that cost more than ``seconds``."""
+    params = sum(p.value.size for p in trainer.params)
+    per_point = SECONDS_PER_MULTIPLY_ADD * len(trainer.x_train) * params + SECONDS_PER_UPDATE / 10
+    side = int((seconds / per_point) ** 0.5)
+    return max(5, min(SLICE_RESOLUTION, side - (side % 2 == 0)))
 
 
 def click_notice(trainer, wanted: int, done: int) -> str:

@@ -11,7 +11,7 @@ from playground.common.page import graph_downloads, page_header, plain, read_lin
 from playground.common.palette import LIGHT, for_theme
 from playground.common.play import play_button, timed_fragment
 from playground.common.presets import lesson_note, load_presets
-from playground.mlp import captions, config, figures, heatmaps, words
+from playground.mlp import budget, captions, config, figures, heatmaps, words
 from playground.mlp.controls import DETAIL_ROWS, control
 from playground.mlp.lab import decision_grid, neuron_gradients, unroll_query
 from playground.mlp.network_figure import edges_caption, network_dot
@@ -216,7 +216,7 @@ timed_fragment(_view, lambda: (training.playing, training.trainer is not None), 
 def _loss_slice() -> None:
     st.caption("A 2-D slice along two random, filter-normalized directions (Li et al., 2018), with the path on it.")
     if st.button("Compute the slice", key="mlp_loss_slice"):
-        land = loss_slice(training.trainer, resolution=31)
+        land = loss_slice(training.trainer, resolution=budget.slice_resolution(training.trainer))
         _chart(st, figures.loss_slice_figure(land), words.describe_slice(land), "mlp_slice")
 
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from engine.formatting import readable
 
+from .budget import CLICK_SECONDS, SLICE_RESOLUTION
 from .figures import EXPLODING, VANISHING
 
 
@@ -112,4 +113,6 @@ def describe_slice(land) -> str:
         b, a = np.unravel_index(np.argmin(np.where(finite, loss, np.inf)), loss.shape)
         text += (f", lowest {readable(float(loss[b, a]), 3)} at α = {readable(float(land.alphas[a]), 2)}, "
                  f"β = {readable(float(land.betas[b]), 2)}, highest {readable(float(loss[finite].max()), 3)}")
-    return text + f"; the training path is {len(land.path)} points projected onto the plane."
+    coarse = (f" The grid is coarser than {SLICE_RESOLUTION} × {SLICE_RESOLUTION} so that it takes at most "
+              f"{CLICK_SECONDS:g} s of the server's time." if len(land.alphas) < SLICE_RESOLUTION else "")
+    return text + f"; the training path is {len(land.path)} points projected onto the plane.{coarse}"
