@@ -106,7 +106,7 @@ def test_play_grows_the_paths_in_the_browser_with_no_server_rerun(page):
                                    ).json_value()
     page.wait_for_function(f"() => ({MAP_PATH_LENGTH})('{run}') > {early}")
     page.wait_for_function(f"() => ({MAP_PATH_LENGTH})('{run}') === 41")  # and plays to the end
-    expect(page.locator(".st-key-surfaces_chart").get_by_text(re.compile(r"^iteration 40$"))).to_be_attached()
+    expect(page.locator(".st-key-surfaces_chart").get_by_text(re.compile(r"^\s*iteration 40$"))).to_be_attached()
     assert sent == []  # no rerun: the server sent every frame with the first drawing
     no_exception(page)
 
@@ -206,6 +206,7 @@ def check_drawn(traces: dict, shown: int) -> tuple[float, float]:
 def test_dragging_eta_and_mu_redraws_the_path_and_its_arrows_in_the_browser(page):
     sent = sent_messages(page)
     open_surfaces(page, "?iters=30&frame=5")
+    page.get_by_text("Drag η and μ").click()  # the switch that draws them
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
     assert check_drawn(live_traces(page), 5) == (0.1, 0.4)  # the table's momentum row, as it opens
     sent.clear()

@@ -195,10 +195,12 @@ def _view() -> None:
     _share(now)
 
 
-def _explore(frame: int) -> None:
-    st.markdown("**Drag η and μ** — one run's path for other step sizes (and momenta), redrawn as you drag; at "
-                f"iteration {frame} the arrows show the step the gradient alone asks for (−η∇f) and, with momentum, "
-                "the step the velocity takes (−ηv).")
+def _explore(frame: int) -> None:  # off at first: the page's first drawing doesn't wait for a map it may not use
+    if not st.toggle("Drag η and μ: one run's path for other step sizes and momenta, redrawn as you drag",
+                     key="surfaces_live_on"):
+        return
+    st.caption(f"At iteration {frame} (Iteration shown) the arrows show the step the gradient alone asks for (−η∇f) "
+               "and, with momentum, the step the velocity takes (−ηv).")
     box, index = controls.explored_box(race.runs, ss.get("surfaces_explored"))
     choice = st.selectbox("Run", range(len(race.runs)), index=index, format_func=lambda i: race.runs[i].label, key=box)
     ss.surfaces_explored = race.runs[choice].label
