@@ -40,6 +40,7 @@ MAX_ITERATIONS = 150  # drawn per path: every (η, μ) path is sent to the brows
 SWEEP_SECONDS = 0.15  # of server CPU for the whole grid (one vectorized pass per iteration; a pass costs ~2 steps)
 GRADIENT_COLOR, VELOCITY_COLOR = "#FFFFFF", "#FF4F9A"
 ARROW_WIDTH = 3
+SLIDER_HEIGHT = 85  # px
 
 
 def grid(cfg: OptimizerConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -73,12 +74,12 @@ def _sweep(expr: str, start: tuple, cfg: OptimizerConfig, iterations: int, toler
                  tolerance)
 
 
-def _arrow(tail, step, color: str, label: str, name: str) -> dict:
+def _arrow(tail, step, color: str, label: str, name: str, where: str) -> dict:
     """An arrow from ``tail`` along ``step``, its label at the head (a plain trace dict: hundreds of these are
     built per page, and Plotly's validating classes took 0.15 s for them)."""
     head = tail + step
     return dict(type="scatter", x=[float(tail[0]), float(head[0])], y=[float(tail[1]), float(head[1])], name=name,
-                mode="lines+markers+text", text=["", label], textposition="top right", showlegend=False,
+                mode="lines+markers+text", text=["", label], textposition=where, showlegend=False,
                 textfont=dict(color=color, size=15, shadow="0 0 3px black"), hoverinfo="skip",
                 line=dict(color=color, width=ARROW_WIDTH),
                 marker=dict(symbol="arrow", size=[0, 14], angleref="previous", color=color))
@@ -103,10 +104,10 @@ def explorer_figure(race, index: int, found: Sweep, frame: int) -> go.Figure:
                      line=dict(color=color, width=2.5), marker=dict(size=5), showlegend=False,
                      hovertemplate="step %{pointNumber}: (%{x:.4g}, %{y:.4g})<extra></extra>"),
                 _arrow(here, np.array(rounded(-found.lrs[i] * found.grads[i, j, k], race)), GRADIENT_COLOR, "−η∇f",
-                       "gradient arrow")]
+                       "gradient arrow", "bottom left")]
         if found.velocities is not None and k < min(end, found.steps.shape[2]):
             path.append(_arrow(here, np.array(rounded(-found.lrs[i] * found.velocities[i, j, k], race)), VELOCITY_COLOR,
-                               "−ηv", "velocity arrow"))
+                               "−ηv", "velocity arrow", "top right"))
         for trace in path:
             trace.update(visible=i == own_i, opacity=float(j == own_j))
         traces += path
@@ -118,18 +119,20 @@ def explorer_figure(race, index: int, found: Sweep, frame: int) -> go.Figure:
         return {"opacity": [1] * fixed + [float(b == j) for _, b in which]}
 
     sliders = [_slider("η = ", [format_number(v) for v in found.lrs], own_i, [shown(i=i) for i in
-                                                                               range(len(found.lrs))], 0)]
+                                                                               range(len(found.lrs))],
+                       int(len(found.momenta) > 1))]  # η on top
     if len(found.momenta) > 1:
         sliders.append(_slider("μ = ", [format_number(v) for v in found.momenta], own_j,
-                               [shown(j=j) for j in range(len(found.momenta))], 1))
-    extra = 90 * len(sliders)
-    fig.update_layout(**map_axes(race), height=map_height(race) + extra, sliders=sliders, dragmode="pan",
-                      **(LAYOUT | dict(margin=dict(l=10, r=10, t=30, b=10 + extra))))
+                               [shown(j=j) for j in range(len(found.momenta))], 0))
+    extra = SLIDER_HEIGHT * len(sliders)  # the sliders sit above the map, which a phone draws short
+    fig.update_layout(**map_axes(race), height=map_height(race) - 60 + extra, sliders=sliders, dragmode="pan",
+                      showlegend=False, **(LAYOUT | dict(margin=dict(l=10, r=10, t=20 + extra, b=10))))
     return readable(fig).add_plain(traces)
 
 
 def _slider(prefix: str, labels: list[str], active: int, changes: list[dict], row: int) -> dict:
-    return dict(active=active, currentvalue=dict(prefix=prefix, font=dict(size=16)), pad=dict(t=40 + 90 * row),
-                len=1.0, x=0, y=0, yanchor="top", font=dict(size=11), name=prefix.strip(" ="),
-                steps=[dict(method="restyle", label=label, args=[change]) for label, change in zip(labels, changes,
-                                                                                                   strict=True)])
+    """A slider above the map (row 0 the lowest), whose steps restyle the traces."""
+    return dict(active=active, currentvalue=dict(prefix=prefix, font=dict(size=16)), len=1.0, x=0, y=1,
+                yanchor="bottom", pad=dict(b=10 + SLIDER_HEIGHT * row, t=0), font=dict(size=11),
+                name=prefix.strip(" ="), steps=[dict(method="restyle", label=label, args=[change])
+                                                for label, change in zip(labels, changes, strict=True)])
