@@ -60,3 +60,25 @@ def test_3d_axes_and_colour_scales_use_powers_of_ten_never_si_prefixes():
     assert {fig.layout.scene[a].exponentformat for a in ("xaxis", "yaxis", "zaxis")} == {"power"}
     for figure in (fig, contour_figure(race, 5)):
         assert figure.data[0].colorbar.exponentformat == "power"
+
+
+def test_every_play_frame_holds_each_path_up_to_its_iteration():
+    from playground.surfaces import controls
+    from playground.surfaces.figures import MAX_FRAMES, curve_figure
+
+    beale = run_race(SurfaceState.for_surface("Beale", iterations=120))
+    lesson = run_race(controls.step_size_lesson())
+    for race, figure, dots in ((beale, contour_figure, False), (beale, surface3d_figure, True),
+                               (lesson, curve_figure, False)):
+        frames = figure(race, 0).to_dict()["frames"]
+        assert 2 < len(frames) <= MAX_FRAMES and frames[-1]["name"] == str(race.frames)
+        for frame in frames:
+            k = int(frame["name"])
+            paths = [t for t in frame["data"] if "x" in t and t.get("mode") != "text"]
+            if not dots:
+                paths = paths[::2] if figure is contour_figure else paths  # the map also moves each run's dot
+            for run, trace in zip(race.runs, paths, strict=True):
+                shown = sum(s > 0 for s in trace["marker"]["size"]) if dots else len(trace["x"])
+                assert shown == min(k, run.descent.iterations) + 1, (figure.__name__, k, run.label)
+                x = trace["x"][np.flatnonzero(trace["marker"]["size"])[-1]] if dots else trace["x"][-1]
+                assert x == pytest.approx(run.descent.points[min(k, run.descent.iterations)][0], abs=1e-3)

@@ -143,12 +143,18 @@ class PlainFigure(go.Figure):
         return spec | ({"frames": self._frame_specs} if self._frame_specs else {})
 
 
+def to_screen(values, span: float) -> list:
+    """Values to a ten-thousandth of ``span`` (what a screen can show), as a list: a far smaller page than full
+    float64 digits, or than float32 arrays in plain dicts (which JSON writes as 0.30000001192092896)."""
+    span = span if np.isfinite(span) and span > 0 else 1.0
+    with np.errstate(all="ignore"):
+        return np.round(np.asarray(values, dtype=float), max(0, 4 - int(np.floor(np.log10(span))))).tolist()
+
+
 def rounded(values: np.ndarray, race) -> list:
-    """Coordinates to a ten-thousandth of the plotted span (what a screen can show), as a list: a far smaller page
-    than full float64 digits."""
-    span = float(min(race.xs[-1] - race.xs[0], race.ys[-1] - race.ys[0])) if race.ys is not None else \
-        float(race.xs[-1] - race.xs[0])
-    return np.round(values, max(0, 4 - int(np.floor(np.log10(span))))).tolist()
+    """Coordinates in the plane to a ten-thousandth of the plotted span."""
+    spans = [race.xs[-1] - race.xs[0]] + ([race.ys[-1] - race.ys[0]] if race.ys is not None else [])
+    return to_screen(values, float(min(spans)))
 
 
 def _path_traces(race, k: int) -> list[dict]:
@@ -232,12 +238,14 @@ def surface3d_figure(race, frame: int) -> go.Figure:
 
     finite = z[np.isfinite(z)]
     lift = 0.01 * float(np.ptp(finite)) if finite.size else 0.0  # just above the surface, so it doesn't hide them
-    def drawn(path, iterates, upto: int, dtype=float) -> dict:  # the path through iterate ``upto``, iterates dotted
+    def drawn(path, iterates, upto: int, compact: bool = False) -> dict:  # the path through iterate ``upto``
         rows = iterates[upto] + 1
-        sizes = np.zeros(rows, dtype=dtype)
-        sizes[iterates[: upto + 1]] = 4
-        return dict(type="scatter3d", x=path[:rows, 0].astype(dtype), y=path[:rows, 1].astype(dtype),
-                    z=(height(path[:rows, 2]) + lift).astype(dtype), marker=dict(size=sizes))
+        sizes = np.zeros(rows, dtype=int)
+        sizes[iterates[: upto + 1]] = 4  # a dot at each iterate; the samples between them only shape the line
+        x, y, h = path[:rows, 0], path[:rows, 1], height(path[:rows, 2]) + lift
+        if compact:  # a frame: to what the screen shows
+            x, y, h, sizes = rounded(x, race), rounded(y, race), to_screen(h, 100 * lift), sizes.tolist()
+        return dict(type="scatter3d", x=x, y=y, z=h, marker=dict(size=sizes))
 
     first, lighter = len(fig.data), []
     for i, run in enumerate(race.runs):
@@ -250,7 +258,7 @@ def surface3d_figure(race, frame: int) -> go.Figure:
         lighter.append(path_on_surface(race, run.descent.points, FRAME_PATH_SAMPLES))
     fig.update_layout(height=600, scene=dict(xaxis_title="x", yaxis_title="y", zaxis_title=z_title),
                       **LAYOUT)
-    frames = [(k, [drawn(*light, _frame_index(run, k), np.float32) for run, light in
+    frames = [(k, [drawn(*light, _frame_index(run, k), compact=True) for run, light in
                    zip(race.runs, lighter, strict=True)]) for k in animation_frames(race, MAX_FRAMES_3D)]
     return animated(readable(fig), frames, list(range(first, first + len(race.runs))), redraw=True)
 
@@ -280,9 +288,13 @@ def curve_figure(race, frame: int, pal: Palette = LIGHT) -> go.Figure:
     """A 1-D surface: f(x) with each run's iterates on it, joined in order (zig-zags show)."""
     fig = PlainFigure(go.Scatter(x=race.xs, y=race.z, mode="lines", name="f(x)",
                                line=dict(color=pal.edge, width=2)))
-    def drawn(run, k: int) -> dict:
+    finite = race.z[np.isfinite(race.z)]
+    f_span = float(np.ptp(finite)) if finite.size else 1.0
+
+    def drawn(run, k: int, compact: bool = False) -> dict:
         k = _frame_index(run, k)
-        return dict(type="scatter", x=run.descent.points[: k + 1, 0], y=run.descent.losses[: k + 1])
+        x, f = run.descent.points[: k + 1, 0], run.descent.losses[: k + 1]
+        return dict(type="scatter", x=rounded(x, race) if compact else x, y=to_screen(f, f_span) if compact else f)
 
     for i, run in enumerate(race.runs):
         fig.add_trace(go.Scatter(drawn(run, frame), mode="lines+markers", name=run.label,
@@ -291,8 +303,8 @@ def curve_figure(race, frame: int, pal: Palette = LIGHT) -> go.Figure:
     top = float(np.nanmax(np.where(np.isfinite(race.z), race.z, np.nan)))
     fig.add_trace(iteration_label(race, frame, x=[float(race.xs[0])], y=[top]))
     fig.update_layout(height=480, xaxis_title="x", yaxis_title="f(x)", **LAYOUT)
-    frames = [(k, [*(drawn(run, k) for run in race.runs), iteration_label(race, k, x=[float(race.xs[0])], y=[top])])
-              for k in animation_frames(race)]
+    frames = [(k, [*(drawn(run, k, compact=True) for run in race.runs),
+                   iteration_label(race, k, x=[float(race.xs[0])], y=[top])]) for k in animation_frames(race)]
     return animated(readable(fig), frames, list(range(1, len(race.runs) + 2)))
 
 
