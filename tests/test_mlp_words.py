@@ -1,15 +1,18 @@
 """The MLP lab's charts in words (issue 12 §8): each text alternative says what its chart draws, with the chart's
 own numbers, read here from the figure (or computed independently) rather than from the words' code."""
 
+import re
+
 import numpy as np
 import pytest
 
 from engine.formatting import readable
 from labs.mlp.loss_slice import loss_slice
 from labs.mlp.train import StepRecord
-from playground.mlp import words
+from labs.optim import OptimizerConfig
+from playground.mlp import captions, words
 from playground.mlp.figures import boundary_figure, grad_norm_figure, gradient_histogram_figure, loss_figure
-from playground.mlp.lab import build_trainer, decision_grid, load_data
+from playground.mlp.lab import build_trainer, decision_grid, load_data, neuron_gradients
 from playground.mlp.state import OWN_DATA, MLPState
 
 
@@ -103,3 +106,15 @@ def test_the_loss_slice_in_words_gives_the_loss_at_the_current_weights(trained):
     now = trainer.evaluate(trainer.x_train, trainer.y_train)[0]  # the trainer's own loss, not the slice's
     assert f"(the star, α = β = 0) it is {readable(now, 3)}" in text
     assert f"lowest {readable(float(np.nanmin(land.loss)), 3)}" in text and "11 × 11 grid" in text
+
+
+def test_one_neurons_chain_rule_is_written_as_people_read_numbers():
+    state = MLPState(hidden=(8,) * 6, activations=("sigmoid",) * 6, init="xavier",
+                     optimizer=OptimizerConfig("sgd", 0.5))  # the vanishing lesson: layer 1's gradients are tiny
+    trainer = build_trainer(state, load_data(state))
+    trainer.run(2)
+    texts = [captions.neuron_caption(1, j + 1, neuron_gradients(trainer, 1, j, 0), 2) for j in range(3)]
+    assert not any(re.search(r"\de[+-]\d", text) for text in texts), texts  # never 1.994e-05
+    assert any("10⁻" in text for text in texts)
+    info = neuron_gradients(trainer, 1, 0, 0)
+    assert f"= **{readable(info['downstream'])}**" in texts[0]

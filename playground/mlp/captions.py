@@ -80,10 +80,10 @@ def neuron_caption(layer: int, neuron: int, info: dict, update: int) -> str:
     n, up, local, down = info["batch"], info["upstream"], info["local"], info["downstream"]
     bias = f" — entry {neuron} of ∂L/∂b{layer}, this neuron's bias gradient" if info["bias"] else ""
     return (f"**Neuron {layer}.{neuron}**, example {info['example'] + 1} of the {n} in update {update}'s batch "
-            f"(training point #{info['row'] + 1}): upstream ∂L/∂a = **{format_number(up)}** × local ∂a/∂z = "
-            f"**{format_number(local)}** = downstream ∂L/∂z = **{format_number(down)}**. "
+            f"(training point #{info['row'] + 1}): upstream ∂L/∂a = **{formatting.readable(up)}** × local ∂a/∂z = "
+            f"**{formatting.readable(local)}** = downstream ∂L/∂z = **{formatting.readable(down)}**. "
             f"The loss is the mean over the batch, so each example's gradient carries a factor 1/{n}; adding the "
-            f"{n} examples' downstream gradients gives the batch's ∂L/∂z = **{format_number(info['batch_sum'])}**"
+            f"{n} examples' downstream gradients gives the batch's ∂L/∂z = **{formatting.readable(info['batch_sum'])}**"
             f"{bias}. " + recursion_caption(layer, neuron, info["terms"], up))
 
 
@@ -121,9 +121,9 @@ def formulas(activations: tuple[str, ...], bias: bool, loss: str) -> str:
 def recursion_caption(layer: int, neuron: int, terms: list[tuple[float, float]], upstream: float) -> str:
     """The δ recursion with this example's numbers: upstream ∂L/∂a of neuron ``neuron`` (1-based) of ``layer`` is
     Σₘ W_jm δ_m over the next layer's neurons (``terms`` = (W_jm, δ_m))."""
-    shown = " + ".join(f"({format_number(w)})({format_number(d)})" for w, d in terms[:3])
+    shown = " + ".join(f"({formatting.readable(w)})({formatting.readable(d)})" for w, d in terms[:3])
     more = f" + … ({len(terms)} terms)" if len(terms) > 3 else ""
     nxt = _sup(layer + 1)
     return (f"Its upstream is the δ recursion, a sum over the next layer's neurons m: ∂L/∂a = "
             f"Σₘ W{nxt}[{neuron}, m] δ{nxt}[m] = {shown}{more} "
-            f"= **{format_number(upstream)}**.")
+            f"= **{formatting.readable(upstream)}**.")
