@@ -8,6 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from engine.formatting import parse_readable
 from labs.update_rules import MiniBatches
 from playground.common.presets import load_presets
 from playground.mlp.captions import formulas, readable
@@ -19,13 +20,13 @@ from playground.stepper.state import STEPPER_SPEC
 from playground.stepper.walkthrough import build_walkthrough
 from tests.apptest import open_page
 
-BOLD_NUMBER = re.compile(r"\*\*([-+0-9.e]+)\*\*")
+BOLD_NUMBER = re.compile(r"\*\*(-?[0-9.]+(?:\u00a0×\u00a010[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)?)\*\*")  # 0.0123 or 1.99 × 10⁻⁵
 
 
 def printed_chain(at) -> tuple[float, float, float, float]:
     """Upstream, local, downstream and the batch's sum as the neuron panel prints them."""
     caption = next(m.value for m in at.markdown if m.value.startswith("**Neuron"))
-    up, local, down, batch_sum, recursion = (float(x) for x in BOLD_NUMBER.findall(caption))
+    up, local, down, batch_sum, recursion = (parse_readable(x) for x in BOLD_NUMBER.findall(caption))
     assert recursion == up  # the δ recursion ends at the upstream it explains
     return up, local, down, batch_sum
 
