@@ -257,6 +257,8 @@ def test_a_graph_too_big_to_draw_whole_draws_the_current_nodes_neighbourhood():
     assert sorted(drawn) == ["+", "+", "+", "v3"] and "▶ now" in source and not at.exception
     assert all(name in source for name in ("q₂ · add", "q₃ · add", "q₄ · add")) and "q₅" not in source
     assert "too many to draw" in texts(at) and f"{len(names)} variables, {len(names) - 1} add nodes" in texts(at)
+    folded = [e for e in at.expander if e.label == f"Values of the {len(names)} variables"]  # 76 boxes fold away
+    assert len(folded) == 1 and len(folded[0].text_input) == len(names)
     small = start(expr=" + ".join(names[:20]))
     assert small.get("graphviz_chart") and "too many" not in texts(small) and "q₁₉ · add" in dot(small)
 
