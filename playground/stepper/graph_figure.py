@@ -111,7 +111,7 @@ def graph_dot(walkthrough, view, pal: Palette = LIGHT, nodes=None) -> graphviz.D
     (a part of a graph too big to draw whole)."""
     g = graphviz.Digraph(
         "G",
-        graph_attr={"rankdir": "LR", "bgcolor": "transparent", "nodesep": "0.06", "ranksep": "0.8"},
+        graph_attr={"rankdir": "LR", "bgcolor": "transparent", "nodesep": "0.1", "ranksep": "0.8"},
         node_attr={"shape": "box", "fontname": "Helvetica", "margin": "0.1,0.02", "width": "1.1",
                    "height": "0.4", "color": pal.ink},
         edge_attr={"fontname": "Helvetica", "fontsize": "15", "color": pal.edge, "arrowsize": "0.7"},
