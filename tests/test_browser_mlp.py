@@ -50,13 +50,14 @@ def test_neuron_heatmaps_appear_change_with_training_and_the_chosen_one_is_large
     open_mlp(page, "?data=xor&hidden=4,3&act=tanh,relu")
     page.get_by_text("Layer 1 (tanh): neurons 1.1 to 1.4, left to right").wait_for()
     page.get_by_text("Layer 2 (relu): neurons 2.1 to 2.3, left to right").wait_for()
+    page.get_by_text("Inputs: x1, x2, left to right").wait_for()
     before = image_sources(page)
-    assert len(before) == 2
+    assert len(before) == 3  # the inputs, then each hidden layer
     page.get_by_role("button", name="+10", exact=True).click()
     page.get_by_text("update 10 ·").wait_for()
     page.wait_for_function("before => { const now = [...document.querySelectorAll('[data-testid=stImage] img')]"
-                           ".map(i => i.src); return now.length === 2 && now.every((s, k) => s !== before[k]); }",
-                           arg=before)
+                           ".map(i => i.src); return now.length === 3 && now[0] === before[0] "
+                           "&& now.slice(1).every((s, k) => s !== before[k + 1]); }", arg=before)
     page.get_by_text("Neuron 1.1's activation over the plane").wait_for()
     choose(page, "Neuron", "3")
     page.get_by_text("Neuron 1.3's activation over the plane").wait_for()

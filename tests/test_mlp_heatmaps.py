@@ -71,8 +71,19 @@ def test_the_chosen_neuron_shows_its_incoming_weights():
 
 def test_every_layers_picture_has_one_width_so_tiles_scale_alike():
     trainer, data = trained(MLPState(hidden=(8, 3, 20), activations=("relu", "tanh", "sigmoid")), updates=1)
-    drawn = heatmaps.pictures(trainer, heatmaps.neuron_activations(trainer, data)[2])
+    drawn = heatmaps.pictures(trainer, *heatmaps.neuron_activations(trainer, data))
     assert len({picture.shape[1] for picture, _ in drawn}) == 1
-    narrow = drawn[1][0]  # 3 tiles, then white
+    narrow = drawn[2][0]  # 3 tiles, then white
     assert (narrow[:, 3 * (25 * heatmaps.TILE_PIXELS + heatmaps.GAP):] == 255).all()
-    assert [caption.split(":")[0] for _, caption in drawn] == ["Layer 1 (relu)", "Layer 2 (tanh)", "Layer 3 (sigmoid)"]
+    assert [caption.split(":")[0] for _, caption in drawn] == ["Inputs", "Layer 1 (relu)", "Layer 2 (tanh)",
+                                                               "Layer 3 (sigmoid)"]
+
+
+def test_the_inputs_are_previewed_each_at_its_own_scale():
+    trainer, data = trained(MLPState(features=("x1", "x1²", "sin x2"), hidden=(2,), activations=("relu",)), 0)
+    xs, ys, acts = heatmaps.neuron_activations(trainer, data, resolution=11)
+    features = heatmaps.input_features(trainer, xs, ys)
+    assert features.shape == (11, 11, 3) and np.allclose(np.abs(features).max(axis=(0, 1)), 1.0)
+    assert np.allclose(features[4, 7, 1], xs[7] ** 2 / np.max(xs ** 2))  # x1² at row 4 (ys[4]), column 7 (xs[7])
+    assert np.allclose(features[4, 7, 2], np.sin(ys[4]) / np.abs(np.sin(ys)).max())
+    assert heatmaps.pictures(trainer, xs, ys, acts)[0][1].startswith("Inputs: x1, x1², sin x2, left to right")

@@ -103,13 +103,26 @@ def neuron_words(layer: int, neuron: int, a: np.ndarray, weights: list[tuple[str
     return f"Neuron {layer}.{neuron + 1}'s activation over the plane: {spread}. Incoming weights: {into}."
 
 
-def pictures(trainer, acts: list[np.ndarray]) -> list[tuple[np.ndarray, str]]:
-    """Each hidden layer's picture and its caption. The pictures are padded with white to one width, so that drawn
-    at the column's width every layer's tiles are scaled alike (a narrow layer is not stretched)."""
-    drawn = [layer_picture(a) for a in acts]
-    width = max((p.shape[1] for p in drawn), default=0)
-    return [(np.pad(p, ((0, 0), (0, width - p.shape[1]), (0, 0)), constant_values=255), layer_caption(i, act, a))
-            for i, (p, a, act) in enumerate(zip(drawn, acts, trainer.cfg.net.activations, strict=True), start=1)]
+def input_features(trainer, xs, ys) -> np.ndarray:
+    """The network's input features on the grid, shaped (len(ys), len(xs), features), each divided by its largest
+    |value| so that each is drawn at its own scale (x1² reaches 36 where sin x1 stays within ±1)."""
+    gx, gy = np.meshgrid(xs, ys)
+    features = featurize(np.stack([gx.ravel(), gy.ravel()], axis=1), trainer.cfg.features)
+    features = features / np.maximum(np.abs(features).max(axis=0), 1e-12)
+    return features.reshape(len(ys), len(xs), -1)
+
+
+def pictures(trainer, xs, ys, acts: list[np.ndarray]) -> list[tuple[np.ndarray, str]]:
+    """The input features' picture, then each hidden layer's, with their captions. The pictures are padded with
+    white to one width, so that drawn at the column's width every layer's tiles are scaled alike (a narrow layer
+    is not stretched)."""
+    inputs = (f"Inputs: {', '.join(trainer.cfg.features)}, left to right, each at its own scale (blue positive, "
+              "orange negative, white 0).")
+    drawn = [(layer_picture(input_features(trainer, xs, ys)), inputs)] + [
+        (layer_picture(a), layer_caption(i, act, a))
+        for i, (a, act) in enumerate(zip(acts, trainer.cfg.net.activations, strict=True), start=1)]
+    width = max(p.shape[1] for p, _ in drawn)
+    return [(np.pad(p, ((0, 0), (0, width - p.shape[1]), (0, 0)), constant_values=255), text) for p, text in drawn]
 
 
 def chosen(trainer, xs, ys, acts: list[np.ndarray], layer: int, neuron: int) -> tuple[go.Figure, str]:

@@ -203,7 +203,7 @@ def _neurons(trainer, data, layer: int, neuron: int) -> None:
     """TensorFlow Playground's neuron heatmaps: each hidden neuron over the input plane; the chosen one large."""
     xs, ys, acts = heatmaps.neuron_activations(trainer, data)
     tiles, large = st.columns([3, 2], gap="medium")
-    for picture, caption in heatmaps.pictures(trainer, acts):
+    for picture, caption in heatmaps.pictures(trainer, xs, ys, acts):
         tiles.image(picture, caption=caption, width="stretch")  # one width (pictures()): tiles scale alike
     _chart(large, *heatmaps.chosen(trainer, xs, ys, acts, layer, neuron), "mlp_neuron_map")
 
