@@ -107,7 +107,10 @@ def share_panel(key: str, query: dict[str, str], view: TeacherView, can_hide: di
     if st.session_state.pop(f"{key}_json_loaded", False):
         st.rerun()  # settings pasted in a fragment: only a full run redraws the widgets outside it
     st.query_params.from_dict({**query, **view.to_query()})
-    with st.expander("Share this page", icon=":material/link:"):
+    # A popover, not an expander: a closed expander still draws its contents, and st.code made every page's
+    # browser fetch and run Streamlit's 1.5 MB syntax highlighter before the page's first figure (0.3-1.3 s of
+    # the tab's main thread, profiled); a popover draws them only when opened.
+    with st.popover("Share this page", icon=":material/link:"):
         c = st.columns(2)
         hide = c[0].multiselect("For the class, hide", list(can_hide), format_func=can_hide.get, key=f"{key}_hide",
                                 default=sorted(view.hidden))
