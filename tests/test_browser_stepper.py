@@ -253,3 +253,31 @@ def test_a_saturated_sigmoid_is_never_shown_as_exactly_one(page):
     drawn = " ".join(page.locator("svg g.node").all_text_contents())
     assert "= 0.99995" in drawn and not re.search(r"= 1(?![\d.])", drawn), drawn
     expect(page.locator(".katex", has_text="0.99995").first).to_be_visible()
+
+
+def test_enter_in_the_first_quiz_box_asks_for_the_other_box(page):
+    """Streamlit forms submit on Enter: typing the first answer and pressing Enter once graded the step at once,
+    the second box gone and counted unanswered. Now the step waits for every box, keeping what was typed."""
+    walk = build_walkthrough("(x+y)*z", {"x": "-2", "y": "5", "z": "-4"})
+    open_stepper(page, "?expr=(x%2By)*z&at=x%3D-2%3By%3D5%3Bz%3D-4&step=0&mode=quiz")
+    question = next(k for k in range(1, walk.total_steps) if walk.view(k).backward and
+                    not walk.view(k).backward.is_leaf)  # the × node: ∂L/∂q₁ = z = -4, ∂L/∂z = q₁ = 3
+    for k in range(1, question + 1):
+        page.get_by_role("button", name="Next").click()
+        page.get_by_text(f"Step {k} / {walk.total_steps}").wait_for()
+    page.get_by_text("Your turn").wait_for()
+    first, second = page.get_by_label("∂L/∂q₁"), page.get_by_label("∂L/∂z")
+    first.fill("-4")
+    first.press("Enter")
+    expect(page.get_by_text("Fill the empty box, or Skip this step.")).to_be_visible()
+    expect(first).to_have_value("-4")
+    expect(second).to_be_visible()
+    expect(second).to_have_value("")
+    expect(page.get_by_text(re.compile("✓|✗"))).to_have_count(0)
+    expect(page.get_by_role("button", name="Next")).to_be_disabled()
+    second.fill("3")
+    second.press("Enter")
+    page.get_by_text("✓ Right").first.wait_for()
+    expect(page.get_by_text("2 / 2")).to_be_visible()
+    expect(page.get_by_text("Fill the empty box")).to_have_count(0)
+    no_exception(page)

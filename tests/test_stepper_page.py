@@ -217,13 +217,20 @@ def test_gradient_check_uses_the_output_gradient():
     assert list(table["analytic"]) == ["15", "10"] and list(table["result"]) == ["pass ✓"] * 2
 
 
-def test_an_empty_prediction_is_never_right():
-    """The boxes once started at 0, so Check with nothing typed scored ∂L/∂y = 0 in max(x, y) * 2."""
+def test_an_empty_box_is_never_graded():
+    """The boxes once started at 0, so Check with nothing typed scored ∂L/∂y = 0 in max(x, y) * 2; then an empty
+    box was graded wrong at once (Enter in the first box submits the form). Now a step is graded when every box
+    is filled."""
     at = start(expr="max(x, y) * 2", at="x=4;y=2", step="4", mode="quiz")  # the max node: x gets 2, y gets 0
     assert at.number_input(key="guess_4_0").value is None and at.number_input(key="guess_4_1").value is None
     at.number_input(key="guess_4_0").set_value(2.0)
     at.button[[b.label for b in at.button].index("Check")].click().run()
-    assert "1 of 2 right" in texts(at) and "you left it empty" in texts(at)
+    assert "Fill the empty box, or Skip this step." in texts(at) and "right" not in texts(at)
+    assert any(m.value == "0 / 0" for m in at.metric) and at.button(key="next").disabled
+    assert at.number_input(key="guess_4_0").value == 2.0
+    at.number_input(key="guess_4_1").set_value(0.0)
+    at.button[[b.label for b in at.button].index("Check")].click().run()
+    assert "✓ Right" in texts(at) and "Fill the" not in texts(at) and any(m.value == "2 / 2" for m in at.metric)
 
 
 def test_quiz_on_vectors_says_why_nothing_is_asked():

@@ -58,3 +58,43 @@ def test_play_stops_at_an_open_question_and_at_the_end():
     while ss["stepper_playing"]:
         session.play_tick(ss, walk)
     assert ss[key("step")] == walk.total_steps
+
+
+def test_check_with_an_empty_box_grades_nothing_and_keeps_what_was_typed():
+    """Enter in the first box submits the quiz form: the step was once graded at once, the second box counted as
+    unanswered. Now nothing is graded until every box is filled, or the step is skipped."""
+    state = StepperState("(x + y) * z", {"x": "-2", "y": "5", "z": "-4"}, mode="quiz")
+    walk = build_walkthrough(state.expr, state.values)
+    ss = fresh(state)
+    ss["stepper_quiz"] = {}
+    at = next(k for k in range(walk.total_steps + 1) if session.open_question({**ss, key("step"): k}, walk))
+    session.go(ss, walk, at)
+    targets, step = session.open_question(ss, walk), walk.view(at).backward
+    assert len(targets) == 2
+    ss[session.guess_key(at, targets[0])] = -4.0  # typed, then Enter
+    session.answer(ss, at, step, targets, skipped=False)
+    assert ss["stepper_quiz"] == {} and session.open_question(ss, walk) == targets
+    assert session.unfilled_prompt(ss, at) == "Fill the empty box, or Skip this step."
+    assert ss[session.guess_key(at, targets[0])] == -4.0
+    ss[session.guess_key(at, targets[0])] = None
+    session.answer(ss, at, step, targets, skipped=False)
+    assert session.unfilled_prompt(ss, at) == "Fill the 2 empty boxes, or Skip this step."
+    session.answer(ss, at, step, targets, skipped=True)  # Skip: the explicit way not to answer
+    assert ss["stepper_quiz"][at].skipped and session.unfilled_prompt(ss, at) is None
+
+
+def test_a_full_check_is_graded_and_the_prompt_is_gone():
+    state = StepperState("x * y", {"x": "2", "y": "3"}, output_grad=5.0, mode="quiz")
+    walk = build_walkthrough(state.expr, state.values, state.output_grad)
+    ss = fresh(state)
+    session.go(ss, walk, 2)
+    targets, step = session.open_question(ss, walk), walk.view(2).backward
+    ss[session.guess_key(2, targets[0])] = 15.0
+    session.answer(ss, 2, step, targets, skipped=False)
+    assert session.unfilled_prompt(ss, 2) == "Fill the empty box, or Skip this step."
+    session.go(ss, walk, 1)  # leaving the step: its prompt goes
+    assert session.unfilled_prompt(ss, 2) is None
+    session.go(ss, walk, 2)
+    ss[session.guess_key(2, targets[1])] = 10.0
+    session.answer(ss, 2, step, targets, skipped=False)
+    assert ss["stepper_quiz"][2].points == 2 and session.unfilled_prompt(ss, 2) is None

@@ -58,6 +58,17 @@ def score(step, targets: list[int], guesses: dict[int, float | None]) -> Verdict
     return Verdict(points, len(targets), head + " " + " · ".join(lines))
 
 
+def empty_boxes(guesses: dict[int, float | None]) -> list[int]:
+    """The inputs whose box the learner has not filled yet: a step is graded only once every box is."""
+    return [i for i, guess in guesses.items() if guess is None]
+
+
+def fill_prompt(empty: int) -> str:
+    """What Check says while boxes are empty (Enter in the first box submits the whole form)."""
+    boxes = "the empty box" if empty == 1 else f"the {empty} empty boxes"
+    return f"Fill {boxes}, or Skip this step."
+
+
 def skip(step, targets: list[int]) -> Verdict:
     """A question passed over: no points, and the answer shown."""
     answers = " · ".join(f"{node_name(step.node.parents[i])}: {arithmetic_text(step, i)}" for i in targets)

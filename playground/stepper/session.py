@@ -2,7 +2,8 @@
 is unit-tested with a dict (the page only wires them to buttons).
 
 Keys: the spec's widget keys (``stepper_expr``, ``stepper_step``, …) and the page's own ``stepper_playing``,
-``stepper_quiz`` (step → Verdict) and ``stepper_note``.
+``stepper_quiz`` (step → Verdict), ``stepper_unfilled`` ((step, empty boxes) after a Check that came too soon)
+and ``stepper_note``; a quiz box's key is ``guess_key(step, input)``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ def load(ss: Session, state: StepperState, note: str | None = None) -> None:
     STEPPER_SPEC.to_session(state, ss)
     ss["stepper_playing"] = False
     ss["stepper_quiz"] = {}
+    ss["stepper_unfilled"] = None
     ss["stepper_note"] = note
 
 
@@ -55,6 +57,7 @@ def values_changed(ss: Session) -> None:
     """New numbers: the walk so far and the quiz answers were for the old ones."""
     ss["stepper_playing"] = False
     ss["stepper_quiz"] = {}
+    ss["stepper_unfilled"] = None
     ss["stepper_note"] = None
 
 
@@ -67,6 +70,7 @@ def go(ss: Session, walkthrough, to: int) -> None:
         ss["stepper_quiz"] = quiz.skip_to(walkthrough, ss["stepper_quiz"], here, to - 1, ss[key("mode")])
     ss[key("step")] = to
     ss["stepper_playing"] = False
+    ss["stepper_unfilled"] = None
 
 
 def open_question(ss: Session, walkthrough) -> list[int]:
@@ -75,6 +79,29 @@ def open_question(ss: Session, walkthrough) -> list[int]:
     if step in ss["stepper_quiz"]:
         return []
     return quiz.quiz_targets(walkthrough.view(step), ss[key("mode")])
+
+
+def guess_key(step: int, index: int) -> str:
+    """The session key of the quiz box for input ``index`` at ``step``."""
+    return f"guess_{step}_{index}"
+
+
+def answer(ss: Session, at: int, step, targets: list[int], skipped: bool) -> None:
+    """Check (or Enter in a box: a form submits on Enter) or Skip the question at step ``at``. A Check with boxes
+    still empty grades nothing: the answers typed so far stay, and the page asks for the rest (or a Skip)."""
+    guesses = {i: ss.get(guess_key(at, i)) for i in targets}
+    empty = quiz.empty_boxes(guesses)
+    if empty and not skipped:
+        ss["stepper_unfilled"] = (at, len(empty))
+        return
+    ss["stepper_quiz"][at] = quiz.skip(step, targets) if skipped else quiz.score(step, targets, guesses)
+    ss["stepper_unfilled"] = None
+
+
+def unfilled_prompt(ss: Session, at: int) -> str | None:
+    """At step ``at``, what to do about the boxes a Check found empty (None when there are none)."""
+    unfilled = ss.get("stepper_unfilled")
+    return quiz.fill_prompt(unfilled[1]) if unfilled and unfilled[0] == at else None
 
 
 def play_tick(ss: Session, walkthrough) -> None:

@@ -192,20 +192,17 @@ def _render_step_area() -> None:
 
 def _quiz(step, targets) -> None:
     at = ss[key("step")]
-    with st.form(f"quiz_{at}", border=True):
-        st.markdown(f"**Your turn:** {ledger.node_name(step.node)} receives upstream "
-                    f"**{readable_array(step.upstream)}**. Predict the gradient it sends to each input.")
+    with st.form(f"quiz_{at}", border=True):  # Enter in a box submits the form: answer() grades only full ones
+        st.markdown(f"**Your turn:** {plain(ledger.node_name(step.node))} receives upstream "
+                    f"**{plain(readable_array(step.upstream))}**. Predict the gradient it sends to each input.")
         for i in targets:
-            st.number_input(f"∂L/∂{step.node.parents[i].label}", value=None, format="%g", key=f"guess_{at}_{i}",
-                            placeholder="your answer")
+            st.number_input(f"∂L/∂{step.node.parents[i].label}", value=None, format="%g",
+                            key=session.guess_key(at, i), placeholder="your answer")
+        if prompt := session.unfilled_prompt(ss, at):
+            st.warning(prompt, icon=":material/edit:")
         c = st.columns(2)
-        c[0].form_submit_button("Check", type="primary", on_click=_answer, args=(at, step, targets, False))
-        c[1].form_submit_button("Skip (no points)", on_click=_answer, args=(at, step, targets, True))
-
-
-def _answer(at, step, targets, skipped) -> None:
-    ss.stepper_quiz[at] = (quiz.skip(step, targets) if skipped else
-                           quiz.score(step, targets, {i: ss[f"guess_{at}_{i}"] for i in targets}))
+        c[0].form_submit_button("Check", type="primary", on_click=session.answer, args=(ss, at, step, targets, False))
+        c[1].form_submit_button("Skip (no points)", on_click=session.answer, args=(ss, at, step, targets, True))
 
 
 def _score() -> None:
