@@ -91,13 +91,13 @@ def animation_frames(race, most: int = MAX_FRAMES) -> list[int]:
     return sorted({*range(0, race.frames + 1, every), race.frames})
 
 
-def iteration_label(race, k: int, **where) -> dict:
-    """The iteration the map shows while it plays, as a text trace in its top-left corner (frames can change
-    traces without a redraw, not the layout)."""
-    return dict(type="scatter", mode="text", text=[f" iteration {k}"], textposition="bottom right", hoverinfo="skip",
-                cliponaxis=False,
-                textfont=dict(size=15, color="white", shadow="0 0 3px black"), showlegend=False, name="iteration",
-                **where)
+def iteration_label(race, k: int, top: float, on_map: bool = True) -> dict:
+    """The iteration the chart shows while it plays, as a text trace in its top-right corner, at height ``top``
+    (frames can change traces without a redraw, not the layout): white on a map, ink on a plain chart."""
+    font = dict(color="white", shadow="0 0 3px black") if on_map else dict(color=LIGHT.ink)
+    return dict(type="scatter", mode="text", text=[f"iteration {k} "], textposition="bottom left", hoverinfo="skip",
+                cliponaxis=False, textfont=dict(size=15, **font), showlegend=False, name="iteration",
+                x=[float(race.xs[-1])], y=[top])
 
 
 def animated(fig: PlainFigure, frames: list[tuple[int, list[dict]]], animated_traces: list[int],
@@ -164,8 +164,7 @@ def _path_traces(race, k: int) -> list[dict]:
         pts = rounded(run.descent.points[: _frame_index(run, k) + 1], race)
         xs, ys = [p[0] for p in pts], [p[1] for p in pts]
         out += [dict(type="scatter", x=xs, y=ys), dict(type="scatter", x=xs[-1:], y=ys[-1:])]
-    x0, y1 = float(race.xs[0]), float(race.ys[-1])
-    return [*out, iteration_label(race, k, x=[x0], y=[y1])]
+    return [*out, iteration_label(race, k, float(race.ys[-1]))]
 
 
 def contour_figure(race, frame: int) -> go.Figure:
@@ -186,7 +185,7 @@ def contour_figure(race, frame: int) -> go.Figure:
                                  marker=dict(size=15, color=run_color(i), symbol="circle",
                                              line=dict(color="white", width=2)), hoverinfo="skip"))
     first = len(fig.data) - 2 * len(race.runs)
-    fig.add_trace(iteration_label(race, frame, x=[float(race.xs[0])], y=[float(race.ys[-1])]))
+    fig.add_trace(iteration_label(race, frame, float(race.ys[-1])))
     mark_start_and_minima(fig, race)
     fig.update_layout(**map_axes(race), height=map_height(race), clickmode="event+select", dragmode="pan", **LAYOUT)
     frames = [(k, _path_traces(race, k)) for k in animation_frames(race)]
@@ -301,10 +300,10 @@ def curve_figure(race, frame: int, pal: Palette = LIGHT) -> go.Figure:
                                  line=dict(color=run_color(i), width=2, dash="dot"), marker=dict(size=9),
                                  hovertemplate="step %{pointNumber}: x = %{x:.4g}, f = %{y:.4g}<extra></extra>"))
     top = float(np.nanmax(np.where(np.isfinite(race.z), race.z, np.nan)))
-    fig.add_trace(iteration_label(race, frame, x=[float(race.xs[0])], y=[top]))
+    fig.add_trace(iteration_label(race, frame, top, on_map=False))
     fig.update_layout(height=480, xaxis_title="x", yaxis_title="f(x)", **LAYOUT)
     frames = [(k, [*(drawn(run, k, compact=True) for run in race.runs),
-                   iteration_label(race, k, x=[float(race.xs[0])], y=[top])]) for k in animation_frames(race)]
+                   iteration_label(race, k, top, on_map=False)]) for k in animation_frames(race)]
     return animated(readable(fig), frames, list(range(1, len(race.runs) + 2)))
 
 
