@@ -281,3 +281,45 @@ def test_enter_in_the_first_quiz_box_asks_for_the_other_box(page):
     expect(page.get_by_text("2 / 2")).to_be_visible()
     expect(page.get_by_text("Fill the empty box")).to_have_count(0)
     no_exception(page)
+
+
+def test_typed_and_linked_text_shows_as_typed_never_as_formatting(page):
+    """`__import__('os')` once showed as a bold "import"; a variable `_a_` as an italic "a". What the learner typed
+    is shown literally in the ledger, the alerts and the table (widget labels aside: see the report)."""
+    formatting = '[data-testid="stMarkdownContainer"] :is(em, strong, a, img)'
+    learner_formatting = page.locator(formatting).filter(has_text=re.compile(r"^(a|import|os)$"))
+    walk = build_walkthrough("_a_ * _a_ + b_", {"_a_": "nan", "b_": "3"})
+    leaf = next(k for k in range(walk.total_steps + 1) if walk.view(k).backward and walk.view(k).backward.is_leaf
+                and walk.view(k).current.label == "_a_")
+    open_stepper(page, "?" + urlencode({"expr": "_a_ * _a_ + b_", "at": "_a_=nan;b_=3", "step": leaf}))
+    page.locator(SCRIPT_DONE).wait_for()
+    expect(page.get_by_text("_a_ is an input")).to_be_visible()
+    expect(page.get_by_text("_a_ is used 2 times")).to_be_visible()  # the copy gate
+    expect(page.locator('[data-testid="stAlert"]').filter(has_text="first appears at _a_")).to_be_visible()
+    expect(learner_formatting.filter(visible=True).locator("xpath=self::*[not(ancestor::label)]")).to_have_count(0)
+    box = page.get_by_role("textbox", name="b_", exact=True)
+    box.fill("__import__('os')")
+    box.press("Enter")
+    expect(page.locator('[data-testid="stAlert"]').filter(has_text="\"__import__('os')\" is not a number")) \
+        .to_be_visible()
+    expression = page.get_by_role("textbox", name="Expression")
+    expression.fill("__import__('os')")
+    expression.press("Enter")
+    expect(page.get_by_text("This expression can't be read")).to_be_visible()
+    expect(page.locator('[data-testid="stCode"]').filter(has_text="unknown function '__import__'").first) \
+        .to_be_visible()
+    expect(learner_formatting.filter(visible=True).locator("xpath=self::*[not(ancestor::label)]")).to_have_count(0)
+    no_exception(page)
+
+
+def test_a_long_expression_is_reported_at_its_real_length(page):
+    """A 5,999-character expression, pasted in the box or opened from a link, was reported as "1001 characters"."""
+    long = "x+" * 2999 + "x"
+    open_stepper(page, "?" + urlencode({"expr": long}))
+    expect(page.locator('[data-testid="stAlert"]').filter(has_text="5999 characters")).to_be_visible()
+    expression = page.get_by_role("textbox", name="Expression")
+    expression.fill(long)
+    expression.press("Enter")
+    expect(page.locator('[data-testid="stCode"]').filter(has_text="expression too long (5999 characters")) \
+        .to_be_visible()
+    no_exception(page)

@@ -290,7 +290,7 @@ def test_the_copy_gate_sum_never_reads_plus_minus(expr):
     from playground.stepper.ledger import copy_gate_note
 
     walk = build_walkthrough(expr, {"x": "3", "y": "2"})
-    notes = [copy_gate_note(walk, walk.view(k)) for k in range(walk.total_steps + 1)
+    notes = [copy_gate_note(walk, walk.view(k), str) for k in range(walk.total_steps + 1)
              if walk.view(k).backward is not None and walk.view(k).backward.is_leaf]
     notes = [n for n in notes if n]
     assert notes and not any("+ -" in n for n in notes), notes

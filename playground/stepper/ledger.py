@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 
 import numpy as np
 
@@ -65,21 +66,23 @@ def in_names(tex: str, op, inputs) -> str:
     return letters.sub(lambda m: "{" + names[m[1]] + "}", tex)
 
 
-def step_intro(view) -> str:
-    """The ledger's first line at this step, in Markdown: what the current node does."""
+def step_intro(view, escape: Callable[[str], str]) -> str:
+    """The ledger's first line at this step, in Markdown: what the current node does. ``escape`` makes the
+    learner's variable names literal text (``_a_`` is a name, not italics)."""
+    name = escape(node_name(view.current)) if view.current is not None else ""
     if view.forward is not None:
-        return f"**Forward** · {node_name(view.current)} computes its value from its inputs:"
+        return f"**Forward** · {name} computes its value from its inputs:"
     if view.backward is not None and view.backward.is_leaf:
-        return (f"**Backward** · {node_name(view.current)} is an input: its gradient is final, "
+        return (f"**Backward** · {name} is an input: its gradient is final, "
                 f"**{readable_array(view.backward.upstream)}**.")
     if view.backward is not None:
-        return (f"**Backward** · {node_name(view.current)} receives upstream "
+        return (f"**Backward** · {name} receives upstream "
                 f"**{readable_array(view.backward.upstream)}** and multiplies it by its local gradients:")
     return "Press **Next** to compute the first node, or **End** to see every gradient."
 
 
-def copy_gate_note(walkthrough, view) -> str | None:
-    """At an input used more than once: its gradient is the sum of what every use sent back."""
+def copy_gate_note(walkthrough, view, escape: Callable[[str], str]) -> str | None:
+    """At an input used more than once, in Markdown: its gradient is the sum of what every use sent back."""
     parts = walkthrough.contributions(view.current, view)
     if len(parts) < 2:
         return None
@@ -87,8 +90,8 @@ def copy_gate_note(walkthrough, view) -> str | None:
     for _, g in parts[1:]:  # 3 − 1, not 3 + -1
         negative = np.ndim(g) == 0 and g < 0
         terms += f" − {readable_array(-g)}" if negative else f" + {readable_array(g)}"
-    return (f"**Copy gate** — {view.current.label} is used {len(parts)} times, so the gradients from every use "
-            f"add up: {terms} = {readable_array(view.backward.upstream)}.")
+    return ("**Copy gate** — " + escape(f"{view.current.label} is used {len(parts)} times, so the gradients from "
+            f"every use add up: {terms} = {readable_array(view.backward.upstream)}."))
 
 
 def forward_formula(step) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine import ParseError, parse
-from engine.limits import MAX_LENGTH, MAX_STEP, MAX_VECTOR
+from engine.limits import MAX_STEP, MAX_VECTOR
 from playground.common.fields import Choice, Field, Float, Int, Kind, StateSpec, echo
 
 MODES = ("learn", "quiz")
@@ -63,7 +63,7 @@ class StepperState:
 class ExpressionKind(Kind):
     def parse(self, text: str) -> str:
         try:
-            parse(text[: MAX_LENGTH + 1])
+            parse(text)  # whole: its length is the parser's first check, and the message says it
         except ParseError as e:
             raise ValueError(e.message) from None
         return text

@@ -51,7 +51,7 @@ TEACHER_JSON = TeacherJson(SPEC, CAN_HIDE, CAN_LOCK, ss, "stepper")  # the JSON 
 
 def _apply_preset(preset: dict) -> None:
     state, _ = SPEC.from_json({k: preset[k] for k in ("expr", "values", "output_grad")})
-    _load(replace(state, mode=ss[key("mode")] or "learn"), f"**{preset['name']}** — {preset['note']}")
+    _load(replace(state, mode=ss[key("mode")] or "learn"), f"**{plain(preset['name'])}** — {plain(preset['note'])}")
 
 
 _init_session()  # --- the page ---
@@ -64,8 +64,9 @@ page_header("Backprop stepper", "One node at a time: each node gets its **upstre
 if ss.get("stepper_note"):
     st.info(ss.stepper_note)
 top = st.columns([4, 1], vertical_alignment="bottom")
-top[0].text_input("Expression", key=key("expr"), max_chars=1000, disabled=frozen, on_change=session.example_changed,
-                  args=(ss,), help="Python-like: + - * / ** @, unary -, tanh(x), max(a, b), sum(v) and more.")
+# No max_chars: the box would cut a pasted expression, and the parser's message would give the cut length.
+top[0].text_input("Expression", key=key("expr"), disabled=frozen, on_change=session.example_changed, args=(ss,),
+                  help="Python-like: + - * / ** @, unary -, tanh(x), max(a, b), sum(v) and more.")
 if teacher.shows("presets") and not frozen:
     with top[1].popover("Presets", icon=":material/menu_book:", width="stretch",
                         help="Classic circuits from the course material"):
@@ -117,10 +118,10 @@ if ss.pop("stepper_link_step", 0) > total:
                "last one.", icon=":material/warning:")
 ss[key("step")] = min(ss[key("step")], total)
 if walk.backward_error:
-    st.warning(f"No backward pass: {walk.backward_error}", icon=":material/info:")
+    st.warning(plain(f"No backward pass: {walk.backward_error}"), icon=":material/info:")
 for node, issue in walk.issues:
-    st.error(f"⚠ NaN/inf first appears at {ledger.node_name(node)}: {issue}. The graph marks it; stepping "
-             "still works.", icon=":material/warning:")
+    st.error(plain(f"⚠ NaN/inf first appears at {ledger.node_name(node)}: {issue}. The graph marks it; stepping "
+                   "still works."), icon=":material/warning:")
 
 
 def _render_step_area() -> None:
@@ -168,8 +169,8 @@ def _render_step_area() -> None:
             _quiz(view.backward, targets)
         if teacher.shows("ledger"):
             st.subheader("Chain-rule ledger")
-            for kind, body in step_blocks(walk, view, answered, hidden):
-                getattr(st, kind)(plain(body) if kind in ("success", "warning") else body)  # a verdict echoes input
+            for kind, body in step_blocks(walk, view, plain, answered, hidden):  # learner's text made literal
+                getattr(st, kind)(body)
         if ss[key("mode")] == "quiz":
             _score()
     if teacher.shows("table"):
@@ -181,7 +182,7 @@ def _render_step_area() -> None:
             shown_page = st.selectbox("Steps", pages, index=len(pages) - 1, key=f"stepper_rows_{view.step}")
             rows = steps_table.page_of(rows, shown_page)
         if rows:  # a static table: every number in full, wrapped, rather than cut at the cell's edge
-            st.table(rows)
+            st.table([{k: plain(v) for k, v in r.items()} for r in rows])  # cells are Markdown
         else:
             st.caption("Nothing computed yet.")
     now = replace(state, step=view.step, mode=ss[key("mode")] or "learn")
@@ -194,7 +195,7 @@ def _quiz(step, targets) -> None:
     at = ss[key("step")]
     with st.form(f"quiz_{at}", border=True):  # Enter in a box submits the form: answer() grades only full ones
         st.markdown(f"**Your turn:** {plain(ledger.node_name(step.node))} receives upstream "
-                    f"**{plain(readable_array(step.upstream))}**. Predict the gradient it sends to each input.")
+                    f"**{readable_array(step.upstream)}**. Predict the gradient it sends to each input.")
         for i in targets:
             st.number_input(f"∂L/∂{step.node.parents[i].label}", value=None, format="%g",
                             key=session.guess_key(at, i), placeholder="your answer")
@@ -231,9 +232,9 @@ def _gradient_check() -> None:
                 st.info(note)
             st.dataframe(ledger.gradient_check_rows(result), hide_index=True, width="stretch")
             for warning in result.kink_warnings:
-                st.warning(warning)
+                st.warning(plain(warning))
         except EngineError as e:
-            st.error(str(e))
+            st.error(plain(str(e)))
 
 
 if teacher.shows("gradcheck"):
