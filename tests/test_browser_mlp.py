@@ -1,18 +1,26 @@
 """The MLP lab in real headless Chromium: what the browser draws of its numbers."""
 
+import math
 import re
 from urllib.parse import urlencode
 
 import pytest
+from playwright.sync_api import expect
 
+from engine.formatting import parse_readable
+from playground.common.presets import load_presets
 from playground.mlp import budget
 from playground.mlp.state import MLP_SPEC
-from playground.mlp.training import Training
+from playground.mlp.training import REWIND_CLIP, Training
 from tests.test_browser import metric_box, no_exception, open_mlp
 from tests.test_browser_surfaces import choose
 from tests.test_hostile_links import biggest_network
 
 pytestmark = pytest.mark.browser
+
+
+def lesson(name: str) -> dict:
+    return next(p for p in load_presets("mlp") if p["name"] == name)
 
 
 @pytest.mark.parametrize("size", [(1366, 768), (390, 844)])
@@ -93,4 +101,25 @@ def test_every_chart_has_its_words_under_it(page):
     page.get_by_text("Loss slice around the current weights").click()
     page.get_by_role("button", name="Compute the slice").click()
     page.get_by_text("Loss slice: the training loss on a 31 × 31 grid").wait_for()
+    no_exception(page)
+
+
+def test_exploding_lesson_rewind_and_clip_shows_the_clip_and_trains_on_finite(page):
+    """The lesson as a learner follows it: +100 stops at the trap at update 33; a rewind button puts the clip it
+    names in the Clip box (the setup is outside the fragment the button is in) and +100 then stays finite."""
+    open_mlp(page, "?" + urlencode(lesson("Exploding gradients")["query"]))
+    clip_box = page.get_by_role("spinbutton", name="Clip ‖g‖ (0 = off)")
+    assert float(clip_box.input_value()) == 0
+    page.get_by_role("button", name="+100").click()
+    trap = page.get_by_text("NaN trap: update 33:")
+    trap.wait_for()
+    point = int(re.search(r"Rewind goes back to update (\d+)", trap.inner_text())[1])
+    page.get_by_role("button", name=f"Rewind and clip ‖g‖ at {REWIND_CLIP:g}").click()
+    expect(clip_box).to_have_value(f"{REWIND_CLIP:.2f}")
+    page.get_by_text(f"update {point} ·").wait_for()
+    page.get_by_role("button", name="+100").click()
+    page.get_by_text(f"update {point + 100} ·").wait_for()
+    assert page.get_by_text("NaN trap").count() == 0
+    assert math.isfinite(parse_readable(metric_box(page, "train loss").inner_text()))
+    expect(clip_box).to_have_value(f"{REWIND_CLIP:.2f}")
     no_exception(page)

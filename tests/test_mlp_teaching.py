@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from engine.formatting import parse_readable
+from labs.mlp.train import REWIND_WINDOW
 from labs.update_rules import MiniBatches
 from playground.common.presets import load_presets
 from playground.mlp.captions import formulas, readable
@@ -16,6 +17,7 @@ from playground.mlp.figures import grad_norm_figure, gradient_histogram_figure
 from playground.mlp.lab import build_trainer, load_data, neuron_gradients, unroll_query
 from playground.mlp.network_figure import STRONGEST_INCOMING, edges_caption, network_dot, shown_edges
 from playground.mlp.state import MLP_SPEC
+from playground.mlp.training import REWIND_CLIP
 from playground.stepper.state import STEPPER_SPEC
 from playground.stepper.walkthrough import build_walkthrough
 from tests.apptest import open_page
@@ -190,35 +192,68 @@ def test_same_depth_with_relu_keeps_the_ratio_small_and_learns():
 # --- the NaN trap, and training on after it ---
 
 
-def test_rewind_continues_from_the_last_finite_weights():
+def test_rewind_goes_back_to_the_lowest_loss_before_the_blow_up():
     trainer = trained(lesson("Exploding gradients")["query"], 0)
     records = trainer.run(200)
     failed = records[-1].update
     assert records[-1].problem and trainer.halted
-    finite = [p.value.copy() for p in trainer.params]
-    assert all(np.all(np.isfinite(w)) for w in finite)
+    window = records[-REWIND_WINDOW:]
+    best = min(r.train_loss for r in window if np.isfinite(r.train_loss))
+    point = trainer.rewind_point()
+    assert point.train_loss == best and point.update < failed - 1  # before the blow-up, not the update before
     trainer.rewind()
-    assert trainer.updates == failed - 1 and not trainer.halted
-    again = trainer.step()  # the same settings take the same step: it fails again, at the same update
-    assert again.update == failed and again.problem == records[-1].problem
+    assert trainer.updates == point.update and not trainer.halted
+    assert trainer.evaluate(trainer.x_train, trainer.y_train)[0] == pytest.approx(best)  # its weights are back
+    again = trainer.run(50)  # the same settings blow up again
+    assert again[-1].problem and again[-1].update == failed
     trainer.rewind()
     trainer.set_optimizer(replace(trainer.cfg.optimizer, clip_norm=1.0))
-    through = trainer.run(50)
-    assert through[0].update == failed and all(r.problem is None for r in through)
-    assert through[-1].train_loss < records[-2].train_loss  # and it learns on from where it was
+    through = trainer.run(10)
+    assert through[0].update == point.update + 1 and all(r.problem is None for r in through)
 
 
-def test_rewind_and_clip_on_the_page():
+def test_rewind_of_a_fresh_blow_up_goes_back_to_the_initial_weights():
+    trainer = trained({"opt": "sgd:lr=1e300"}, 0)
+    trainer.run(5)
+    assert trainer.halted and trainer.rewind_point().update == 0
+    trainer.rewind()
+    assert trainer.updates == 0 and all(np.array_equal(p.value, q) for p, q in zip(trainer.params, trainer.initial,
+                                                                                  strict=True))
+
+
+def rewind_on_the_page(button: str):
+    """The exploding lesson on the page: +100 to the trap, then a rewind button, then +100."""
     at = open_page("mlp/view.py", **lesson("Exploding gradients")["query"])
     at.button(key="mlp_step100").click().run()
     trap = next(e.value for e in at.error if "NaN trap" in e.value)
-    failed = int(re.search(r"update (\d+)", trap)[1])
-    at.button(key="mlp_rewind_1.0").click().run()
+    point = int(re.search(r"Rewind goes back to update (\d+)", trap)[1])
+    at.button(key=f"mlp_rewind_{button}").click().run()
     assert not at.exception and not any("NaN trap" in e.value for e in at.error)
-    assert at.number_input(key="mlp_optimizer_clip_norm").value == 1.0
-    assert any(f"update {failed - 1} ·" in m.value for m in at.markdown)  # went on from the last finite weights
-    at.button(key="mlp_step10").click().run()
-    assert any(f"update {failed + 9} ·" in m.value for m in at.markdown) and not at.error
+    assert any(f"update {point} ·" in m.value for m in at.markdown)
+    return at, point
+
+
+def test_rewind_and_clip_on_the_page_shows_the_clip_and_stays_finite_as_the_note_says():
+    at, point = rewind_on_the_page("clip")
+    assert at.number_input(key="mlp_optimizer_clip_norm").value == REWIND_CLIP
+    note = lesson("Exploding gradients")["note"]
+    assert f"Clip ‖g‖ at {REWIND_CLIP:g}" in note and f"update {point}, the lowest loss" in note
+    at.button(key="mlp_step100").click().run()
+    assert not any("NaN trap" in e.value for e in at.error)
+    shown = next(m.value for m in at.metric if m.label == "train loss")
+    assert np.isfinite(parse_readable(shown))
+    assert f"train loss {shown} at update {point + 100}".replace("\u00a0", " ") in note
+
+
+def test_rewind_and_lower_eta_trains_on_as_the_note_says():
+    at, point = rewind_on_the_page("lower")
+    lowered = at.number_input(key="mlp_optimizer_lr").value
+    assert lowered == pytest.approx(0.0885) and at.selectbox(key="mlp_optimizer_schedule").value == "constant"
+    at.button(key="mlp_step100").click().run()
+    loss = metric(at, "train loss")
+    note = lesson("Exploding gradients")["note"]
+    assert f"Lower η to {readable(lowered)}" in note and f"train loss {loss} at update {point + 100}" in note
+    assert loss < 0.17  # lower than anywhere before the blow-up
 
 
 # --- the network diagram ---

@@ -15,6 +15,7 @@ values and gradients from them (one record per node) as it would from a graph bu
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -74,6 +75,22 @@ class StepRecord:
     grad_norm: float = math.nan  # ‖∂L/∂θ‖ over every weight and bias, before clipping: what clip_norm caps
 
 
+REWIND_WINDOW = 10  # updates whose weights are kept for rewind()
+
+
+@dataclass(frozen=True)
+class Kept:
+    """The state after one update, enough to train on from it (arrays are never changed in place: the optimizer
+    gives every parameter a new array)."""
+
+    update: int
+    params: list[np.ndarray]
+    states: list
+    t: int
+    seen: int
+    train_loss: float  # after this update; inf for update 0, which has none
+
+
 @dataclass
 class Recording:
     """A loss graph recorded once and replayed: its tape, the constants that hold the data, and the nodes read."""
@@ -119,6 +136,10 @@ class Trainer:
         self.trajectory: list[np.ndarray] = [self.flat_params()]  # every stride-th update, bounded
         self.stride = 1
         self.halted: str | None = None
+        # The last REWIND_WINDOW updates' weights and optimizer state (update 0's too while it is among them):
+        # rewind() goes back to the one with the lowest training loss, before a blow-up that took a few updates.
+        self.kept: deque[Kept] = deque([Kept(0, [p.value for p in self.params], list(self.optimizer.states), 0, 0,
+                                             math.inf)], maxlen=REWIND_WINDOW)
         self.last_hidden: list = []  # the hidden-layer nodes of the latest update, gradients included
         self.last_pre: list = []  # each layer's pre-activation node z of the latest update (the scores last)
         self.last_weights: list[np.ndarray] = []
@@ -195,7 +216,6 @@ class Trainer:
         self.last_weights = [w.value for w in self.weights]  # the weights this backward pass went through
         update = self.updates + 1
         before = [p.value for p in self.params]
-        self._before_update = (before, list(self.optimizer.states), self.optimizer.t, self.seen)
         problem = self._first_non_finite(update, total, hidden)
         if problem is None:
             with np.errstate(all="ignore"):
@@ -213,20 +233,36 @@ class Trainer:
             record = replace(record, problem=problem)
         record = replace(record, signal_norms=signals, grad_norm=grad_norm)
         self.history.append(record)
+        if not problem:
+            self.kept.append(Kept(update, [p.value for p in self.params], list(self.optimizer.states),
+                                  self.optimizer.t, self.seen, record.train_loss))
         if not problem and update % self.stride == 0:
             self.trajectory.append(self.flat_params())
             if len(self.trajectory) > MAX_TRAJECTORY:  # thin to every other point: memory stays bounded
                 self.trajectory, self.stride = self.trajectory[::2], self.stride * 2
         return record
 
-    def rewind(self) -> None:
-        """After the NaN trap: forget the update that failed (its record, the optimizer state it changed) so
-        that training continues from the last finite weights, e.g. after turning on clipping."""
+    def rewind_point(self) -> Kept | None:
+        """Where rewind() goes after the NaN trap: of the last REWIND_WINDOW updates, the one with the lowest
+        training loss (the latest of equals), the point before the blow-up began; None when not halted."""
         if not self.halted:
+            return None
+        finite = [k for k in self.kept if math.isfinite(k.train_loss)]
+        return min(reversed(finite), key=lambda k: k.train_loss) if finite else self.kept[0]
+
+    def rewind(self) -> None:
+        """After the NaN trap: go back to ``rewind_point()``, forgetting the updates after it (their records, the
+        optimizer state they changed), so that training continues from there, e.g. with a smaller η."""
+        point = self.rewind_point()
+        if point is None:
             return
-        _, states, t, seen = self._before_update
-        self.optimizer.states, self.optimizer.t, self.seen = states, t, seen
-        self.history.pop()
+        for p, value in zip(self.params, point.params, strict=True):
+            p.value = value
+        self.optimizer.states, self.optimizer.t, self.seen = list(point.states), point.t, point.seen
+        del self.history[point.update:]
+        self.trajectory = self.trajectory[:point.update // self.stride + 1]
+        while self.kept[-1].update > point.update:
+            self.kept.pop()
         self.halted = None
 
     def set_optimizer(self, cfg: OptimizerConfig) -> None:

@@ -60,17 +60,24 @@ def gradients_caption(history: list[StepRecord]) -> str:
             f"{last.update}.{span} {text}")
 
 
-REWIND = (("Rewind to the last finite weights", None), ("Rewind and clip ‖g‖ at 1", 1.0))  # (label, clip_norm)
-
-
 E_NOTATION = re.compile(r"-?\d+(?:\.\d+)?e[+-]\d+")
 
 
-def nan_trap_message(halted: str) -> str:
+def nan_trap_message(halted: str, point: int, point_loss: float) -> str:
+    """The trap's message, with where a rewind goes: update ``point``, whose training loss was ``point_loss``."""
     halted = E_NOTATION.sub(lambda number: readable(float(number[0]), 2), halted)  # 9.1e+178 → 9.1 × 10¹⁷⁸
-    return (f"NaN trap: {halted}. Training stopped; the weights are those before this update, the last finite "
-            "ones. Rewind to train on from them: with the same settings the same step fails again, so clip the "
-            "gradient's norm (or lower the learning rate) first — or Reset to start over.")
+    where = (f"update {point}, the lowest training loss ({readable(point_loss)}) of the last updates, before the "
+             "blow-up began" if point else "the initial weights")
+    return (f"NaN trap: {halted}. Training stopped. Rewind goes back to {where}. With the same settings it blows "
+            "up again. Clipping the gradient's norm keeps every update finite, but it stops the NaN, not its "
+            "cause: the steps stay large and the loss can climb again. A smaller η treats the cause. Or Reset "
+            "to start over.")
+
+
+def rewind_buttons(point: int, clip: float, lowered_lr: float) -> list[tuple[str, str]]:
+    """The rewind buttons' labels and what each changes (training.REWIND_*)."""
+    return [(f"Rewind to update {point}", "only"), (f"Rewind and clip ‖g‖ at {format_number(clip)}", "clip"),
+            (f"Rewind and lower η to {format_number(lowered_lr)}", "lower")]
 
 
 def neuron_caption(layer: int, neuron: int, info: dict, update: int) -> str:

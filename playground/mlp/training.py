@@ -10,14 +10,24 @@ from engine import EngineError
 from engine.limits import MAX_UPDATES
 from labs.mlp.datasets import Dataset
 from labs.mlp.train import StepRecord, Trainer
+from labs.optim import OptimizerConfig
+from labs.update_rules import learning_rate
 
-from . import budget
+from . import budget, captions
 from .lab import build_trainer, load_data
 from .state import MLPState
 
+REWIND_ONLY, REWIND_CLIP_NORM, REWIND_LOWER_ETA = "only", "clip", "lower"  # what a rewind button changes
+REWIND_CLIP = 0.05  # the clipping lesson's ‖g‖ limit
 PLAY_MORE = 500  # Play at the target trains this many more
 UPDATES_PER_FRAME = 5  # at most: a large network trains fewer, within budget.FRAME_SECONDS
 FRAME_SECONDS = 0.25  # while playing, the page trains and redraws this often
+
+
+def lowered(optimizer: OptimizerConfig, update: int) -> OptimizerConfig:
+    """A tenth of the η that update ``update`` (1-based) used, held constant: a schedule that raised η (as the
+    exploding lesson's does) would raise it again, and clipping alone leaves the step too large."""
+    return replace(optimizer, lr=learning_rate(optimizer, update - 1) / 10, schedule="constant")
 
 
 @dataclass
@@ -85,16 +95,28 @@ class Training:
                 self.playing = False
                 return
 
-    def rewind(self, clip_norm: float | None = None) -> MLPState:
-        """After the NaN trap: train on from the last finite weights, with the gradient's norm clipped at
-        ``clip_norm`` from now on when given. Returns the setup the model now has, for the widgets to show."""
+    def rewind(self, how: str = REWIND_ONLY) -> MLPState:
+        """After the NaN trap: train on from the trainer's rewind point, with the same settings (REWIND_ONLY), the
+        gradient's norm clipped at REWIND_CLIP from now on (REWIND_CLIP_NORM), or η lowered (REWIND_LOWER_ETA:
+        see ``lowered``). Returns the setup the model now has, for the widgets to show."""
         state, own_csv = self.built_for
-        if clip_norm is not None:
-            state = replace(state, optimizer=replace(state.optimizer, clip_norm=clip_norm))
-            self.trainer.set_optimizer(state.optimizer)
+        optimizer = {REWIND_ONLY: state.optimizer, REWIND_CLIP_NORM: replace(state.optimizer, clip_norm=REWIND_CLIP),
+                     REWIND_LOWER_ETA: lowered(state.optimizer, self.trainer.updates)}[how]
         self.trainer.rewind()
-        self.built_for = (state, own_csv)
+        if optimizer != state.optimizer:
+            state = replace(state, optimizer=optimizer)
+            self.trainer.set_optimizer(optimizer)
+        self.built_for, self.limit, self.notice = (state, own_csv), None, None
         return state
+
+    def trap(self) -> tuple[str, list[tuple[str, str]]] | None:
+        """The NaN trap's message and its rewind buttons, (label, how) for ``rewind``; None when not halted."""
+        point = self.trainer.rewind_point()
+        if point is None:
+            return None
+        eta = lowered(self.trainer.cfg.optimizer, self.trainer.updates).lr
+        return (captions.nan_trap_message(self.trainer.halted, point.update, point.train_loss),
+                captions.rewind_buttons(point.update, REWIND_CLIP, eta))
 
     def set_playing(self, on: bool, target: int) -> int:
         """Play or pause; returns the update to play until (further on when it was already reached)."""

@@ -148,10 +148,10 @@ def _view() -> None:
     _controls(trainer)
     for message in training.messages:
         st.warning(message, icon=":material/block:")
-    if trainer.halted:
-        st.error(captions.nan_trap_message(trainer.halted), icon=":material/error:")
-        for col, (label, clip) in zip(st.columns(3), captions.REWIND, strict=False):
-            col.button(label, key=f"mlp_rewind_{clip}", on_click=lambda c=clip: _load(training.rewind(c), reset=False))
+    if trap := training.trap():
+        st.error(trap[0], icon=":material/error:")
+        for col, (label, how) in zip(st.columns(3), trap[1], strict=True):
+            col.button(label, key=f"mlp_rewind_{how}", on_click=lambda h=how: _load(training.rewind(h), reset=False))
     history, last, train, test = trainer.history, training.last, trainer.train_set, trainer.test_set
     left, right = st.columns([1.1, 1], gap="medium")
     grid = decision_grid(trainer, data)
@@ -208,9 +208,9 @@ def _neurons(trainer, data, layer: int, neuron: int) -> None:
     _chart(large, *heatmaps.chosen(trainer, xs, ys, acts, layer, neuron), "mlp_neuron_map")
 
 
-# Reset pressed in the fragment forgets the model: the full run builds it afresh.
-timed_fragment(_view, lambda: (training.playing, training.trainer is not None), lambda: training.frame(ss.mlp_target),
-               FRAME_SECONDS)
+# Reset (forgets the model) and a rewind (changes its settings) in the fragment: a full run rebuilds, redraws widgets.
+timed_fragment(_view, lambda: (training.playing, training.trainer is not None, training.built_for),
+               lambda: training.frame(ss.mlp_target), FRAME_SECONDS)
 
 
 def _loss_slice() -> None:
