@@ -227,6 +227,7 @@ class Sweep:
     momenta: np.ndarray  # (b,)
     points: np.ndarray  # (a, b, n + 1, dims); past a run's end (``ends``) the values mean nothing
     grads: np.ndarray  # (a, b, n + 1, dims): ∇f at each point
+    losses: np.ndarray  # (a, b, n + 1): f at each point
     steps: np.ndarray  # (a, b, n, dims): the update subtracted after each point (the last point has none)
     velocities: np.ndarray | None  # (a, b, n, dims): momentum's v after each update (None without momentum)
     ends: np.ndarray  # (a, b): the last iteration of each run, where ``descend`` stops it
@@ -278,11 +279,11 @@ def sweep(expression: Expression, start, cfg: OptimizerConfig, lrs, momenta, ite
             for p, value in zip(params, new, strict=True):
                 p.value = value
         shape = (lrs.size, momenta.size)
-        pts, grd = np.stack(points, axis=1), np.stack(grads, axis=1)  # (runs, n + 1, dims)
-        stop = (~np.isfinite(np.stack(losses, axis=1)) | ~np.isfinite(pts).all(-1) | ~np.isfinite(grd).all(-1)
+        pts, grd, fs = np.stack(points, axis=1), np.stack(grads, axis=1), np.stack(losses, axis=1)  # (runs, n + 1…)
+        stop = (~np.isfinite(fs) | ~np.isfinite(pts).all(-1) | ~np.isfinite(grd).all(-1)
                 | (np.abs(pts).max(-1) > bound) | (np.linalg.norm(grd, axis=-1) <= tolerance))
     ends = np.where(stop.any(1), stop.argmax(1), iterations)
     empty = np.zeros((count, 0, dims))
-    return Sweep(lrs, momenta, pts.reshape(*shape, -1, dims), grd.reshape(*shape, -1, dims),
+    return Sweep(lrs, momenta, pts.reshape(*shape, -1, dims), grd.reshape(*shape, -1, dims), fs.reshape(*shape, -1),
                  (np.stack(steps, axis=1) if steps else empty).reshape(*shape, -1, dims),
                  np.stack(velocities, axis=1).reshape(*shape, -1, dims) if velocities else None, ends.reshape(shape))

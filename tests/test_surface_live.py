@@ -70,3 +70,20 @@ def test_the_two_sliders_show_one_path_and_its_arrows_at_the_iteration_shown():
             assert path["name"] == f"path η={format_number(found.lrs[i])}, μ={format_number(found.momenta[j])}"
             np.testing.assert_allclose(np.column_stack([path["x"], path["y"]]), found.points[i, j, : k + 1],
                                        atol=1e-3)
+
+
+def test_on_a_curve_the_eta_slider_switches_between_descend_s_paths_along_f():
+    from playground.surfaces import controls
+
+    race = run_race(controls.step_size_lesson())  # |x| from 10, SGD with steps 1, 5, 11
+    found, _ = run_sweep(race, race.runs[1])
+    spec = explorer_figure(race, 1, found, 30).to_dict()
+    (eta,) = spec["layout"]["sliders"]  # SGD has no μ to drag
+    expression = surface_expression("abs(x)")
+    for i, lr in enumerate(found.lrs):
+        visible = eta["steps"][i]["args"][0]["visible"]
+        (path,) = [t for t, v in zip(spec["data"], visible, strict=True) if v and t.get("name", "").startswith("path")]
+        run = descend(expression, (10.0,), OptimizerConfig("sgd", lr=float(lr)), 30)
+        np.testing.assert_allclose(path["x"], run.points[:, 0], atol=1e-3)
+        np.testing.assert_allclose(path["y"], run.losses, atol=1e-3)  # each point drawn on the curve f(x)
+    assert 10.0 in found.lrs  # from η = 5, the slider reaches the step that lands on the minimum at once

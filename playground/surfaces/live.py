@@ -19,6 +19,7 @@ from engine import EngineError
 from engine.formatting import format_number
 from labs.optim import OptimizerConfig
 from labs.surfaces import Sweep, elementwise, surface_expression, sweep
+from playground.common.palette import LIGHT
 
 from .figures import (
     LAYOUT,
@@ -30,6 +31,7 @@ from .figures import (
     rounded,
     run_color,
     surface_contour,
+    to_screen,
 )
 from .race import SECONDS_PER_NODE_STEP, STEP_OVERHEAD_NODES, graph_size
 
@@ -39,6 +41,7 @@ MOMENTUM_METHODS = ("momentum", "nesterov")
 MAX_ITERATIONS = 150  # drawn per path: every (η, μ) path is sent to the browser, so their length is kept short
 SWEEP_SECONDS = 0.15  # of server CPU for the whole grid (one vectorized pass per iteration; a pass costs ~2 steps)
 GRADIENT_COLOR, VELOCITY_COLOR = "#FFFFFF", "#FF4F9A"
+GRADIENT_ON_CURVE = "#333333"  # on the 1-D curve's white background
 ARROW_WIDTH = 3
 SLIDER_HEIGHT = 85  # px
 
@@ -78,11 +81,12 @@ def _arrow(tail, step, color: str, label: str, name: str, where: str) -> dict:
     """An arrow from ``tail`` along ``step``, its label at the head (a plain trace dict: hundreds of these are
     built per page, and Plotly's validating classes took 0.15 s for them)."""
     head = tail + step
+    still = not np.any(step)  # no step: no arrowhead pointing anywhere, no label
     return dict(type="scatter", x=[float(tail[0]), float(head[0])], y=[float(tail[1]), float(head[1])], name=name,
-                mode="lines+markers+text", text=["", label], textposition=where, showlegend=False,
-                textfont=dict(color=color, size=15, shadow="0 0 3px black"), hoverinfo="skip",
-                line=dict(color=color, width=ARROW_WIDTH),
-                marker=dict(symbol="arrow", size=[0, 14], angleref="previous", color=color))
+                mode="lines+markers+text", text=["", "" if still else label], textposition=where, showlegend=False,
+                textfont=dict(color=color, size=15, shadow="none" if color == GRADIENT_ON_CURVE else "0 0 3px black"),
+                hoverinfo="skip", line=dict(color=color, width=ARROW_WIDTH),
+                marker=dict(symbol="arrow", size=[0, 0 if still else 14], angleref="previous", color=color))
 
 
 def explorer_figure(race, index: int, found: Sweep, frame: int) -> go.Figure:
@@ -90,24 +94,41 @@ def explorer_figure(race, index: int, found: Sweep, frame: int) -> go.Figure:
     at a time by two sliders that start at the table's η and μ; arrows at the iteration shown."""
     run = race.runs[index]
     cfg, color = run.cfg, run_color(index)
-    fig = PlainFigure(surface_contour(race, every=2))
-    mark_start_and_minima(fig, race)
+    flat = race.dims == 1  # a curve f(x): a path is (x, f(x)), and a step runs along x
+    finite = race.z[np.isfinite(race.z)]
+    f_span = float(np.ptp(finite)) if finite.size else 1.0
+    if flat:
+        fig = PlainFigure(go.Scatter(x=race.xs, y=race.z, mode="lines", name="f(x)", hoverinfo="skip",
+                                     line=dict(color=LIGHT.edge, width=2)))
+    else:
+        fig = PlainFigure(surface_contour(race, every=2))
+        mark_start_and_minima(fig, race)
     fixed = len(fig.data)
     own_i, own_j = int(np.argmin(abs(found.lrs - cfg.lr))), int(np.argmin(abs(found.momenta - cfg.momentum)))
+
+    def in_plane(points, losses) -> np.ndarray:
+        if flat:
+            return np.column_stack([rounded(points[:, 0], race), to_screen(losses, f_span)])
+        return np.array(rounded(points, race))
+
+    def step(vector) -> np.ndarray:  # a step of the point, drawn in the chart's plane
+        return np.array(rounded(np.append(vector, 0.0)[:2], race))
+
     traces, which = [], []  # which: (η index, μ index) of every trace after the fixed ones
     for (i, j), end in np.ndenumerate(found.ends):
-        k = int(min(frame, end))
-        pts = np.array(rounded(found.points[i, j, : k + 1], race))
-        here = found.points[i, j, k]
+        k, lr = int(min(frame, end)), found.lrs[i]
+        pts = in_plane(found.points[i, j, : k + 1], found.losses[i, j, : k + 1])
+        here = np.append(found.points[i, j, k], found.losses[i, j, k])[:2]
         path = [dict(type="scatter", x=pts[:, 0].tolist(), y=pts[:, 1].tolist(), mode="lines+markers",
-                     name=f"path η={format_number(found.lrs[i])}, μ={format_number(found.momenta[j])}",
-                     line=dict(color=color, width=2.5), marker=dict(size=5), showlegend=False,
+                     name=f"path η={format_number(lr)}, μ={format_number(found.momenta[j])}",
+                     line=dict(color=color, width=2.5, dash="dot" if flat else "solid"), showlegend=False,
+                     marker=dict(size=7 if flat else 5),
                      hovertemplate="step %{pointNumber}: (%{x:.4g}, %{y:.4g})<extra></extra>"),
-                _arrow(here, np.array(rounded(-found.lrs[i] * found.grads[i, j, k], race)), GRADIENT_COLOR, "−η∇f",
-                       "gradient arrow", "bottom left")]
+                _arrow(here, step(-lr * found.grads[i, j, k]), GRADIENT_ON_CURVE if flat else GRADIENT_COLOR,
+                       "−η∇f", "gradient arrow", "bottom left")]
         if found.velocities is not None and k < min(end, found.steps.shape[2]):
-            path.append(_arrow(here, np.array(rounded(-found.lrs[i] * found.velocities[i, j, k], race)), VELOCITY_COLOR,
-                               "−ηv", "velocity arrow", "top right"))
+            path.append(_arrow(here, step(-lr * found.velocities[i, j, k]), VELOCITY_COLOR, "−ηv", "velocity arrow",
+                               "top right"))
         for trace in path:
             trace.update(visible=i == own_i, opacity=float(j == own_j))
         traces += path
@@ -125,8 +146,14 @@ def explorer_figure(race, index: int, found: Sweep, frame: int) -> go.Figure:
         sliders.append(_slider("μ = ", [format_number(v) for v in found.momenta], own_j,
                                [shown(j=j) for j in range(len(found.momenta))], 0))
     extra = SLIDER_HEIGHT * len(sliders)  # the sliders sit above the map, which a phone draws short
-    fig.update_layout(**map_axes(race), height=map_height(race) - 60 + extra, sliders=sliders, dragmode="pan",
-                      showlegend=False, **(LAYOUT | dict(margin=dict(l=10, r=10, t=20 + extra, b=10))))
+    if flat:
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        axes = dict(xaxis=dict(range=[float(race.xs[0]), float(race.xs[-1])], title="x"),
+                    yaxis=dict(range=[low - 0.05 * f_span, high + 0.05 * f_span], title="f(x)"))
+    else:
+        axes = map_axes(race)
+    fig.update_layout(**axes, height=(420 if flat else map_height(race) - 60) + extra, sliders=sliders,
+                      dragmode="pan", showlegend=False, **(LAYOUT | dict(margin=dict(l=10, r=10, t=20 + extra, b=10))))
     return readable(fig).add_plain(traces)
 
 

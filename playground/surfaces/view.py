@@ -190,8 +190,7 @@ def _view() -> None:
     with right:
         if teacher.shows("inspector"):
             _inspect(frame)
-    if race.dims == 2:
-        _explore(frame)
+    _explore(frame)
     _share(now)
 
 
