@@ -35,7 +35,8 @@ def test_the_share_panel_costs_nothing_until_it_is_opened(page, path):
 
 
 def test_a_teacher_hides_a_panel_in_the_open_share_panel(page):
-    """Choosing what to hide reruns the page; the panel stays open and its link gains the choice."""
+    """Choosing what to hide reruns the page; the panel stays open and its link gains the choice, which is kept
+    while the panel is closed (its widgets are then not drawn) and the page is used."""
     page.goto(page.base_url + "/stepper")
     page.wait_for_selector(SCRIPT_DONE)
     page.get_by_text("Share this page").click()
@@ -46,3 +47,15 @@ def test_a_teacher_hides_a_panel_in_the_open_share_panel(page):
     query = dict(parse_qsl(urlsplit(link.inner_text().replace("\n", "")).query))
     assert query["hide"] == "ledger"
     assert query["expr"] == "(x + y) * z"
+
+    page.keyboard.press("Escape")  # the option list
+    page.keyboard.press("Escape")  # the panel
+    expect(page.get_by_text("The same settings as JSON")).to_be_hidden()
+    page.get_by_role("button", name="Next").click()
+    page.get_by_text(re.compile(r"Step 1 / \d+")).wait_for()
+    page.wait_for_selector(SCRIPT_DONE)
+    page.get_by_text("Share this page").click()
+    link = page.locator('[data-testid="stCode"]').filter(has_text=re.compile("hide="))
+    expect(link).to_be_visible()
+    query = dict(parse_qsl(urlsplit(link.inner_text().replace("\n", "")).query))
+    assert (query["hide"], query["step"]) == ("ledger", "1")
