@@ -1,5 +1,6 @@
 """The MLP lab in real headless Chromium: what the browser draws of its numbers."""
 
+import json
 import math
 import re
 from urllib.parse import urlencode
@@ -122,4 +123,30 @@ def test_exploding_lesson_rewind_and_clip_shows_the_clip_and_trains_on_finite(pa
     assert page.get_by_text("NaN trap").count() == 0
     assert math.isfinite(parse_readable(metric_box(page, "train loss").inner_text()))
     expect(clip_box).to_have_value(f"{REWIND_CLIP:.2f}")
+    no_exception(page)
+
+
+def upload_config(page, tmp_path, content: dict) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps(content))
+    page.get_by_text("Export and import").click()
+    page.get_by_label("Load a configuration (JSON)").locator("input[type=file]").set_input_files(path)
+
+
+def test_a_config_upload_with_nothing_usable_changes_nothing_and_says_why(page, tmp_path):
+    open_mlp(page, "?" + urlencode(lesson("Tiny 2-2-2 net (unroll it)")["query"]))
+    before = page.url
+    upload_config(page, tmp_path, {"gradlab": 2, "hidden": "x²", "points": 1e999})  # dumped as Infinity
+    expect(page.get_by_text("That file can't be loaded: nothing in it")).to_be_visible()
+    for named in ("The hidden layers (hidden) was ignored", "The number of points (points) was ignored"):
+        expect(page.get_by_text(named)).to_be_visible()
+    assert page.url == before  # the lesson's setup, unchanged
+    no_exception(page)
+
+
+def test_a_config_upload_names_a_bad_activation_and_keeps_the_current_one(page, tmp_path):
+    open_mlp(page, "?" + urlencode(lesson("Tiny 2-2-2 net (unroll it)")["query"]))
+    upload_config(page, tmp_path, {"gradlab": 2, "hidden": [3], "activations": ["σ"]})
+    expect(page.get_by_text("The activations (activations) was ignored: 'σ' is not one of")).to_be_visible()
+    page.wait_for_url(re.compile(r"hidden=3&act=tanh&"))
     no_exception(page)

@@ -104,7 +104,7 @@ def test_version_1_files_still_load():
         dataset="regression", features=("x1", "x2", "sin x1"), hidden=(16, 4), activations=("tanh", "elu"),
         init="xavier", init_scale=0.5, bias=False, loss="mse", batch_size=32, l1=0.001, l2=0.01, seed=7,
         optimizer=OptimizerConfig("momentum", lr=0.05, momentum=0.8, clip_norm=1.0, schedule="cosine", total=300))
-    assert warnings == ["Not in the file, so set to the default: number of points, noise, data seed, "
+    assert warnings == ["Not in the file, so kept as they were: number of points, noise, data seed, "
                         "test fraction."]
     cfg, warnings = from_text(VERSION_1_OWN_DATA)
     assert cfg == Config(MLPState(dataset=OWN_DATA, hidden=(), activations=(), optimizer=OptimizerConfig(
@@ -112,29 +112,48 @@ def test_version_1_files_still_load():
     assert "no points" in warnings[-1]
 
 
+TINY_NET = MLPState(dataset="gaussians", hidden=(2,), activations=("tanh",), optimizer=OptimizerConfig("sgd", lr=0.3))
+
+
+@pytest.mark.parametrize("current", [None, TINY_NET])
 @pytest.mark.parametrize("data,named", [
-    ({"gradlab": 1, "net": "x", "optimizer": {}}, ["(net)", "(optimizer)"]),
     ({"gradlab": 1, "net": {"hidden": [8], "activations": ["tanh"], "width": 3}}, ["'net.width'"]),
-    ({"gradlab": 2, "optimizer": {"name": "sgd", "lr": "0.1"}}, ["(optimizer)"]),
-    ({"gradlab": 2, "lr": 0.1}, ["'lr'"]),
-    ({"gradlab": 2, "points": 5000, "noise": "0.1", "hidden": [8, 99], "bias": "yes"},
+    ({"gradlab": 2, "optimizer": {"name": "sgd", "lr": "0.1"}, "seed": 3}, ["(optimizer)"]),
+    ({"gradlab": 2, "points": 5000, "noise": "0.1", "hidden": [8, 99], "bias": "yes", "seed": 1},
      ["(points)", "(noise)", "(hidden)", "(bias)"]),
-    ({"dataset": "mnist", "features": [], "test_fraction": None}, ["(dataset)", "(features)", "(test_fraction)"]),
+    ({"dataset": "mnist", "features": [], "test_fraction": None, "l2": -1, "seed": 2},
+     ["(dataset)", "(features)", "(test_fraction)", "(l2)"]),
+    ({"gradlab": 2, "activations": ["σ", "relu"], "seed": 4}, ["(activations)"]),
     ({"gradlab": 2, "dataset": OWN_DATA, "own_points": [[1, 2, 0]]}, ["(own_points)"]),
     ({"gradlab": 2, "dataset": OWN_DATA, "own_points": "1,2,0"}, ["(own_points)"]),
 ])
-def test_bad_fields_are_named_and_ignored(data, named):
-    cfg, warnings = from_json(data)
+def test_bad_fields_are_named_and_keep_their_current_values(data, named, current):
+    cfg, warnings = from_json(data, current)
     for name in named:
         assert sum(name in w for w in warnings) == 1, (name, warnings)
     net = data.get("net") if isinstance(data.get("net"), dict) else {}
     given = set(data) | set(net)  # version 1 kept the network's settings under "net"
-    for f in MLP_SPEC.fields:  # every field the file got wrong or didn't have is the default
+    for f in MLP_SPEC.fields:  # every field the file got wrong or didn't have keeps its value: nothing is reset
         if f.name not in given or any(f"({f.name})" in w for w in warnings):
-            assert getattr(cfg.state, f.name) == getattr(DEFAULT, f.name), f.name
+            assert getattr(cfg.state, f.name) == getattr(current or DEFAULT, f.name), f.name
     assert cfg.points is None
     missing = ", ".join(f.label for f in MLP_SPEC.fields if f.name not in given)
-    assert f"Not in the file, so set to the default: {missing}." in warnings
+    assert f"Not in the file, so kept as they were: {missing}." in warnings
+
+
+@pytest.mark.parametrize("data,named", [
+    ({"gradlab": 2, "hidden": "x²", "points": 1e999}, ["(hidden)", "(points) was ignored: not a finite"]),
+    ({"gradlab": 1, "net": "x", "optimizer": {}}, ["(net)", "(optimizer)"]),
+    ({"gradlab": 2, "lr": 0.1}, ["'lr'"]),
+    ({}, ["holds no settings"]),
+])
+def test_a_file_with_nothing_usable_changes_nothing_and_says_why(data, named):
+    with pytest.raises(config.NothingUsable) as refused:
+        from_json(data, TINY_NET)
+    for name in named:
+        assert name in str(refused.value)
+    cfg, messages = read_file(json.dumps(data).encode(), TINY_NET)
+    assert cfg is None and messages[0].startswith("That file can't be loaded: nothing in it")
 
 
 def test_good_fields_are_kept_beside_bad_ones():

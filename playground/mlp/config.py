@@ -10,7 +10,8 @@ dataset's name) are converted.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from typing import Any
 
 from engine.limits import MAX_CSV_BYTES
@@ -44,11 +45,18 @@ def to_text(state: MLPState, points: list[dict] | None = None) -> str:
     return json.dumps(to_json(state, points), indent=1)
 
 
-def from_json(data: Any) -> tuple[Config, list[str]]:
-    """The configuration a file holds and a message for everything in it that was ignored or missing. Raises
-    ValueError only for a file with nothing to read: not an object, or another version's."""
+class NothingUsable(ValueError):
+    """A file none of whose settings (and no points) could be used: loading it would change nothing."""
+
+
+def from_json(data: Any, current: MLPState | None = None) -> tuple[Config, list[str]]:
+    """The configuration a file holds over ``current`` (the page's setup; the defaults when None) and a message
+    for every field it ignored: a setting that is wrong or missing keeps its current value, never silently
+    reset. Raises ValueError for a file with nothing to read: not an object, another version's, or nothing
+    usable in it (NothingUsable, whose message names every field and why)."""
     if not isinstance(data, dict):
         raise ValueError("a configuration is a JSON object {…}")
+    current = current or MLPState()
     data = dict(data)
     version = data.pop(VERSION_KEY, VERSION)
     if isinstance(version, bool) or version not in (1, VERSION):
@@ -56,42 +64,62 @@ def from_json(data: Any) -> tuple[Config, list[str]]:
                          f"{json.dumps(version)[:20]}")
     data, warnings = _from_version_1(data) if version == 1 else (data, [])
     raw_points = data.pop(POINTS_KEY, None)
-    missing = [f.label for f in MLP_SPEC.fields if f.name not in data]
-    state, more = MLP_SPEC.from_json(data)
-    warnings += more
-    if missing:
-        warnings.append(f"Not in the file, so set to the default: {', '.join(missing)}.")
+    values, by_name = {}, {f.name: f for f in MLP_SPEC.fields}
+    for name, item in data.items():
+        f = by_name.get(name)
+        if f is None:
+            warnings.append(f"Unknown setting {echo(name)} ignored.")
+            continue
+        try:
+            if isinstance(item, float) and not math.isfinite(item):  # JSON's 1e999: inf, whatever the field
+                raise ValueError("not a finite number")
+            values[name] = f.kind.from_json(item)
+        except (ValueError, TypeError, OverflowError, RecursionError) as e:
+            warnings.append(f"The {f.label} ({name}) was ignored: {e}. Kept as it was.")
     points = None
     if raw_points is not None:
         try:
             points = rows_from_json(raw_points)
         except ValueError as e:
             warnings.append(f"The own points ({POINTS_KEY}) were ignored: {e}. The table keeps its points.")
-    elif state.dataset == OWN_DATA:
+    if not values and points is None:
+        raise NothingUsable("nothing in it is a setting this page can use, so nothing was changed. "
+                            + " ".join(warnings or ["It holds no settings."]))
+    missing = [f.label for f in MLP_SPEC.fields if f.name not in data]
+    state, more = MLP_SPEC.settle(replace(current, **values))
+    warnings += more
+    if missing:
+        warnings.append(f"Not in the file, so kept as they were: {', '.join(missing)}.")
+    if raw_points is None and state.dataset == OWN_DATA:
         warnings.append("These settings hold no points: the own-data table keeps its points.")
     return Config(state, points), warnings
 
 
-def from_text(text: str) -> tuple[Config, list[str]]:
+def from_text(text: str, current: MLPState | None = None) -> tuple[Config, list[str]]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
         raise ValueError(f"not valid JSON ({e.msg} at line {e.lineno})") from None
     except RecursionError:
         raise ValueError("nested too deeply") from None
-    return from_json(data)
+    return from_json(data, current)
 
 
-def read_file(data: bytes) -> tuple[Config | None, list[str]]:
-    """An uploaded file's configuration (None when it can't be loaded) and the messages to show, the first
-    saying whether it loaded."""
+def read_file(data: bytes, current: MLPState | None = None) -> tuple[Config | None, list[str]]:
+    """An uploaded file's configuration over ``current`` (None when it can't be loaded) and the messages to show,
+    the first saying whether it loaded."""
     if len(data) > MAX_FILE_BYTES:
         return None, [f"That file can't be loaded: it is larger than {MAX_FILE_BYTES // 1000} kB."]
     try:
-        cfg, warnings = from_text(data.decode("utf-8", "replace"))
+        cfg, warnings = from_text(data.decode("utf-8", "replace"), current)
     except ValueError as e:
         return None, [f"That file can't be loaded: {e}"]
     return cfg, ["Loaded the configuration." + (" Except:" if warnings else ""), *warnings]
+
+
+def read_upload(upload, current: MLPState) -> tuple[Config | None, list[str]]:
+    """``read_file`` of an uploaded file (Streamlit's UploadedFile; None when the upload was removed)."""
+    return read_file(upload.getvalue(), current) if upload is not None else (None, [])
 
 
 def _from_version_1(data: dict) -> tuple[dict, list[str]]:
@@ -108,15 +136,19 @@ def _from_version_1(data: dict) -> tuple[dict, list[str]]:
     return data, warnings
 
 
+@dataclass(frozen=True)
 class FileFormat:
     """The file format in the shape the share panel takes a page's settings in (``to_json`` / ``from_json``), so
-    its JSON box shows and loads these files (without points: a link's box is no place for a table)."""
+    its JSON box shows and loads these files (without points: a link's box is no place for a table), over the
+    page's ``current`` setup."""
+
+    current: MLPState | None = None
 
     def to_json(self, state: MLPState) -> dict[str, Any]:
         return to_json(state)
 
     def from_json(self, data: Any) -> tuple[Config, list[str]]:
-        return from_json(data)
+        return from_json(data, self.current)
 
 
 FILE_FORMAT = FileFormat()

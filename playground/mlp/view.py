@@ -33,8 +33,8 @@ def _load(state, note: str | None = None, points: list[dict] | None = None, rese
         ss.mlp_note = note
 
 
-def _load_file() -> None:
-    cfg, ss.mlp_file_messages = config.read_file(ss.mlp_config_file.getvalue()) if ss.mlp_config_file else (None, [])
+def _load_file() -> None:  # over the current setup: what the file lacks or gets wrong stays as it is
+    cfg, ss.mlp_file_messages = config.read_upload(ss.mlp_config_file, MLP_SPEC.from_session(ss))
     if cfg is not None:
         _load(cfg.state, points=cfg.points)
 
@@ -243,8 +243,8 @@ def _export() -> None:
 
 for panel, render in (("landscape", _loss_slice), ("unroll", _unroll), ("export", _export)):
     if teacher.shows(panel):
-        with st.expander(TITLES[panel]):
+        with st.expander(TITLES[panel], key=f"mlp_panel_{panel}"):  # a key: stays open when the setup changes
             render()
 
 share_panel("mlp", MLP_SPEC.to_query(state), teacher, CAN_HIDE, CAN_LOCK, share_note(state),
-            settings=(config.FILE_FORMAT, state), load=lambda cfg: _load(cfg.state, points=cfg.points))
+            settings=(config.FileFormat(state), state), load=lambda cfg: _load(cfg.state, points=cfg.points))
