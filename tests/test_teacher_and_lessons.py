@@ -103,3 +103,13 @@ def test_old_stepper_link_on_home_opens_the_stepper():
 def test_home_stays_home_for_parameters_that_are_not_the_steppers():
     at = run(None, utm_source="course-page")
     assert at.title[0].value == "gradlab" and not at.text_input
+
+
+def test_a_locked_page_shares_its_teachers_choices_and_cannot_lift_them():
+    at = run("stepper/view.py", expr="x * y", at="x=2;y=3", hide="table", lock="expression")
+    hide, lock = at.multiselect(key="stepper_hide"), at.multiselect(key="stepper_lock")
+    assert hide.disabled and lock.disabled
+    link = next(c.value for c in at.code if "?" in c.value)
+    assert "hide=table" in link and "lock=expression" in link
+    opened = run("stepper/view.py", expr="x * y", at="x=2;y=3", hide="table")  # hidden, nothing locked
+    assert not opened.multiselect(key="stepper_hide").disabled

@@ -112,10 +112,16 @@ def share_panel(key: str, query: dict[str, str], view: TeacherView, can_hide: di
     # the tab's main thread, profiled); a popover draws them only when opened.
     with st.popover("Share this page", icon=":material/link:"):
         c = st.columns(2)
+        # A page opened locked is a class's: its link passes the teacher's choices on, and a student can't
+        # lift them here (a teacher opens the page without lock= to change them).
+        chosen = bool(view.locked)
         hide = c[0].multiselect("For the class, hide", list(can_hide), format_func=can_hide.get, key=f"{key}_hide",
-                                default=sorted(view.hidden))
+                                default=sorted(view.hidden), disabled=chosen)
         lock = c[1].multiselect("…and lock", list(can_lock), format_func=can_lock.get, key=f"{key}_lock",
-                                default=sorted(view.locked))
+                                default=sorted(view.locked), disabled=chosen)
+        if chosen:
+            hide, lock = sorted(view.hidden), sorted(view.locked)
+            st.caption("Your teacher chose what this link hides and locks; it stays that way for whoever opens it.")
         link_query = {**query, **TeacherView(frozenset(hide), frozenset(lock)).to_query()}
         base = (st.context.url or "").split("?")[0]
         st.code(f"{base}?{urlencode(link_query)}", language=None, wrap_lines=True)
