@@ -184,7 +184,7 @@ def test_a_bad_value_keeps_the_graph_and_says_what_is_wrong_beside_its_box(page)
     box = page.get_by_role("textbox", name="x", exact=True)
     box.fill("abc")
     box.press("Enter")
-    beside = page.locator('[data-testid="stColumn"]', has=box).locator('[data-testid="stAlert"]')
+    beside = page.locator('[data-testid="stVerticalBlock"]', has=box).last.locator('[data-testid="stAlert"]')
     expect(beside).to_contain_text("'abc' is not a number")
     expect(beside).to_contain_text("keeps x = 2")
     page.locator(SCRIPT_DONE).wait_for()
@@ -322,4 +322,27 @@ def test_a_long_expression_is_reported_at_its_real_length(page):
     expression.press("Enter")
     expect(page.locator('[data-testid="stCode"]').filter(has_text="expression too long (5999 characters")) \
         .to_be_visible()
+    no_exception(page)
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (390, 844)], ids=["laptop", "phone"])
+def test_value_boxes_share_rows_on_a_phone_and_one_row_on_a_laptop(page, size):
+    """On a 390 px phone the five value boxes of the sigmoid neuron stood one a row, and pushed the step buttons
+    about 400 px down; now they sit two or more a row there, and all in one row (with the output gradient) on a
+    laptop, as before."""
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    open_stepper(page, "?" + urlencode({**FIFTEEN_NODES, "step": "4"}))
+    page.locator(SCRIPT_DONE).wait_for()
+    names = [part.split("=")[0] for part in FIFTEEN_NODES["at"].split(";")]
+    tops = [page.get_by_role("textbox", name=name, exact=True).bounding_box()["y"] for name in names]
+    rows = len({round(y) for y in tops})
+    if size[0] < 640:
+        assert rows <= 3, f"{len(names)} value boxes on {rows} rows"
+    else:
+        gradient = page.get_by_role("spinbutton", name="output gradient ∂L/∂out").bounding_box()
+        mode = page.get_by_text("Quiz", exact=True).bounding_box()  # the mode's second button
+        assert rows == 1 and round(gradient["y"]) == round(tops[0]), (tops, gradient)
+        assert mode["y"] < gradient["y"] + gradient["height"], (mode, gradient)  # and the mode at its end
+    next_top = page.get_by_role("button", name="Next").bounding_box()["y"]
+    assert next_top > max(tops)
     no_exception(page)

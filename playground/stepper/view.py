@@ -84,22 +84,23 @@ except ParseError as e:
 variables = expression.variables
 values, bad_values = session.readable_values(ss, variables)
 many = len(variables) > MANY_VALUES
-cols = st.columns([1.4] * 2 if many else [1] * min(len(variables), 6) + [1.4, 1.4])  # up to 6 values, one row
-boxes = st.expander(f"Values of the {len(variables)} variables", expanded=bool(bad_values)).columns(4) if many \
-    else cols[:-2]
-for i, name in enumerate(variables):
-    box = boxes[i % len(boxes)]
+# A row that wraps: on a phone two boxes a line (columns stacked one a line, pushing the step buttons 400 px down).
+row = st.container(horizontal=True, gap="small")
+boxes = st.expander(f"Values of the {len(variables)} variables", expanded=bool(bad_values)).container(
+    horizontal=True, gap="small") if many else row
+for name in variables:
+    box = boxes.container(gap=None)  # the box, and under it what is wrong with its value
     box.text_input(name, key=f"{key('values')}_{name}", disabled=frozen, on_change=session.values_changed, args=(ss,),
                    help="a number, a vector like [1, 2, 3] or a matrix like [[1, 2], [3, 4]]")
     if name in bad_values:  # beside its box; the graph stays the last one these values could draw
         box.error(plain(f"Not used: {bad_values[name]}. The graph keeps {name} = {values[name]}."),
                   icon=":material/error:")
-cols[-2].number_input("output gradient ∂L/∂out", key=key("output_grad"), step=1.0, format="%g", disabled=frozen,
-                      help="Fed into the output to start the backward pass; 1: the output is L.",
+row.number_input("output gradient ∂L/∂out", key=key("output_grad"), step=1.0, format="%g", disabled=frozen, width=176,
+                 help="Fed into the output to start the backward pass; 1: the output is L.",
+                 on_change=session.values_changed, args=(ss,))
+row.segmented_control("Mode", MODES, key=key("mode"), format_func=str.capitalize, disabled=teacher.locks("mode"),
+                      help="Learn: every number shown. Quiz: predict each downstream gradient first.",
                       on_change=session.values_changed, args=(ss,))
-cols[-1].segmented_control("Mode", MODES, key=key("mode"), format_func=str.capitalize, disabled=teacher.locks("mode"),
-                     help="Learn: every number shown. Quiz: predict each downstream gradient first.",
-                     on_change=session.values_changed, args=(ss,))
 
 # The page computes what the boxes hold; links and JSON carry the last readable state, the one drawn.
 walk, values, error = session.walk_or_last(ss, expression.text, values, ss[key("output_grad")])
