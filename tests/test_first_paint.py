@@ -59,3 +59,15 @@ def test_a_teacher_hides_a_panel_in_the_open_share_panel(page):
     expect(link).to_be_visible()
     query = dict(parse_qsl(urlsplit(link.inner_text().replace("\n", "")).query))
     assert (query["hide"], query["step"]) == ("ledger", "1")
+
+
+def test_a_student_on_a_locked_link_shares_the_teachers_choices(page):
+    page.goto(page.base_url + "/stepper?expr=x*y&at=x%3D2%3By%3D3&hide=table&lock=expression")
+    page.wait_for_selector(SCRIPT_DONE)
+    page.get_by_text("Share this page").click()
+    expect(page.get_by_text("Your teacher chose what this link hides and locks")).to_be_visible()
+    expect(page.get_by_label("For the class, hide")).to_be_disabled()
+    link = page.locator('[data-testid="stCode"]').filter(has_text=re.compile("lock="))
+    expect(link).to_be_visible()
+    query = dict(parse_qsl(urlsplit(link.inner_text().replace("\n", "")).query))
+    assert (query["hide"], query["lock"]) == ("table", "expression")
