@@ -154,7 +154,7 @@ def _precheck(text: str) -> None:
     if not text.strip():
         _fail("type an expression, for example (x + y) * z", 0, text)
     if len(text) > MAX_LENGTH:
-        _fail(f"expression too long ({len(text)} characters; the limit is {MAX_LENGTH})", MAX_LENGTH, text)
+        _fail(f"expression too long ({len(text):,} characters; the limit is {MAX_LENGTH:,})", MAX_LENGTH, text)
     opened: list[int] = []  # columns of the brackets still open
     for col, ch in enumerate(text):
         if not (" " <= ch <= "~" or ch == "\t") or ch == "#":

@@ -316,11 +316,11 @@ def test_a_long_expression_is_reported_at_its_real_length(page):
     """A 5,999-character expression, pasted in the box or opened from a link, was reported as "1001 characters"."""
     long = "x+" * 2999 + "x"
     open_stepper(page, "?" + urlencode({"expr": long}))
-    expect(page.locator('[data-testid="stAlert"]').filter(has_text="5999 characters")).to_be_visible()
+    expect(page.locator('[data-testid="stAlert"]').filter(has_text="5,999 characters")).to_be_visible()
     expression = page.get_by_role("textbox", name="Expression")
     expression.fill(long)
     expression.press("Enter")
-    expect(page.locator('[data-testid="stCode"]').filter(has_text="expression too long (5999 characters")) \
+    expect(page.locator('[data-testid="stCode"]').filter(has_text="expression too long (5,999 characters")) \
         .to_be_visible()
     no_exception(page)
 

@@ -44,7 +44,7 @@ def test_a_long_link_expression_is_reported_at_its_real_length():
     """The link's text was cut to 1,001 characters before parsing, so the warning said "1001 characters"."""
     state, warnings = STEPPER_SPEC.from_query({"expr": LONG})
     assert state.expr == STEPPER_SPEC.state().expr
-    assert len(warnings) == 1 and f"{len(LONG)} characters; the limit is {MAX_LENGTH}" in warnings[0]
+    assert len(warnings) == 1 and f"{len(LONG):,} characters; the limit is {MAX_LENGTH:,}" in warnings[0]
 
 
 def test_a_long_typed_expression_is_reported_at_its_real_length():
@@ -53,4 +53,4 @@ def test_a_long_typed_expression_is_reported_at_its_real_length():
     assert not box.max_chars or box.max_chars >= len(LONG)  # the box does not cut what is pasted (0: no limit)
     box.input(LONG).run()
     shown = [c.value for c in at.code]
-    assert any(f"expression too long ({len(LONG)} characters" in text for text in shown), shown
+    assert any(f"expression too long ({len(LONG):,} characters" in text for text in shown), shown
