@@ -67,6 +67,7 @@ def test_the_teachers_json_holds_hide_and_lock_and_reads_back_the_same():
     assert "hide" not in TeacherJson(STEPPER_SPEC, CAN_HIDE, CAN_LOCK, {}, "stepper").to_json(state)
     loaded, warnings = settings.from_json({**data, "hide": "ledger", "lock": ["everything"]})
     assert loaded.teacher == TeacherView() and len(warnings) == 2  # each bad list named, nothing hidden by it
+    assert "everything" in warnings[1] and "JSON" in warnings[1] and "link" not in warnings[1]  # where it was
 
 
 def test_loading_json_settings_opens_them_as_their_link_would():

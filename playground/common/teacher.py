@@ -15,14 +15,18 @@ class TeacherView:
     locked: frozenset[str] = frozenset()
 
     @classmethod
-    def from_query(cls, query: dict[str, str], can_hide: dict[str, str], can_lock: dict[str, str]):
+    def from_query(cls, query: dict[str, str], can_hide: dict[str, str], can_lock: dict[str, str],
+                   source: str = "link"):
+        """The view a link's (or pasted settings') lists ask for; ``source`` names where they came from in the
+        warnings: "link" (hide=) or "JSON" ("hide")."""
         warnings, chosen = [], {}
         for key, allowed in (("hide", can_hide), ("lock", can_lock)):
             names = [n.strip() for n in query.get(key, "").split(",") if n.strip()][:20]
             unknown = [n[:20] for n in names if n not in allowed]
             if unknown:
-                warnings.append(f"The link's {key}= names {', '.join(map(repr, unknown))}, which this page doesn't "
-                                "have; ignored.")
+                spelled = f"{key}=" if source == "link" else f'"{key}" list'
+                warnings.append(f"The {source}'s {spelled} names {', '.join(map(repr, unknown))}, which this page "
+                                "doesn't have; ignored.")
             chosen[key] = frozenset(n for n in names if n in allowed)
         return cls(chosen["hide"], chosen["lock"]), warnings
 

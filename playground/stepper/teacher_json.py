@@ -48,6 +48,6 @@ class TeacherJson:
             else:
                 warnings.append(f"The {name} list was ignored: it must be a list of names such as "
                                 f"[\"ledger\"], not {echo(names)}.")
-        view, more = TeacherView.from_query(query, self.can_hide, self.can_lock)
+        view, more = TeacherView.from_query(query, self.can_hide, self.can_lock, source="JSON")
         state, spec_warnings = self.spec.from_json({k: v for k, v in data.items() if k not in TEACHER_KEYS})
         return Loaded(state, view), spec_warnings + warnings + more
