@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from playground.surfaces.figures import contour_figure, surface3d_figure
+from playground.surfaces.figures import contour_figure, shown_z, surface3d_figure
 from playground.surfaces.race import run_race
 from playground.surfaces.state import SurfaceState
 from playground.surfaces.words import describe_losses, describe_map
@@ -29,7 +29,8 @@ def test_a_sliver_of_a_range_is_stretched_and_says_so():
 def test_a_3d_path_follows_the_surface_between_iterates():
     race = run_race(SurfaceState.for_surface("Beale", iterations=20))
     fig = surface3d_figure(race, 20)
-    surface_z = fig.data[0].z
+    surface_z = shown_z(race.z)[0]  # the heights the surface is drawn from (sent as float32)
+    np.testing.assert_allclose(fig.data[0].z, surface_z, rtol=1e-6)
     lift = 0.01 * float(np.ptp(surface_z[np.isfinite(surface_z)]))
     for trace, run in zip(fig.data[1:], race.runs, strict=True):
         x, y, z = (np.asarray(v, dtype=float) for v in (trace.x, trace.y, trace.z))

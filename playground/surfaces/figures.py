@@ -189,7 +189,9 @@ def contour_figure(race, frame: int) -> go.Figure:
     mark_start_and_minima(fig, race)
     fig.update_layout(**map_axes(race), height=map_height(race), clickmode="event+select", dragmode="pan", **LAYOUT)
     frames = [(k, _path_traces(race, k)) for k in animation_frames(race)]
-    return animated(readable(fig), frames, list(range(first, first + 2 * len(race.runs) + 1)))
+    # redraw: with redraw off, plotly.js blanks a contour trace when an animation starts (plotly.js#4491,
+    # plotly.py#2151): Play left the paths on white. A full redraw per frame keeps the map.
+    return animated(readable(fig), frames, list(range(first, first + 2 * len(race.runs) + 1)), redraw=True)
 
 
 MAX_ASPECT = 5.0  # beyond this a map to scale is a sliver: its axes are then stretched, and the caption says so
@@ -227,7 +229,7 @@ def mark_start_and_minima(fig, race) -> None:
 def surface3d_figure(race, frame: int) -> go.Figure:
     z, z_title = shown_z(race.z)
     logged = z_title != "f"
-    fig = PlainFigure(go.Surface(x=race.xs, y=race.ys, z=z, colorscale="Viridis", opacity=0.85,
+    fig = PlainFigure(go.Surface(x=race.xs, y=race.ys, z=z.astype(np.float32), colorscale="Viridis", opacity=0.85,
                                colorbar=dict(title=z_title), showscale=True, hoverinfo="skip"))
     low = float(np.nanmin(race.z[np.isfinite(race.z)])) if np.isfinite(race.z).any() else 0.0
 
@@ -262,8 +264,8 @@ def surface3d_figure(race, frame: int) -> go.Figure:
     return animated(readable(fig), frames, list(range(first, first + len(race.runs))), redraw=True)
 
 
-MAX_FRAMES_3D = 25  # a 3-D frame redraws the scene, and each holds every path sampled along the surface
-FRAME_PATH_SAMPLES = 600
+MAX_FRAMES_3D = 15  # a 3-D frame redraws the scene, and each holds every path sampled along the surface
+FRAME_PATH_SAMPLES = 300
 
 
 MAX_PATH_SAMPLES = 3000  # points per drawn 3-D path, whatever the number of iterations
