@@ -12,7 +12,7 @@ from engine.formatting import parse_readable
 from playground.common.presets import load_presets
 from playground.mlp import budget
 from playground.mlp.state import MLP_SPEC
-from playground.mlp.training import REWIND_CLIP, Training
+from playground.mlp.training import REWIND_CLIP, UPDATES_PER_FRAME, Training
 from tests.test_browser import metric_box, no_exception, open_mlp
 from tests.test_browser_surfaces import choose
 from tests.test_hostile_links import biggest_network
@@ -149,4 +149,33 @@ def test_a_config_upload_names_a_bad_activation_and_keeps_the_current_one(page, 
     upload_config(page, tmp_path, {"gradlab": 2, "hidden": [3], "activations": ["σ"]})
     expect(page.get_by_text("The activations (activations) was ignored: 'σ' is not one of")).to_be_visible()
     page.wait_for_url(re.compile(r"hidden=3&act=tanh&"))
+    no_exception(page)
+
+
+MOVING_CHARTS = (".st-key-mlp_boundary .js-plotly-plot .main-svg", ".st-key-mlp_loss_fig .js-plotly-plot .main-svg")
+
+
+def test_play_keeps_the_map_and_the_loss_drawn_and_pause_stops_it(page):
+    """The review's freeze: the spiral with 3 × 16 ReLUs. While it plays, the decision map and the loss chart are
+    on the page in every sample (the page is sampled every 50 ms in the tab), and Pause takes effect promptly."""
+    open_mlp(page, "?data=spiral&hidden=16,16,16&act=relu,relu,relu&noise=0.02")
+    page.get_by_role("button", name="Play").click()
+    page.get_by_text("While playing, the charts below show update").wait_for()  # the full run Play starts with
+    for chart in MOVING_CHARTS:
+        page.locator(chart).first.wait_for()
+    page.evaluate("""charts => { window.samples = []; window.sampler = setInterval(() => window.samples.push(
+        charts.every(c => document.querySelector(c) !== null)), 50); }""", list(MOVING_CHARTS))
+    page.wait_for_function("() => /update [1-4]\\d\\d ·/.test(document.body.innerText)", timeout=60_000)
+    samples = page.evaluate("() => { clearInterval(window.sampler); return window.samples; }")
+    missing = [i for i, drawn in enumerate(samples) if not drawn]
+    assert len(samples) > 5 and not missing, f"samples {missing} of {len(samples)} lacked a chart"
+    heading = page.locator("h4").filter(has_text="update")
+    page.get_by_role("button", name="Pause").click()  # returns once the click is delivered to the button
+    clicked = int(re.search(r"update (\d+)", heading.inner_text())[1])
+    expect(page.get_by_role("button", name="Play")).to_be_visible(timeout=5_000)
+    page.get_by_text("— playing").wait_for(state="detached")
+    stopped = int(re.search(r"update (\d+)", heading.inner_text())[1])
+    assert stopped - clicked <= 2 * UPDATES_PER_FRAME  # the pause took effect within a frame or two
+    page.get_by_role("button", name="+1", exact=True).click()  # and it stays paused: the next update is +1's
+    page.get_by_text(f"update {stopped + 1} ·").wait_for()
     no_exception(page)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from labs.mlp.export import numpy_script, torch_script
 
 from . import config
+from .figures import grad_norm_figure, gradient_histogram_figure
 from .state import MLP_SPEC, MLPState
+from .words import describe_histogram, describe_norms
 
 CAN_HIDE = {"lessons": "lessons", "setup": "data, network and training settings", "export": "export and import",
             "landscape": "loss slice", "unroll": "unroll to scalars"}
@@ -28,3 +30,9 @@ def downloads(trainer, state: MLPState, points: list[dict] | None) -> list[tuple
 def lesson(preset: dict) -> tuple[MLPState, str]:
     """What a lesson button loads: the lesson's settings, and its note."""
     return MLP_SPEC.from_query(preset["query"])[0], f"**{preset['name']}** — {preset['note']}"
+
+
+def gradient_charts(trainer) -> list[tuple]:
+    """The gradient norms per layer and the histogram of ∂L/∂w, each as (figure, its words, its chart key)."""
+    return [(grad_norm_figure(trainer.history), describe_norms(trainer.history), "mlp_norms"),
+            (gradient_histogram_figure(trainer), describe_histogram(trainer), "mlp_hist")]

@@ -20,8 +20,8 @@ from .state import MLPState
 REWIND_ONLY, REWIND_CLIP_NORM, REWIND_LOWER_ETA = "only", "clip", "lower"  # what a rewind button changes
 REWIND_CLIP = 0.05  # the clipping lesson's ‖g‖ limit
 PLAY_MORE = 500  # Play at the target trains this many more
-UPDATES_PER_FRAME = 5  # at most: a large network trains fewer, within budget.FRAME_SECONDS
-FRAME_SECONDS = 0.25  # while playing, the page trains and redraws this often
+UPDATES_PER_FRAME = 10  # at most: a large network trains fewer, within budget.FRAME_SECONDS
+FRAME_SECONDS = 0.5  # while playing, the page trains and redraws this often
 
 
 def lowered(optimizer: OptimizerConfig, update: int) -> OptimizerConfig:

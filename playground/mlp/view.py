@@ -15,7 +15,7 @@ from playground.mlp import budget, captions, config, figures, heatmaps, words
 from playground.mlp.controls import DETAIL_ROWS, control
 from playground.mlp.lab import decision_grid, neuron_gradients, unroll_query
 from playground.mlp.network_figure import edges_caption, network_dot
-from playground.mlp.panels import CAN_HIDE, CAN_LOCK, TITLES, downloads, lesson
+from playground.mlp.panels import CAN_HIDE, CAN_LOCK, TITLES, downloads, gradient_charts, lesson
 from playground.mlp.points import COLUMNS, EXAMPLE_POINTS, OwnPoints
 from playground.mlp.state import MLP_SPEC, OWN_DATA, fill_new_layers, share_note
 from playground.mlp.training import FRAME_SECONDS, Training
@@ -163,23 +163,25 @@ def _view() -> None:
         column.metric(label, value)
     _chart(right, figures.loss_figure(history, for_theme(st.context.theme.type)), words.describe_losses(history),
            "mlp_loss_fig")
-    left, right = st.columns(2, gap="medium")
-    _chart(left, figures.grad_norm_figure(history), words.describe_norms(history), "mlp_norms")
-    _chart(right, figures.gradient_histogram_figure(trainer), words.describe_histogram(trainer), "mlp_hist")
-    st.caption(captions.gradients_caption(history))
+    if not training.playing:
+        _inside(trainer, data)
+
+
+def _inside(trainer, data) -> None:  # the gradient charts and the network: while playing, drawn as Play starts
+    for where, chart in zip(st.columns(2, gap="medium"), gradient_charts(trainer), strict=True):
+        _chart(where, *chart)
+    st.caption(captions.gradients_caption(trainer.history))
     _network(trainer, data)
 
 
-def _chart(where, fig, text: str, key: str) -> None:
-    """A chart with its text alternative under it: what it shows, in words, with its key numbers."""
+def _chart(where, fig, text: str, key: str) -> None:  # with its text alternative: what it shows, its key numbers
     where.plotly_chart(fig, width="stretch", key=key)
     where.caption(text)
 
 
 def _network(trainer, data) -> None:
     st.subheader("The network")
-    hidden = trainer.cfg.net.hidden
-    selected, info = None, None
+    hidden, selected, info = trainer.cfg.net.hidden, None, None
     if hidden:
         c, batch = st.columns([1, 1, 1.2, 5]), max(len(trainer.last_batch), 1)
         layer = c[0].selectbox("Layer", range(1, len(hidden) + 1), key="mlp_layer")
@@ -189,7 +191,12 @@ def _network(trainer, data) -> None:
         selected, info = (layer, neuron - 1), neuron_gradients(trainer, layer, neuron - 1, example - 1)
         if info:
             c[3].markdown(captions.neuron_caption(layer, neuron, info, trainer.updates))
-        _neurons(trainer, data, layer, neuron - 1)
+        # TensorFlow Playground's neuron heatmaps: each hidden neuron over the input plane; the chosen one large
+        xs, ys, acts = heatmaps.neuron_activations(trainer, data)
+        tiles, large = st.columns([3, 2], gap="medium")
+        for picture, caption in heatmaps.pictures(trainer, xs, ys, acts):
+            tiles.image(picture, caption=caption, width="stretch")  # one width (pictures()): tiles scale alike
+        _chart(large, *heatmaps.chosen(trainer, xs, ys, acts, layer, neuron - 1), "mlp_neuron_map")
     graph, maths = st.columns([3, 2], gap="medium")
     graph.graphviz_chart(network_dot(trainer, selected, info, for_theme(st.context.theme.type)), width="content")
     maths.markdown(captions.formulas(trainer.cfg.net.activations, trainer.cfg.net.bias, trainer.cfg.loss))
@@ -199,18 +206,12 @@ def _network(trainer, data) -> None:
         graph_downloads("mlp", lambda: network_dot(trainer, selected, info, LIGHT), f"network-{trainer.updates}")
 
 
-def _neurons(trainer, data, layer: int, neuron: int) -> None:
-    """TensorFlow Playground's neuron heatmaps: each hidden neuron over the input plane; the chosen one large."""
-    xs, ys, acts = heatmaps.neuron_activations(trainer, data)
-    tiles, large = st.columns([3, 2], gap="medium")
-    for picture, caption in heatmaps.pictures(trainer, xs, ys, acts):
-        tiles.image(picture, caption=caption, width="stretch")  # one width (pictures()): tiles scale alike
-    _chart(large, *heatmaps.chosen(trainer, xs, ys, acts, layer, neuron), "mlp_neuron_map")
-
-
 # Reset (forgets the model) and a rewind (changes its settings) in the fragment: a full run rebuilds, redraws widgets.
 timed_fragment(_view, lambda: (training.playing, training.trainer is not None, training.built_for),
                lambda: training.frame(ss.mlp_target), FRAME_SECONDS)
+if training.playing:  # a frame redraws only the map and the loss: the tab keeps up, and Pause is answered at once
+    st.info(f"While playing, the charts below show update {training.trainer.updates}: Pause to follow them again.")
+    _inside(training.trainer, training.data)
 
 
 def _loss_slice() -> None:
@@ -232,9 +233,8 @@ def _unroll() -> None:
 
 
 def _export() -> None:
-    for column, (label, content, name, mime, tip) in zip(st.columns(3), downloads(training.trainer, state,
-                                                                                own.current()), strict=True):
-        column.download_button(label, content, name, mime, help=tip)
+    for column, (*download, tip) in zip(st.columns(3), downloads(training.trainer, state, own.current()), strict=True):
+        column.download_button(*download, help=tip)
     if not locked:
         st.file_uploader("Load a configuration (JSON)", type=["json"], key="mlp_config_file", on_change=_load_file)
     for message in ss.pop("mlp_file_messages", []):
