@@ -33,7 +33,7 @@ FIGURE = "svg g.node, .js-plotly-plot .main-svg, [data-testid=stPageLink]"
 FIRST_FIGURE = {"home": "/", "stepper": "/stepper", "surfaces": "/surfaces", "MLP": "/mlp"}
 SHARE_LINKS = {  # a teacher's links, with more to compute than the defaults
     "surfaces share link (3 runs, 300 iterations)":
-        "/surfaces?surface=rosenbrock&iters=300&runs=sgd:lr=0.001;momentum:lr=0.001,momentum=0.9;adam:lr=0.05",
+        "/surfaces?surface=Rosenbrock&iters=300&runs=sgd:lr=0.001;momentum:lr=0.001,momentum=0.9;adam:lr=0.05",
     "MLP share link (spiral, 2 x 16 tanh)": "/mlp?data=spiral&hidden=16,16&act=tanh,tanh",
 }
 TARGETS = {  # issue 14's table
