@@ -179,3 +179,17 @@ def test_play_keeps_the_map_and_the_loss_drawn_and_pause_stops_it(page):
     page.get_by_role("button", name="+1", exact=True).click()  # and it stays paused: the next update is +1's
     page.get_by_text(f"update {stopped + 1} ·").wait_for()
     no_exception(page)
+
+
+def test_the_loss_chart_labels_a_flat_loss_with_readable_numbers(page):
+    """XOR without a hidden layer: the loss stays near ln 2 ≈ 0.69, within one decade; the chart labels at least
+    three plain numbers around it, so the lesson's "stays near 0.69" can be read off the axis."""
+    open_mlp(page, "?" + urlencode(lesson("XOR without a hidden layer")["query"]))
+    page.get_by_role("button", name="+100").click()
+    page.get_by_text("update 100 ·").wait_for()
+    labels = page.locator(".st-key-mlp_loss_fig .ytick text")
+    expect(labels.first).to_be_visible()
+    texts = labels.evaluate_all("ts => ts.map(t => t.textContent)")  # SVG text: no innerText
+    assert len(texts) >= 3 and all(re.fullmatch(r"\d+(\.\d+)?", t) for t in texts), texts
+    assert any(abs(float(t) - 0.7) < 0.051 for t in texts)
+    no_exception(page)

@@ -7,6 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
+from engine.formatting import readable as format_readable
 from playground.common.palette import LIGHT, Palette
 from playground.surfaces.figures import LAYOUT, readable
 
@@ -59,7 +60,48 @@ def loss_figure(history, pal: Palette = LIGHT) -> go.Figure:
         fig.add_trace(go.Scatter(x=updates, y=[r.test_loss for r in history], name="test loss",
                                  line=dict(color=pal.edge_gradient, width=2.5, dash="dash")))
     fig.update_layout(height=300, xaxis_title="update", yaxis_title="loss", yaxis_type="log", **LAYOUT)
-    return readable(fig)
+    losses = [x for r in history for x in (r.train_loss, r.test_loss) if x is not None]
+    return readable(fig).update_yaxes(**log_ticks(losses))
+
+
+NICE_STEPS = (1, 2, 5)  # tick steps: these times a power of ten
+MIN_TICKS, MAX_TICKS = 3, 8
+
+
+def log_ticks(values) -> dict:
+    """Y-axis settings for a log axis over ``values`` that label at least MIN_TICKS readable numbers: whole powers
+    of ten when the values span three or more (Plotly's own labels), else 1, 2, 5 × 10ᵏ, else (within less than a
+    decade, e.g. a loss that stays near 0.69) evenly spaced plain numbers such as 0.65, 0.7, 0.75."""
+    ys = np.asarray([v for v in values if np.isfinite(v) and v > 0], dtype=float)
+    if ys.size == 0:
+        return {}
+    low, high = float(ys.min()), float(ys.max())
+    if high < low * 1.3:  # (nearly) flat: widen so that the line sits inside a few labelled values
+        middle = (low * high) ** 0.5
+        low, high = middle / 1.15, middle * 1.15
+    powers = range(int(np.floor(np.log10(low))) - 1, int(np.ceil(np.log10(high))) + 1)
+    if sum(low <= 10.0 ** k <= high for k in powers) >= MIN_TICKS:
+        return {}
+    ticks = [m * 10.0 ** k for k in powers for m in NICE_STEPS if low <= m * 10.0 ** k <= high]
+    if not MIN_TICKS <= len(ticks) <= MAX_TICKS:
+        ticks = _even_ticks(low, high)
+    pad = 0.05 * (np.log10(high) - np.log10(low))
+    return dict(tickmode="array", tickvals=ticks, ticktext=[format_readable(t, 3) for t in ticks],
+                range=[np.log10(low) - pad, np.log10(high) + pad])
+
+
+def _even_ticks(low: float, high: float) -> list[float]:
+    """The multiples between ``low`` and ``high`` of the largest 1, 2, 5 × 10ᵏ step that gives four to MAX_TICKS of
+    them (the line is then read to a finer step), or failing that at least MIN_TICKS."""
+    exponent = int(np.floor(np.log10(high - low)))
+    steps = sorted((m * 10.0 ** k for k in range(exponent - 2, exponent + 1) for m in NICE_STEPS), reverse=True)
+    found = []
+    for step in steps:
+        ticks = [float(f"{t:.12g}") for t in np.arange(np.ceil(low / step), np.floor(high / step) + 1) * step]
+        if MIN_TICKS + 1 <= len(ticks) <= MAX_TICKS:
+            return ticks
+        found += [ticks] if len(ticks) >= MIN_TICKS else []
+    return found[0] if found else [low, (low * high) ** 0.5, high]
 
 
 def layer_colors(layers: int) -> list[str]:
