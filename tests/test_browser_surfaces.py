@@ -86,6 +86,7 @@ def test_iteration_shown_follows_step_and_reset(page):
     no_exception(page)
 
 
+MAP = ".st-key-surfaces_chart"
 MAP_PATH_LENGTH = """name => {
     const plot = document.querySelector('.st-key-surfaces_chart .js-plotly-plot');
     const trace = ((plot && plot._fullData) || []).find(t => t.name === name);
@@ -105,7 +106,10 @@ def test_play_grows_the_paths_in_the_browser_with_no_server_rerun(page):
     early = page.wait_for_function(f"() => {{ const n = ({MAP_PATH_LENGTH})('{run}'); return n > 1 && n < 21 && n; }}"
                                    ).json_value()
     page.wait_for_function(f"() => ({MAP_PATH_LENGTH})('{run}') > {early}")
+    # the surface stays under the growing paths (plotly.js drops a contour trace while animating): its picture
+    assert page.evaluate(f"() => document.querySelectorAll('{MAP} .imagelayer image').length") == 1
     page.wait_for_function(f"() => ({MAP_PATH_LENGTH})('{run}') === 41")  # and plays to the end
+    page.wait_for_function(f"() => document.querySelectorAll('{MAP} .contourlayer .contourfill path').length > 0")
     expect(page.locator(".st-key-surfaces_chart").get_by_text(re.compile(r"^\s*iteration 40\s*$"))).to_be_attached()
     assert sent == []  # no rerun: the server sent every frame with the first drawing
     no_exception(page)

@@ -5,8 +5,13 @@ Pure functions of a race and the frame to show; no Streamlit import.
 
 from __future__ import annotations
 
+import base64
+import io
+
 import numpy as np
 import plotly.graph_objects as go
+from PIL import Image
+from plotly.colors import sample_colorscale
 
 from playground.common.palette import LIGHT, Palette
 
@@ -167,8 +172,33 @@ def _path_traces(race, k: int) -> list[dict]:
     return [*out, iteration_label(race, k, float(race.ys[-1]))]
 
 
+def surface_image(race) -> dict:
+    """The contour map's colour bands as a picture under it (a layout image, which no animation touches): while
+    Play runs, plotly.js removes a contour trace from the chart until the last frame (plotly.js#4491, still so
+    with a redraw per frame), and the paths grew on white."""
+    z, _ = shown_z(race.z)
+    finite = np.isfinite(z)
+    low, high = (float(z[finite].min()), float(z[finite].max())) if finite.any() else (0.0, 1.0)
+    with np.errstate(all="ignore"):
+        scaled = np.nan_to_num((z - low) / ((high - low) or 1.0), posinf=1.0, neginf=0.0)
+    bands = np.clip((scaled * BANDS).astype(int), 0, BANDS - 1)
+    colours = np.array([[int(v) for v in c[4:-1].split(",")] + [255] for c in
+                        sample_colorscale("Viridis", list((np.arange(BANDS) + 0.5) / BANDS))], dtype=np.uint8)
+    pixels = colours[bands]
+    pixels[~finite] = 0  # transparent where f can't be computed
+    buffer = io.BytesIO()
+    Image.fromarray(pixels[::-1]).save(buffer, format="PNG")  # row 0 of a picture is its top: the largest y
+    x0, x1, y0, y1 = float(race.xs[0]), float(race.xs[-1]), float(race.ys[0]), float(race.ys[-1])
+    return dict(source="data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode(), xref="x", yref="y",
+                x=x0, y=y1, sizex=x1 - x0, sizey=y1 - y0, sizing="stretch", layer="below")
+
+
+BANDS = 30  # as the contour trace's ncontours
+
+
 def contour_figure(race, frame: int) -> go.Figure:
     fig = PlainFigure(surface_contour(race))
+    fig.add_layout_image(surface_image(race))
     gx, gy = np.meshgrid(np.linspace(race.xs[0], race.xs[-1], CLICK_GRID),
                          np.linspace(race.ys[0], race.ys[-1], CLICK_GRID))
     fig.add_trace(go.Scatter(x=gx.ravel(), y=gy.ravel(), mode="markers", marker=dict(size=12, opacity=0),
