@@ -87,3 +87,15 @@ def test_the_inputs_are_previewed_each_at_its_own_scale():
     assert np.allclose(features[4, 7, 1], xs[7] ** 2 / np.max(xs ** 2))  # x1² at row 4 (ys[4]), column 7 (xs[7])
     assert np.allclose(features[4, 7, 2], np.sin(ys[4]) / np.abs(np.sin(ys)).max())
     assert heatmaps.pictures(trainer, xs, ys, acts)[0][1].startswith("Inputs: x1, x1², sin x2, left to right")
+
+
+def test_the_large_heatmaps_colour_bar_spans_its_activations_range():
+    trainer, data = trained(MLPState(dataset="xor", hidden=(4, 4), activations=("relu", "tanh")))
+    xs, ys, acts = heatmaps.neuron_activations(trainer, data)
+    relu = heatmaps.chosen(trainer, xs, ys, acts, 1, 0)[0].data[0]
+    a = acts[0][:, :, 0]
+    assert relu.zmin == 0 and relu.zmax == np.abs(a).max()  # a ReLU is never negative: no −max … 0 half
+    assert relu.colorscale[0][1] == "white" and len(relu.colorscale) == 2
+    tanh = heatmaps.chosen(trainer, xs, ys, acts, 2, 0)[0].data[0]
+    b = acts[1][:, :, 0]
+    assert b.min() < 0 < b.max() and tanh.zmin == -tanh.zmax == -np.abs(b).max()  # both signs: white at 0

@@ -3,6 +3,7 @@ and the own-data table (points.py). The state spec and the configuration file ha
 
 from dataclasses import replace
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -121,6 +122,24 @@ def test_the_nan_trap_stops_playing():
         if not run.playing:
             break
     assert run.trainer.halted and not run.playing and run.trainer.updates < 100
+
+
+def test_the_nan_trap_shows_no_accuracy_beside_its_non_finite_loss():
+    run = Training()
+    run.build(MLPState(optimizer=OptimizerConfig("sgd", lr=1e308)), None)  # the review's η
+    run.train(10)
+    assert run.trainer.halted and not np.isfinite(run.last.train_loss) and run.last.train_accuracy is not None
+    shown = dict(metrics(run.last))
+    assert shown["train accuracy"] == shown["test accuracy"] == "—"
+    assert dict(metrics(replace(run.last, problem=None)))["train accuracy"].endswith("%")  # the trap's "—" only
+
+
+@pytest.mark.parametrize("batch,updates,epoch", [(0, 0, "0"), (0, 7, "7"), (0, 500, "500"), (21, 5, "0.5")])
+def test_the_epoch_is_whole_when_whole_else_one_decimal(batch, updates, epoch):
+    run = Training()
+    run.build(MLPState(batch_size=batch, hidden=(2,), activations=("relu",)), None)  # 210 training points
+    run.train(updates)
+    assert run.progress(500)[0] == f"update {updates} · epoch {epoch}"
 
 
 def test_metrics_for_a_classifier_and_a_regression():

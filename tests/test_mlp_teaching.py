@@ -365,7 +365,13 @@ def shown(at, label: str) -> str:
 def test_capacity_then_weight_decay_numbers_are_the_pages():
     name = "Capacity, then weight decay"
     note = lesson(name)["note"]
-    at = train_lesson_on_the_page(name, 500)
+    at = train_lesson_on_the_page(name, 200)  # early stopping: the test loss at 200, lower than L2's at 500
+    early = metric(at, "test loss")
+    assert f"at update 200 the test loss is {shown(at, 'test loss')} ({shown(at, 'test accuracy')})" in note
+    for _ in range(3):
+        at.button(key="mlp_step100").click().run()
+    history = at.session_state["mlp_training"].trainer.history
+    assert min(history[199:], key=lambda r: r.test_loss).update <= 210  # "from there it climbs"
     assert f"(train loss {shown(at, 'train loss')}, {shown(at, 'train accuracy')})" in note
     assert f"(test loss {shown(at, 'test loss')}, {shown(at, 'test accuracy')})" in note
     assert metric(at, "test loss") > 10 * metric(at, "train loss")  # overfitting, as the note says
@@ -374,5 +380,6 @@ def test_capacity_then_weight_decay_numbers_are_the_pages():
         at.button(key="mlp_step100").click().run()
     assert f"train loss rises to {shown(at, 'train loss')}" in note
     assert f"test loss falls to {shown(at, 'test loss')} ({shown(at, 'test accuracy')})" in note
+    assert early < metric(at, "test loss")  # "lower than L2's at 500"
     small = trained({**lesson(name)["query"], "hidden": "2", "act": "relu"}, 500).history[-1]
     assert f"({100 * small.train_accuracy:.1f}% train)" in note

@@ -23,10 +23,16 @@ def metrics(last: StepRecord | None) -> list[tuple[str, str]]:
         return []
     out = [("train loss", readable(last.train_loss)),
            ("test loss", readable(last.test_loss) if last.test_loss is not None else "—")]
-    if last.train_accuracy is not None:
-        out += [("train accuracy", f"{100 * last.train_accuracy:.1f}%"),
-                ("test accuracy", f"{100 * last.test_accuracy:.1f}%" if last.test_accuracy is not None else "—")]
+    if last.train_accuracy is not None:  # not of weights the NaN trap refused (their loss is inf or NaN): "—"
+        shown = (lambda a: "—") if last.problem else (lambda a: f"{100 * a:.1f}%" if a is not None else "—")
+        out += [("train accuracy", shown(last.train_accuracy)), ("test accuracy", shown(last.test_accuracy))]
     return out
+
+
+def epochs(epoch: float) -> str:
+    """Epochs as a whole number when whole (0, 5, 500), else to one decimal (2.4)."""
+    text = f"{epoch:.1f}"
+    return text.removesuffix(".0")
 
 
 def times(x: float) -> str:

@@ -81,11 +81,21 @@ def incoming(trainer, layer: int, neuron: int) -> list[tuple[str, float]]:
     return out + ([("bias", float(lin.bias.value[neuron]))] if lin.bias is not None else [])
 
 
+def colour_range(a: np.ndarray) -> dict:
+    """The large heatmap's colour bar over the activations' own range: white at 0, blue positive, orange negative,
+    and only the side that occurs (a ReLU is never negative: 0 … max, white to blue)."""
+    scale, finite = scale_of(a), a[np.isfinite(a)]
+    orange, blue = "rgb(213,94,0)", "rgb(0,114,178)"
+    if finite.size and finite.min() >= 0:
+        return dict(zmin=0.0, zmax=scale, colorscale=[[0, "white"], [1, blue]])
+    if finite.size and finite.max() <= 0:
+        return dict(zmin=-scale, zmax=0.0, colorscale=[[0, orange], [1, "white"]])
+    return dict(zmin=-scale, zmax=scale, colorscale=[[0, orange], [0.5, "white"], [1, blue]])
+
+
 def neuron_figure(xs, ys, a: np.ndarray, layer: int, neuron: int, train) -> go.Figure:
     """Hidden neuron ``neuron`` (0-based) of ``layer`` over the plane, large, with the training points."""
-    scale = scale_of(a)
-    fig = go.Figure(go.Heatmap(x=xs, y=ys, z=a, zmin=-scale, zmax=scale, colorbar=dict(title="activation"),
-                               colorscale=[[0, "rgb(213,94,0)"], [0.5, "white"], [1, "rgb(0,114,178)"]],
+    fig = go.Figure(go.Heatmap(x=xs, y=ys, z=a, **colour_range(a), colorbar=dict(title="activation"),
                                hovertemplate="x1 %{x:.2f}, x2 %{y:.2f}: %{z:.3f}<extra></extra>"))
     fig.add_trace(go.Scatter(x=train.x[:, 0], y=train.x[:, 1], mode="markers", name="training points",
                              marker=dict(size=5, color="rgba(0,0,0,0.35)"), hoverinfo="skip"))

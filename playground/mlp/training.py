@@ -70,7 +70,7 @@ class Training:
     def progress(self, target: int) -> tuple[str, float, str]:
         """The heading (update and epoch), and the progress bar's fraction and text."""
         last, updates = self.last, self.trainer.updates
-        heading = f"update {updates} · epoch {last.epoch:.1f}" if last else "update 0 · epoch 0"
+        heading = f"update {updates} · epoch {captions.epochs(last.epoch if last else 0.0)}"
         return heading, min(updates / target, 1.0), f"{updates} / {target} updates" + (" — playing" * self.playing)
 
     def reset(self) -> None:
