@@ -19,7 +19,7 @@ def test_community_cloud_installs_the_project_itself():
     lines = [line.strip() for line in (ROOT / "requirements.txt").read_text().splitlines()]
     assert [line for line in lines if line and not line.startswith("#")] == ["."]
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    assert {re.split(r"[<>=]", d)[0] for d in deps} == {"streamlit", "numpy", "graphviz", "plotly"}
+    assert {re.split(r"[<>=]", d)[0] for d in deps} == {"streamlit", "numpy", "graphviz", "plotly", "threadpoolctl"}
 
 
 def test_dockerfile_runs_the_app_as_non_root_with_a_health_check():
