@@ -7,7 +7,7 @@ from engine import EngineError, gradient_check
 from labs.mlp.datasets import GENERATORS, make_dataset, parse_csv, split
 from labs.mlp.loss_slice import batched_loss, loss_slice
 from labs.mlp.nn import ACTIVATIONS, MLP, NetConfig, init_params, loss_node, one_hot
-from labs.mlp.train import TrainConfig, Trainer
+from labs.mlp.train import REWIND_WINDOW, TrainConfig, Trainer
 from labs.optim import OptimizerConfig
 
 
@@ -151,3 +151,37 @@ def test_trajectory_memory_is_bounded(monkeypatch):
     trainer.run(100)
     assert len(trainer.trajectory) <= 16 and trainer.stride > 1
     assert np.array_equal(trainer.trajectory[0], np.concatenate([p.ravel() for p in trainer.initial]))
+
+
+def test_history_keeps_the_first_updates_and_a_bounded_sample_after(monkeypatch):
+    import labs.mlp.train as train_module
+    monkeypatch.setattr(train_module, "KEEP_EVERY", 50)
+    monkeypatch.setattr(train_module, "KEEP_AFTER", 40)
+    train, test = small_data()
+    trainer = Trainer(TrainConfig(net=NetConfig(hidden=(3,), activations=("tanh",))), train, test)
+    for _ in range(6):
+        trainer.run(100)
+        updates = [r.update for r in trainer.history]
+        assert updates[:50] == list(range(1, 51))  # every one of the first KEEP_EVERY
+        assert updates[-1] == trainer.updates  # and always the latest: the page's metrics are its numbers
+        assert len(updates) <= 50 + 40 + REWIND_WINDOW and updates == sorted(set(updates))
+        assert updates[-REWIND_WINDOW:] == list(range(trainer.updates - REWIND_WINDOW + 1, trainer.updates + 1))
+        assert all(u % trainer.history_stride == 0 for u in updates[50:-REWIND_WINDOW])  # an even sample between
+    assert trainer.updates == 600 and trainer.history_stride > 1
+    assert updates[50] - 50 <= trainer.history_stride  # the sample starts right after them, no gap
+
+
+def test_history_keeps_the_nan_traps_record_and_rewind_counts_back(monkeypatch):
+    import labs.mlp.train as train_module
+    monkeypatch.setattr(train_module, "KEEP_EVERY", 10)
+    monkeypatch.setattr(train_module, "KEEP_AFTER", 10)
+    train, test = small_data("regression")
+    cfg = TrainConfig(net=NetConfig(hidden=(8,) * 4, outputs=1, activations=("leaky_relu",) * 4), loss="mse",
+                      optimizer=OptimizerConfig("sgd", lr=0.01, schedule="step", step_every=60, gamma=100.0))
+    trainer = Trainer(cfg, train, test)
+    records = trainer.run(500)
+    assert records[-1].problem and trainer.history[-1] == records[-1] and trainer.updates == records[-1].update > 60
+    point = trainer.rewind_point()
+    trainer.rewind()
+    assert trainer.updates == point.update == trainer.history[-1].update  # the page shows the update it is at
+    assert trainer.step().update == point.update + 1 == trainer.updates

@@ -76,6 +76,11 @@ class StepRecord:
 
 
 REWIND_WINDOW = 10  # updates whose weights are kept for rewind()
+# The records kept: every one of the first KEEP_EVERY updates (every lesson's numbers come from them), then at most
+# about KEEP_AFTER more, every history_stride-th update (the stride doubles as needed), the NaN trap's, and the
+# latest. A record is about 2 KB (more for a deep net): 20,000 updates once kept 46 MB per session.
+KEEP_EVERY = 500
+KEEP_AFTER = 1000
 
 
 @dataclass(frozen=True)
@@ -131,7 +136,9 @@ class Trainer:
         self.weights = [layer.weight for layer in self.model.layers]
         self.optimizer = Optimizer(self.params, cfg.optimizer)
         self.batches = MiniBatches(len(self.x_train), cfg.batch_size, cfg.seed)  # the order the exports replay
-        self.history: list[StepRecord] = []
+        self.history: list[StepRecord] = []  # thinned after KEEP_EVERY updates: see _keep
+        self.history_stride = 1
+        self.updates = 0  # updates trained (and kept: a rewind takes back those after its point)
         self.seen = 0  # training examples used so far: epochs = seen / training-set size
         self.trajectory: list[np.ndarray] = [self.flat_params()]  # every stride-th update, bounded
         self.stride = 1
@@ -151,10 +158,6 @@ class Trainer:
         if data.task == "regression":
             return data.y.reshape(-1, 1).astype(float)
         return one_hot(data.y, self.cfg.net.outputs)
-
-    @property
-    def updates(self) -> int:
-        return len(self.history)
 
     def flat_params(self) -> np.ndarray:
         return np.concatenate([p.value.ravel() for p in self.params])
@@ -232,7 +235,8 @@ class Trainer:
             self.halted = problem
             record = replace(record, problem=problem)
         record = replace(record, signal_norms=signals, grad_norm=grad_norm)
-        self.history.append(record)
+        self._keep(record)
+        self.updates = update
         if not problem:
             self.kept.append(Kept(update, [p.value for p in self.params], list(self.optimizer.states),
                                   self.optimizer.t, self.seen, record.train_loss))
@@ -259,11 +263,27 @@ class Trainer:
         for p, value in zip(self.params, point.params, strict=True):
             p.value = value
         self.optimizer.states, self.optimizer.t, self.seen = list(point.states), point.t, point.seen
-        del self.history[point.update:]
+        self.history = [r for r in self.history if r.update <= point.update]
+        self.updates = point.update
         self.trajectory = self.trajectory[:point.update // self.stride + 1]
         while self.kept[-1].update > point.update:
             self.kept.pop()
         self.halted = None
+
+    def _keep(self, record: StepRecord) -> None:
+        """Add ``record`` to the history. What came after the first KEEP_EVERY updates is thinned to every
+        history_stride-th update (and the NaN trap's) once it is older than the last REWIND_WINDOW updates, which
+        are all kept: a rewind goes back to one of them, and the page shows that update's record."""
+        history, recent = self.history, REWIND_WINDOW
+        history.append(record)
+        if len(history) > recent and self._thinned(history[-recent - 1]):
+            del history[-recent - 1]
+        if len(history) - KEEP_EVERY - recent > KEEP_AFTER:
+            self.history_stride *= 2
+            self.history = [r for r in history[:-recent] if not self._thinned(r)] + history[-recent:]
+
+    def _thinned(self, record: StepRecord) -> bool:
+        return record.update > KEEP_EVERY and not record.problem and record.update % self.history_stride != 0
 
     def set_optimizer(self, cfg: OptimizerConfig) -> None:
         """Train on from the current weights with other optimizer settings. The same optimizer keeps its state
