@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/streamlit run playground/app.py
+	$(BIN)/streamlit run playground/app.py --client.showErrorDetails full
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

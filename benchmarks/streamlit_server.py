@@ -33,20 +33,25 @@ def free_port() -> int:
 
 def start_server(log=subprocess.DEVNULL, timeout: float = 60.0,
                  timings: pathlib.Path | None = None, app: pathlib.Path | None = None,
-                 env: dict[str, str] | None = None,
-                 timer: str = "benchmarks.load_timed") -> tuple[subprocess.Popen, str]:
+                 env: dict[str, str | None] | None = None,
+                 timer: str = "benchmarks.load_timed",
+                 error_details: str | None = "full") -> tuple[subprocess.Popen, str]:
     """Start the app; return the process and its base URL once /_stcore/health answers. With
     ``timings``, the server writes each rerun's response time and query there (benchmarks/load_timed.py, or the
     module ``timer`` names).
     ``app`` runs another script instead of playground/app.py (from the project's directory, so with its
-    .streamlit/config.toml); ``env`` adds environment variables, e.g. STREAMLIT_CLIENT_SHOW_ERROR_DETAILS."""
+    .streamlit/config.toml); ``env`` adds environment variables, e.g. STREAMLIT_CLIENT_SHOW_ERROR_DETAILS, or
+    removes one given as None. ``error_details``: client.showErrorDetails on the command line ("full", as
+    `make run`, so tests read an error's message; None: as configured, the hosted setting)."""
     port = free_port()
     launcher = ["-m", timer, str(timings)] if timings else ["-m", "streamlit"]
     proc = subprocess.Popen(
         [sys.executable, *launcher, "run", str(app or ROOT / "playground" / "app.py"),
          "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+         *(["--client.showErrorDetails", error_details] if error_details else [])],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        env={k: v for k, v in {**os.environ, **(env or {})}.items() if v is not None})
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -10,6 +10,12 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# The hosted setting (config.toml) redacts an uncaught error's message, which the tests read (AppTest's
+# at.exception, the browser's stException): the suite asks for full details, as `make run` does (and so does
+# start_server for the servers it starts). config.toml outranks environment variables, so it's set here.
+from streamlit import config as _streamlit_config  # noqa: E402
+
+_streamlit_config.set_option("client.showErrorDetails", "full")
 from benchmarks.streamlit_server import CHROMIUM_ARGS, find_chromium, start_server, stop_server  # noqa: E402
 
 

@@ -112,9 +112,21 @@ def test_hosted_configurations_hide_error_details_and_make_run_keeps_them():
     docker = _dockerfile_env()["STREAMLIT_CLIENT_SHOW_ERROR_DETAILS"]
     assert docker in HIDDEN_DETAILS and _container_env()["STREAMLIT_CLIENT_SHOW_ERROR_DETAILS"] == docker
     assert _streamlit_options({"STREAMLIT_CLIENT_SHOW_ERROR_DETAILS": docker}, "client.showErrorDetails") == [docker]
-    # `make run` and the tests: the project's config.toml, no environment: full details for a developer
-    assert _streamlit_options({}, "client.showErrorDetails") == ["full"]
-    assert "showErrorDetails" not in (ROOT / "Makefile").read_text()
+    # Community Cloud: the project's config.toml, no environment
+    assert _streamlit_options({}, "client.showErrorDetails")[0] in HIDDEN_DETAILS
+    # `make run` and the tests ask for full details, for a developer
+    run = re.search(r"^run:.*\n((?:\t.*\n)+)", (ROOT / "Makefile").read_text(), re.M).group(1)
+    assert "--client.showErrorDetails full" in run
+    from streamlit import config
+    assert config.get_option("client.showErrorDetails") == "full"  # set by tests/conftest.py
+
+
+def test_the_suite_sees_an_uncaught_exception_in_full():
+    """Every `assert not at.exception` in the suite relies on this: with the hosted setting, AppTest would see
+    no exception element at all, and those checks could never fail."""
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_string("raise ValueError('seen by the tests')").run()
+    assert at.exception and "seen by the tests" in at.exception[0].message
 
 
 def test_the_base_image_and_the_deployed_image_are_pinned():
@@ -160,8 +172,10 @@ def test_a_page_that_raises_shows_no_traceback_with_the_hosted_settings(browser,
     app.write_text(f"import streamlit as st\nst.title('ok')\nraise ValueError({secret!r})\n")
     hosted = {k: v for k, v in _dockerfile_env().items() if k.startswith("STREAMLIT_")}
     shown = {}
-    for name, env in (("hosted", hosted), ("local", {})):
-        proc, url = start_server(app=app, env=env)
+    cases = (("hosted", hosted, None), ("community cloud", {"STREAMLIT_CLIENT_SHOW_ERROR_DETAILS": None}, None),
+             ("local", {}, "full"))  # as make run
+    for name, env, details in cases:
+        proc, url = start_server(app=app, env=env, error_details=details)
         try:
             context = browser.new_context()
             page = context.new_page()
@@ -173,6 +187,7 @@ def test_a_page_that_raises_shows_no_traceback_with_the_hosted_settings(browser,
         finally:
             stop_server(proc)
     assert secret in shown["local"] and str(tmp_path) in shown["local"]  # full details, with the path
-    for leak in (secret, "ValueError", "Traceback", str(tmp_path), str(ROOT), "File "):
-        assert leak not in shown["hosted"], leak
-    assert "error" in shown["hosted"].lower()
+    for hosted_name in ("hosted", "community cloud"):
+        for leak in (secret, "ValueError", "Traceback", str(tmp_path), str(ROOT), "File "):
+            assert leak not in shown[hosted_name], (hosted_name, leak)
+        assert "error" in shown[hosted_name].lower()
