@@ -1,5 +1,5 @@
-"""Real Chromium: Play in the surface and MLP labs keeps going by itself (a fragment's timer only starts in a
-full run; AppTest cannot see timers)."""
+"""Real Chromium: Play in the MLP lab keeps going by itself (a fragment's timer only starts in a full run; AppTest
+cannot see timers). The surface lab's Play runs in the browser: tests/test_browser_surfaces.py."""
 
 import re
 
@@ -9,15 +9,6 @@ from playwright.sync_api import expect
 from tests.test_browser import no_exception
 
 pytestmark = pytest.mark.browser
-
-
-def test_surface_lab_play_runs_to_the_last_iteration(page):
-    page.goto(f"{page.base_url}/surfaces?iters=12&frame=0")
-    page.wait_for_selector(".js-plotly-plot", timeout=60_000)
-    page.get_by_role("button", name="Play").click()
-    page.wait_for_function("() => new URLSearchParams(location.search).get('frame') === '12'", timeout=60_000)
-    expect(page.get_by_role("button", name="Play")).to_be_visible()  # it stopped by itself at the end
-    no_exception(page)
 
 
 def test_mlp_lab_play_keeps_training(page):
