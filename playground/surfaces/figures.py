@@ -6,14 +6,13 @@ Pure functions of a race and the frame to show; no Streamlit import.
 from __future__ import annotations
 
 import base64
-import io
 
 import numpy as np
 import plotly.graph_objects as go
-from PIL import Image
 from plotly.colors import sample_colorscale
 
 from playground.common.palette import LIGHT, Palette
+from playground.common.png import png
 
 # Okabe-Ito, in an order where neighbours stay distinguishable: one colour per optimizer run.
 RUN_COLORS = ("#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
@@ -186,10 +185,9 @@ def surface_image(race) -> dict:
                         sample_colorscale("Viridis", list((np.arange(BANDS) + 0.5) / BANDS))], dtype=np.uint8)
     pixels = colours[bands]
     pixels[~finite] = 0  # transparent where f can't be computed
-    buffer = io.BytesIO()
-    Image.fromarray(pixels[::-1]).save(buffer, format="PNG")  # row 0 of a picture is its top: the largest y
+    picture = png(np.ascontiguousarray(pixels[::-1]))  # row 0 of a picture is its top: the largest y
     x0, x1, y0, y1 = float(race.xs[0]), float(race.xs[-1]), float(race.ys[0]), float(race.ys[-1])
-    return dict(source="data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode(), xref="x", yref="y",
+    return dict(source="data:image/png;base64," + base64.b64encode(picture).decode(), xref="x", yref="y",
                 x=x0, y=y1, sizex=x1 - x0, sizey=y1 - y0, sizing="stretch", layer="below")
 
 
