@@ -134,10 +134,12 @@ COLUMNS = (
     Column("optimizer", "name", "optimizer", OPTIMIZERS),
     Column("lr", "lr", "η (learning rate)", low=0.0),
     Column("momentum", "momentum", "μ", low=0.0, high=0.999, help="momentum and Nesterov"),
-    Column("rho", "rho", "ρ", low=0.0, high=0.999, help="RMSProp's decay"),
+    Column("rho", "rho", "ρ", low=0.0, high=0.999, help="RMSProp's decay of its average of g²: 0.9 here, the value of "
+           "Hinton's lecture that introduced RMSProp (and Keras's default); PyTorch's default alpha is 0.99"),
     Column("beta1", "beta1", "β₁", help="Adam's first-moment decay"),
     Column("beta2", "beta2", "β₂", help="Adam's second-moment decay"),
-    Column("eps", "eps", "ε", low=0.0, help="added to the denominator of adaptive methods"),
+    Column("eps", "eps", "ε", low=0.0, help="added to the denominator of adaptive methods: 1e-8 for all "
+           "of them here, as Adam's paper; PyTorch's AdaGrad defaults to 1e-10 (set it to match)"),
     Column("weight decay", "weight_decay", "λ (weight decay)", low=0.0),
     Column("decay", "decay_mode", "decay", ("l2", "decoupled")),
     Column("clip norm", "clip_norm", "clip ‖g‖", low=0.0, help="empty: no clipping"),
