@@ -227,6 +227,9 @@ def rewind_on_the_page(button: str):
     at.button(key="mlp_step100").click().run()
     trap = next(e.value for e in at.error if "NaN trap" in e.value)
     point = int(re.search(r"Rewind goes back to update (\d+)", trap)[1])
+    history = at.session_state["mlp_training"].trainer.history
+    assert f"update {point}, the lowest training loss ({readable(history[point - 1].train_loss)}) of the last" in trap
+    assert history[point - 1].train_loss == min(r.train_loss for r in history[-REWIND_WINDOW:])
     at.button(key=f"mlp_rewind_{button}").click().run()
     assert not at.exception and not any("NaN trap" in e.value for e in at.error)
     assert any(f"update {point} ·" in m.value for m in at.markdown)

@@ -8,7 +8,7 @@ import re
 
 from engine import formatting
 from engine.formatting import format_number
-from labs.mlp.train import StepRecord
+from labs.mlp.train import REWIND_WINDOW, StepRecord
 
 
 def readable(x: float, digits: int = 3) -> str:
@@ -72,8 +72,8 @@ E_NOTATION = re.compile(r"-?\d+(?:\.\d+)?e[+-]\d+")
 def nan_trap_message(halted: str, point: int, point_loss: float) -> str:
     """The trap's message, with where a rewind goes: update ``point``, whose training loss was ``point_loss``."""
     halted = E_NOTATION.sub(lambda number: readable(float(number[0]), 2), halted)  # 9.1e+178 → 9.1 × 10¹⁷⁸
-    where = (f"update {point}, the lowest training loss ({readable(point_loss)}) of the last updates, before the "
-             "blow-up began" if point else "the initial weights")
+    where = (f"update {point}, the lowest training loss ({readable(point_loss)}) of the last {REWIND_WINDOW} "
+             "updates, before the blow-up began" if point else "the initial weights")
     return (f"NaN trap: {halted}. Training stopped. Rewind goes back to {where}. With the same settings it blows "
             "up again. Clipping the gradient's norm keeps every update finite, but it stops the NaN, not its "
             "cause: the steps stay large and the loss can climb again. A smaller η treats the cause. Or Reset "
