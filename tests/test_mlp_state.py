@@ -188,7 +188,7 @@ def test_widget_bounds_are_the_links_bounds():
     ("scale", "101"), ("bias", "2"), ("loss", "hinge"), ("opt", "adam:beta1=1"), ("opt", "adam:lr=0"),
     ("opt", "sgd;adam"), ("opt", "adam:gamma=11"), ("opt", "adam:eps=0"), ("opt", "adam:step_every=0"),
     ("opt", "adam:lr=1e-10"), ("opt", "adam:momentum=x"), ("batch", "1001"), ("l1", "-1"), ("l2", "nan"),
-    ("seed", "2147483649"), ("data", "own data")])
+    ("seed", "2147483649"), ("data", "own data"), ("l2", "-1"), ("opt", "adam:clip_norm=-5")])  # the review's
 def test_a_refused_value_is_named_and_changes_nothing(key, value):
     state, warnings = MLP_SPEC.from_query({key: value})
     assert state == DEFAULT
