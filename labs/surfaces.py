@@ -192,7 +192,8 @@ def _ending(point, loss, grad, bound, tolerance, t) -> tuple[str, str] | None:
     if np.max(np.abs(point)) > bound:
         return "diverged", f"the point left |p| ≤ {bound:g} at iteration {t}"
     if float(np.linalg.norm(grad)) <= tolerance:
-        return "converged", f"the gradient vanished (‖g‖ ≤ {tolerance:g}) at iteration {t}"
+        # not "vanished": that word is the MLP lab's, for gradients that shrink layer by layer while far from done
+        return "converged", f"the gradient reached zero (‖g‖ ≤ {tolerance:g}) at iteration {t}: a stationary point"
     return None
 
 

@@ -224,3 +224,23 @@ def test_dragging_eta_and_mu_redraws_the_path_and_its_arrows_in_the_browser(page
     assert sent == []  # nothing went to the server: no rerun
     expect(page.get_by_text(re.compile(r"^−ηv$")).first).to_be_attached()
     no_exception(page)
+
+
+def test_a_long_typed_surface_is_reported_at_its_real_length(page):
+    """The box cut a pasted expression at 1,000 characters, so the parser's message gave the cut length."""
+    open_surfaces(page)
+    long = "x**2+" * 300 + "y**2"  # 1,504 characters
+    box = page.get_by_role("textbox", name="f(x, y) =")
+    box.fill(long)
+    box.press("Enter")
+    expect(page.get_by_text(f"{len(long):,} characters")).to_be_visible()
+    no_exception(page)
+
+
+def test_the_lesson_button_says_it_opens_the_lesson(page):
+    open_surfaces(page)
+    button = page.get_by_role("button", name="Open the step-size lesson")
+    expect(button).to_be_visible()
+    button.click()
+    expect(page.get_by_role("combobox", name="Surface")).to_have_value(re.compile(r"\|x\|"))
+    no_exception(page)

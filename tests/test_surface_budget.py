@@ -7,7 +7,7 @@ import pytest
 
 from labs.optim import OptimizerConfig
 from labs.surfaces import SURFACES
-from playground.surfaces.race import STEP_OVERHEAD_NODES, WORK_BUDGET, graph_size, run_race
+from playground.surfaces.race import STATUS, STEP_OVERHEAD_NODES, WORK_BUDGET, graph_size, run_race
 from playground.surfaces.state import MAX_ITERATIONS, SurfaceState
 from tests.apptest import open_page
 
@@ -51,5 +51,5 @@ def test_an_over_budget_link_opens_with_the_message():
     at = open_page("surfaces/view.py", surface="custom", f=LONG_F, xr="-3,3", yr="-3,3", start="0.5,0.5",
                    runs=SIX_RUNS, iters=str(MAX_ITERATIONS), tol="0")
     assert any("server time" in w.value for w in at.warning)
-    statuses = list(at.table[-1].value["status"])
+    statuses = list(at.table[-1].value[STATUS])
     assert len(statuses) == 6 and not any(f"after {MAX_ITERATIONS} steps" in s for s in statuses)

@@ -5,7 +5,7 @@ import pytest
 from labs.optim import OptimizerConfig
 from labs.surfaces import SURFACES
 from playground.surfaces import controls
-from playground.surfaces.race import run_race
+from playground.surfaces.race import STATUS, run_race
 from playground.surfaces.runs import row_to_run
 from playground.surfaces.state import SURFACES_SPEC, SurfaceState
 from tests.apptest import open_page
@@ -57,5 +57,5 @@ def test_page_switching_to_himmelblau_and_beale_diverges_nowhere():
     for name in ("Himmelblau", "Beale"):
         at.selectbox(key="surfaces_surface").select(name).run()
         assert not at.exception
-        statuses = list(at.table[-1].value["status"])
+        statuses = list(at.table[-1].value[STATUS])
         assert len(statuses) == 3 and not any(s.startswith("diverged") for s in statuses), statuses

@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from labs.optim import OptimizerConfig
 from playground.surfaces.figures import contour_figure, curve_figure, loss_figure, surface3d_figure
-from playground.surfaces.race import results_rows, run_race, stepper_query
+from playground.surfaces.race import STATUS, STEPS_TO_TOLERANCE, results_rows, run_race, stepper_query
 from playground.surfaces.state import SurfaceState
 from tests.apptest import open_page
 
@@ -21,14 +21,14 @@ def lesson_race():
 
 def test_step_size_lesson_table():
     rows = results_rows(lesson_race())
-    assert [r["status"] for r in rows] == ["converged at step 10", "converged at step 2",
+    assert [r[STATUS] for r in rows] == ["converged at step 10", "converged at step 2",
                                            "never converges: cycle 10 ↔ -1 from step 0"]
-    assert [r["steps to tolerance"] for r in rows] == ["10", "2", "not reached"]
+    assert [r[STEPS_TO_TOLERANCE] for r in rows] == ["10", "2", "not reached"]
 
 
 def test_default_race_shows_the_ravine_lesson():
     rows = results_rows(run_race(SurfaceState()))
-    steps = {r["optimizer"].split(" ")[0]: r["steps to tolerance"] for r in rows}
+    steps = {r["optimizer"].split(" ")[0]: r[STEPS_TO_TOLERANCE] for r in rows}
     assert int(steps["Momentum"]) < int(steps["SGD"]) and int(steps["AdaGrad"]) < int(steps["SGD"])
 
 
@@ -77,7 +77,7 @@ def test_page_step_size_lesson_button():
     at = start_page()
     at.button(key="surfaces_lesson").click().run()
     assert not at.exception
-    assert list(results(at)["status"]) == ["converged at step 10", "converged at step 2",
+    assert list(results(at)[STATUS]) == ["converged at step 10", "converged at step 2",
                                            "never converges: cycle 10 ↔ -1 from step 0"]
 
 
@@ -86,7 +86,7 @@ def test_page_restores_from_url_and_switches_surface():
                     start="-1.5,2", runs="adam:lr=0.05;sgd:lr=0.01", iters="300", frame="40")
     table = results(at)
     assert list(table["optimizer"]) == ["Adam (η=0.05)", "SGD (η=0.01)"]
-    assert table["status"][1].startswith("diverged at step")
+    assert table[STATUS][1].startswith("diverged at step")
     at.selectbox(key="surfaces_surface").select("Himmelblau").run()
     assert not at.exception and at.text_input(key="surfaces_expr").value.startswith("(x**2 + y - 11)")
     assert at.number_input(key="surfaces_start_x").value == -0.5 and at.slider(key="surfaces_frame").value == 300

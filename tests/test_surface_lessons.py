@@ -10,6 +10,7 @@ import pytest
 
 from labs.surfaces import SURFACES
 from playground.surfaces.numbers import parse_readable
+from playground.surfaces.race import STATUS, STEPS_TO_TOLERANCE
 from tests.apptest import open_page
 
 LESSONS = {lesson["title"]: lesson for section in json.loads(
@@ -32,7 +33,7 @@ def point(row) -> np.ndarray:
 
 
 def steps(row) -> int:
-    return int(row["steps to tolerance"])
+    return int(row[STEPS_TO_TOLERANCE])
 
 
 def caption_of(at) -> str:
@@ -45,7 +46,7 @@ def test_every_surfaces_lesson_is_checked_here():
 
 def test_step_size_lesson_10_steps_2_steps_and_a_bounce_from_step_0():
     rows, _ = results(**LESSONS["|x| with steps 1, 5 and 11"]["query"])
-    assert [r["status"] for r in rows] == ["converged at step 10", "converged at step 2",
+    assert [r[STATUS] for r in rows] == ["converged at step 10", "converged at step 2",
                                            "never converges: cycle 10 ↔ -1 from step 0"]
 
 
@@ -71,11 +72,11 @@ def test_ravine_note_adam_at_a_constant_step_converges_near_step_300():
     note = SURFACES["Ill-conditioned ravine"].note
     claimed = int(re.search(r"near step (\d+)", note)[1])
     rows, _ = results(surface="Ill-conditioned ravine", runs="sgd:lr=0.09;adam:lr=0.1", iters="500")
-    adam = by_optimizer(rows, "Adam")["status"]
+    adam = by_optimizer(rows, "Adam")[STATUS]
     assert adam.startswith("converged at step"), adam
     assert abs(int(adam.split()[-1]) - claimed) <= 0.1 * claimed
     early, _ = results(surface="Ill-conditioned ravine", runs="adam:lr=0.1", iters="100")
-    assert early[0]["status"].startswith("still moving after 100 steps")  # "circles the bottom for a long time"
+    assert early[0][STATUS].startswith("still moving after 100 steps")  # "circles the bottom for a long time"
 
 
 def test_rosenbrock_easy_to_find_the_valley_slow_to_follow_it():
@@ -85,7 +86,7 @@ def test_rosenbrock_easy_to_find_the_valley_slow_to_follow_it():
     for row in early:  # found: every run is on the valley floor y ≈ x² within 100 steps
         x, y = point(row)
         assert abs(y - x * x) < 0.1, row
-    assert all(r["steps to tolerance"] == "not reached" for r in rows)  # slow: none is at (1, 1) after 500
+    assert all(r[STEPS_TO_TOLERANCE] == "not reached" for r in rows)  # slow: none is at (1, 1) after 500
 
 
 def test_himmelblau_which_minimum_depends_on_the_start_and_the_optimizer():
@@ -116,14 +117,14 @@ def test_saddle_gradient_descent_slides_off_along_y_slowly_at_first():
 def test_rastrigin_local_minima_trap_gradient_descent():
     rows, at = results(surface="Rastrigin (many minima)")
     sgd = by_optimizer(rows, "SGD")
-    assert sgd["status"].startswith("stuck at step")  # the gradient vanished ...
-    assert parse_readable(sgd["final loss"]) > 1 and sgd["steps to tolerance"] == "not reached"  # ... above 0
+    assert sgd[STATUS].startswith("stuck at step")  # the gradient vanished ...
+    assert parse_readable(sgd["final loss"]) > 1 and sgd[STEPS_TO_TOLERANCE] == "not reached"  # ... above 0
     assert "trap plain gradient descent" in caption_of(at)
 
 
 def test_convex_bowl_every_optimizer_gets_there():
     rows, _ = results(surface="Convex bowl")
-    assert all(r["steps to tolerance"].isdigit() for r in rows), rows
+    assert all(r[STEPS_TO_TOLERANCE].isdigit() for r in rows), rows
 
 
 @pytest.mark.parametrize("name", list(SURFACES))

@@ -8,7 +8,7 @@ import pytest
 from labs.optim import OptimizerConfig
 from labs.surfaces import SURFACES
 from playground.surfaces.numbers import parse_readable, readable, readable_text
-from playground.surfaces.race import inspection, results_rows, run_race
+from playground.surfaces.race import STATUS, STEPS_TO_TOLERANCE, inspection, results_rows, run_race
 from playground.surfaces.runs import COLUMNS, row_to_run, run_to_row
 from playground.surfaces.state import SurfaceState
 
@@ -36,10 +36,10 @@ def test_no_raw_e_notation_in_the_results_or_the_inspector(name):
 def test_a_status_never_contradicts_the_numbers_beside_it(name):
     race = run_race(SurfaceState.for_surface(name, iterations=300))
     for row, run in zip(results_rows(race), race.runs, strict=True):
-        if row["status"].startswith("converged"):  # converged means at the minimum when the minimum is known
-            assert row["steps to tolerance"] != "not reached", row
-        if row["status"].startswith("still moving"):  # ... and the gradient it still has is the one printed
-            shown = parse_readable(row["status"].split("‖∇f‖ = ")[1].rstrip(")"))
+        if row[STATUS].startswith("converged"):  # converged means at the minimum when the minimum is known
+            assert row[STEPS_TO_TOLERANCE] != "not reached", row
+        if row[STATUS].startswith("still moving"):  # ... and the gradient it still has is the one printed
+            shown = parse_readable(row[STATUS].split("‖∇f‖ = ")[1].rstrip(")"))
             assert shown == pytest.approx(np.linalg.norm(run.descent.grads[-1]), rel=5e-3)
         assert parse_readable(row["final loss"]) == pytest.approx(run.descent.losses[-1], rel=5e-4)
 

@@ -149,6 +149,11 @@ def status_text(d: Descent, min_value: float | None = None, tolerance: float = 1
     return f"still moving after {d.iterations} steps (‖∇f‖ = {readable(float(np.linalg.norm(d.grads[-1])), 3)})"
 
 
+# Two different stops, said in the headers: a run reaches the tolerance on f long before its gradient is ~0.
+STEPS_TO_TOLERANCE = "steps until f − min f ≤ tolerance"
+STATUS = "status (a run stops when ‖∇f‖ ≈ 0)"
+
+
 def results_rows(race: Race) -> list[dict[str, str]]:
     rows = []
     for run in race.runs:
@@ -157,10 +162,10 @@ def results_rows(race: Race) -> list[dict[str, str]]:
             "optimizer": run.label,
             "final loss": readable(d.losses[-1]),
             "final point": readable_point(d.points[-1]),
-            "steps to tolerance": ("—" if race.min_value is None else
+            STEPS_TO_TOLERANCE: ("—" if race.min_value is None else
                                    str(d.reached_tolerance_at) if d.reached_tolerance_at is not None
                                    else "not reached"),
-            "status": status_text(d, race.min_value, race.tolerance),
+            STATUS: status_text(d, race.min_value, race.tolerance),
         })
     return rows
 

@@ -104,14 +104,16 @@ def _setup() -> None:
     top = st.columns([2.2, 1.3, 1])
     top[0].selectbox("Surface", KIND["surface"].options, key=key("surface"), on_change=_pick_surface,
                      disabled=locked, format_func=lambda n: "Custom: type f(x, y) below" if n == CUSTOM else n)
-    top[1].button("Step-size lesson: |x| with steps 1, 5, 11", key="surfaces_lesson", disabled=locked,
+    top[1].button("Open the step-size lesson (|x|)", key="surfaces_lesson", disabled=locked,
+                  help="Replaces this setup with the lesson: |x| from 10 with steps 1, 5 and 11.",
                   on_click=lambda: _load(controls.step_size_lesson()), icon=":material/school:", width="stretch")
     top[2].segmented_control("View", KIND["view"].options, key=key("view"),
                              format_func=lambda v: "3-D" if v == "3d" else "Contour")
     if ss[key("surface")] in SURFACES:
         st.caption(SURFACES[ss[key("surface")]].note)
-    st.text_input("f(x, y) =", key=key("expr"), on_change=_settle, max_chars=KIND["expr"].max_chars, disabled=locked,
-                  help="Any expression in x (1-D) or x and y, e.g. x**2 + 10*y**2 or sin(x) * cos(y).")
+    # No max_chars: the box would cut a pasted expression, and the parser's message would give the cut length.
+    st.text_input("f(x, y) =", key=key("expr"), on_change=_settle, disabled=locked,
+                  help="Any expression in x (1-D) or x and y, e.g. `x**2 + 10*y**2` or `sin(x) * cos(y)`.")
     labels = ["start x", "start y", "x from", "x to", "y from", "y to"]
     boxes = [*_widget_keys("start"), *_widget_keys("x_range"), *_widget_keys("y_range")]
     for column, label, box in zip(st.columns(6), labels, boxes, strict=True):
