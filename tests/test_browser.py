@@ -217,8 +217,9 @@ def test_mlp_lab_configuration_file_out_and_in(page):
         files=[{"name": "old.json", "mimeType": "application/json", "buffer": VERSION_1.encode()}])
     page.get_by_text("Loaded the configuration").wait_for()
     page.wait_for_function("() => decodeURIComponent(location.search).includes('hidden=16,4')")
-    assert mlp_link_query(page)["data"] == "regression" and mlp_link_query(page)["noise"] == "0.05"
-    expect(page.get_by_text("Not in the file, so set to the default")).to_be_visible()
+    # a version-1 file names no noise: the page keeps its own (0.2), and says so
+    assert mlp_link_query(page)["data"] == "regression" and mlp_link_query(page)["noise"] == "0.2"
+    expect(page.get_by_text("Not in the file, so kept as they were")).to_be_visible()
     no_exception(page)
 
 
