@@ -8,7 +8,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine import EngineError
-from engine.limits import MAX_LENGTH
 from labs.optim import OptimizerConfig
 from labs.surfaces import SURFACES, surface_expression
 from playground.common.fields import Choice, Field, Float, Int, Kind, StateSpec, finite_float, format_float
@@ -41,9 +40,8 @@ def _json_floats(data: Any, count: tuple[int, ...]) -> tuple[float, ...]:
 
 
 class ExprKind(Kind):
-    """A surface f(x) or f(x, y), as typed: checked by the safe parser, kept as text."""
-
-    max_chars = MAX_LENGTH
+    """A surface f(x) or f(x, y), as typed: checked by the safe parser (its length limit too, with the real
+    length in its message: the box has no max_chars to cut a paste first), kept as text."""
 
     def parse(self, text: str) -> str:
         try:
