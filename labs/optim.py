@@ -71,6 +71,13 @@ class OptimizerConfig:
         return out
 
 
+# Where our defaults differ from PyTorch's, said in both labs' settings (issue 13: follow torch, or say why not).
+WHY_RHO = (f"{OptimizerConfig.rho:g} here, the value of Hinton's lecture that introduced RMSProp (and Keras's "
+           "default); PyTorch's default alpha is 0.99")
+WHY_EPS = (f"{OptimizerConfig.eps:g} for all of them here, as Adam's paper; PyTorch's AdaGrad defaults to 1e-10 "
+           "(set it to match)")
+
+
 @dataclass(frozen=True)
 class Update:
     """What one optimizer step did (for charts, tables and the NaN trap)."""

@@ -5,6 +5,7 @@ import inspect
 import re
 
 from labs.optim import OptimizerConfig
+from playground.mlp.optimizer import SETTINGS
 from playground.surfaces.runs import COLUMNS
 from tests.test_kinks import torch_or_skip
 
@@ -25,3 +26,8 @@ def test_the_rho_and_eps_help_names_ours_and_torchs_defaults():
     assert number_after(rho, "alpha is") == inspect.signature(torch.optim.RMSprop).parameters["alpha"].default
     assert number_after(eps, "denominator of adaptive methods:") == ours.eps == OptimizerConfig(name="adagrad").eps
     assert number_after(eps, "defaults to") == inspect.signature(torch.optim.Adagrad).parameters["eps"].default
+
+
+def test_the_mlp_lab_says_the_same():
+    for key in ("rho", "eps"):
+        assert help_of(key).split(": ", 1)[1] in SETTINGS[key].help

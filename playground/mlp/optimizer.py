@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from labs.optim import OPTIMIZERS, SCHEDULES, OptimizerConfig
+from labs.optim import OPTIMIZERS, SCHEDULES, WHY_EPS, WHY_RHO, OptimizerConfig
 from playground.common.fields import Choice, Float, Int, Kind, echo
 from playground.surfaces.state import decode_runs, encode_run
 
@@ -30,10 +30,10 @@ class Setting:
 SETTINGS: dict[str, Setting] = {
     "lr": Setting("Learning rate η", Float(1e-9), details=False),
     "momentum": Setting("Momentum μ", Float(0.0, BELOW_ONE), "momentum and nesterov"),
-    "rho": Setting("Decay ρ", Float(0.0, BELOW_ONE), "rmsprop's moving average of g²"),
+    "rho": Setting("Decay ρ", Float(0.0, BELOW_ONE), f"rmsprop's moving average of g²: {WHY_RHO}"),
     "beta1": Setting("β₁", Float(0.0, BELOW_ONE), "adam and adamw: the average of g"),
     "beta2": Setting("β₂", Float(0.0, BELOW_ONE), "adam and adamw: the average of g²"),
-    "eps": Setting("ε", Float(1e-12, 1.0), "adagrad, rmsprop, adam and adamw: added to the denominator"),
+    "eps": Setting("ε", Float(1e-12, 1.0), f"adagrad, rmsprop, adam and adamw: added to the denominator: {WHY_EPS}"),
     "weight_decay": Setting("Weight decay λ", Float(0.0)),
     "decay_mode": Setting("Weight decay mode", Choice(("l2", "decoupled")),
                           "l2 adds λp to the gradient; decoupled shrinks p (adamw always decouples)"),

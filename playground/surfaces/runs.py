@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from engine.limits import MAX_RUNS
-from labs.optim import OPTIMIZERS, SCHEDULES, OptimizerConfig
+from labs.optim import OPTIMIZERS, SCHEDULES, WHY_EPS, WHY_RHO, OptimizerConfig
 from playground.common.fields import Kind, echo, finite_float, format_float
 
 NAMES = {"sgd": "SGD", "momentum": "Momentum", "nesterov": "Nesterov", "adagrad": "AdaGrad",
@@ -134,12 +134,10 @@ COLUMNS = (
     Column("optimizer", "name", "optimizer", OPTIMIZERS),
     Column("lr", "lr", "η (learning rate)", low=0.0),
     Column("momentum", "momentum", "μ", low=0.0, high=0.999, help="momentum and Nesterov"),
-    Column("rho", "rho", "ρ", low=0.0, high=0.999, help="RMSProp's decay of its average of g²: 0.9 here, the value of "
-           "Hinton's lecture that introduced RMSProp (and Keras's default); PyTorch's default alpha is 0.99"),
+    Column("rho", "rho", "ρ", low=0.0, high=0.999, help=f"RMSProp's decay of its average of g²: {WHY_RHO}"),
     Column("beta1", "beta1", "β₁", help="Adam's first-moment decay"),
     Column("beta2", "beta2", "β₂", help="Adam's second-moment decay"),
-    Column("eps", "eps", "ε", low=0.0, help="added to the denominator of adaptive methods: 1e-8 for all "
-           "of them here, as Adam's paper; PyTorch's AdaGrad defaults to 1e-10 (set it to match)"),
+    Column("eps", "eps", "ε", low=0.0, help=f"added to the denominator of adaptive methods: {WHY_EPS}"),
     Column("weight decay", "weight_decay", "λ (weight decay)", low=0.0),
     Column("decay", "decay_mode", "decay", ("l2", "decoupled")),
     Column("clip norm", "clip_norm", "clip ‖g‖", low=0.0, help="empty: no clipping"),
