@@ -206,23 +206,3 @@ def backward(root: Node, seed=1.0, order: list[Node] | None = None) -> None:
         for parent, grad in zip(node.parents, _send(node, upstream)[1], strict=True):
             if grad is not None:
                 parent.grad = grad if parent.grad is None else parent.grad + grad
-
-
-class Tape:
-    """A graph recorded once and replayed, for training at numpy's speed: ``forward()`` recomputes the same op
-    nodes in order from the leaves' current values (new weights, a new batch in a constant's ``value``), and
-    ``backward()`` is ``backward`` over the stored order, so nothing is rebuilt or re-sorted each step. The nodes
-    are the graph's own: the stepper's step stream over ``root`` shows the same one record per node."""
-
-    def __init__(self, root: Node):
-        self.root = root
-        self.order = topo_order(root)
-        self.ops = [node for node in self.order if node.op is not None]
-
-    def forward(self) -> np.ndarray:
-        for node in self.ops:
-            evaluate(node)
-        return self.root.value
-
-    def backward(self, seed=1.0) -> None:
-        backward(self.root, seed, self.order)

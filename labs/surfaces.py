@@ -12,9 +12,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from engine import Tape
 from engine.errors import EngineError
 from engine.formatting import format_number
-from engine.graph import Tape, backward, forward_steps, topo_order
+from engine.graph import backward, forward_steps, topo_order
 from engine.limits import MAX_ITERATIONS, MAX_RESOLUTION
 from engine.node import var
 from engine.parser import Expression, parse
