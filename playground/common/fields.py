@@ -263,6 +263,12 @@ class StateSpec(Generic[T]):
     def from_json(self, data: Any) -> tuple[T, list[str]]:
         if not isinstance(data, dict):
             raise ValueError("the settings must be a JSON object {…}")
+        values, warnings = self.json_values(data, "Using the default.")
+        return self._settled(replace(self.state(), **values), warnings)
+
+    def json_values(self, data: dict[str, Any], instead: str) -> tuple[dict[str, Any], list[str]]:
+        """The fields ``data`` gives that read well, and a message for each key that doesn't (``instead`` says
+        what the page keeps in its place)."""
         values, warnings = {}, []
         by_name = {f.name: f for f in self.fields}
         for name, item in data.items():
@@ -271,10 +277,12 @@ class StateSpec(Generic[T]):
                 warnings.append(f"Unknown setting {echo(name)} ignored.")
                 continue
             try:
+                if isinstance(item, float) and not math.isfinite(item):  # JSON's 1e999 reads as inf, in any field
+                    raise ValueError("not a finite number")
                 values[name] = f.kind.from_json(item)
             except (ValueError, TypeError, OverflowError, RecursionError) as e:
-                warnings.append(f"The {f.label} ({name}) was ignored: {e}. Using the default.")
-        return self._settled(replace(self.state(), **values), warnings)
+                warnings.append(f"The {f.label} ({name}) was ignored: {e}. {instead}")
+        return values, warnings
 
     # widgets
     def widget_key(self, name: str) -> str:

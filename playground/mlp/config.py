@@ -10,7 +10,6 @@ dataset's name) are converted.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -64,18 +63,8 @@ def from_json(data: Any, current: MLPState | None = None) -> tuple[Config, list[
                          f"{json.dumps(version)[:20]}")
     data, warnings = _from_version_1(data) if version == 1 else (data, [])
     raw_points = data.pop(POINTS_KEY, None)
-    values, by_name = {}, {f.name: f for f in MLP_SPEC.fields}
-    for name, item in data.items():
-        f = by_name.get(name)
-        if f is None:
-            warnings.append(f"Unknown setting {echo(name)} ignored.")
-            continue
-        try:
-            if isinstance(item, float) and not math.isfinite(item):  # JSON's 1e999: inf, whatever the field
-                raise ValueError("not a finite number")
-            values[name] = f.kind.from_json(item)
-        except (ValueError, TypeError, OverflowError, RecursionError) as e:
-            warnings.append(f"The {f.label} ({name}) was ignored: {e}. Kept as it was.")
+    values, more = MLP_SPEC.json_values(data, "Kept as it was.")
+    warnings += more
     points = None
     if raw_points is not None:
         try:
