@@ -83,3 +83,10 @@ def test_every_play_frame_holds_each_path_up_to_its_iteration():
                 assert shown == min(k, run.descent.iterations) + 1, (figure.__name__, k, run.label)
                 x = trace["x"][np.flatnonzero(trace["marker"]["size"])[-1]] if dots else trace["x"][-1]
                 assert x == pytest.approx(run.descent.points[min(k, run.descent.iterations)][0], abs=1e-3)
+
+
+def test_the_map_draws_no_grid_over_its_colours():
+    """While Play runs only the picture of the bands is left under the paths; a grid over it read as contours."""
+    layout = contour_figure(run_race(SurfaceState()), 0).layout
+    assert layout.xaxis.showgrid is False and layout.yaxis.showgrid is False
+    assert any(image.layer == "below" and image.source.startswith("data:image/png") for image in layout.images)

@@ -63,3 +63,11 @@ def test_the_optimizer_table_leaves_settings_a_row_does_not_use_blank():
 def test_a_row_reads_back_as_the_same_run(cfg):
     row = run_to_row(cfg)
     assert set(row) == {c.name for c in COLUMNS} and row_to_run(row) == cfg
+
+
+def test_a_start_outside_f_s_domain_says_so_rather_than_diverged():
+    from playground.surfaces.race import results_rows, run_race
+    from playground.surfaces.state import SURFACES_SPEC
+    state, _ = SURFACES_SPEC.from_query({"surface": "custom", "f": "log(x)", "start": "-3.5,0"})
+    rows = results_rows(run_race(state))
+    assert rows and all(r[STATUS].startswith("f is not defined at the start") for r in rows), rows

@@ -74,11 +74,13 @@ def surface_contour(race, every: int = 1) -> go.Contour:
 
 def map_axes(race) -> dict:
     """The contour map's axes: the plotted ranges, to scale when that isn't a sliver."""
-    yaxis = dict(range=[float(race.ys[0]), float(race.ys[-1])], title="y")
+    # no grid: the map's colours are its background, and a grid drawn over the bands (while Play runs, when only
+    # the picture under the contours is left) read as contour lines
+    yaxis = dict(range=[float(race.ys[0]), float(race.ys[-1])], title="y", showgrid=False)
     if to_scale(race):  # one unit is as long on both axes, so a gradient step is drawn perpendicular to its contour
         yaxis.update(scaleanchor="x", scaleratio=1, constrain="domain", constraintoward="top")
     return dict(xaxis=dict(range=[float(race.xs[0]), float(race.xs[-1])], title=dict(text="x", standoff=4),
-                           constrain="domain"), yaxis=yaxis)
+                           constrain="domain", showgrid=False), yaxis=yaxis)
 
 
 # --- Play, in the browser: the server sends every frame once, as Plotly animation frames, and the browser plays

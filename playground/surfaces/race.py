@@ -142,6 +142,8 @@ def status_text(d: Descent, min_value: float | None = None, tolerance: float = 1
         if gap > tolerance:
             return f"stuck at step {d.stopped_at}: ‖∇f‖ ≈ 0 but f − min f = {readable(gap)}"
         return f"converged at step {d.stopped_at}"
+    if d.status == "diverged" and d.stopped_at == 0 and not np.isfinite(d.losses[0]):
+        return "f is not defined at the start: nothing ran (pick a start inside f's domain)"
     if d.status == "diverged":
         return f"diverged at step {d.stopped_at}"
     if d.status == "never converges":
