@@ -62,9 +62,9 @@ def readable(x: float, digits: int = 4) -> str:
     return f"{mantissa}{TIMES}10{str(int(exponent)).translate(SUPERSCRIPTS)}"
 
 
-def readable_text(text: str) -> str:
+def readable_text(text: str, digits: int = 4) -> str:
     """A sentence with every e-notation number in it made readable (the engine's messages say 1e-06)."""
-    return E_NUMBER.sub(lambda m: readable(float(m[0])), text)
+    return E_NUMBER.sub(lambda m: readable(float(m[0]), digits), text)
 
 
 def parse_readable(text: str) -> float:

@@ -4,7 +4,6 @@ neuron's chain rule. Plain functions of the trainer's records; the page prints w
 from __future__ import annotations
 
 import math
-import re
 
 from engine import formatting
 from engine.formatting import format_number
@@ -66,12 +65,9 @@ def gradients_caption(history: list[StepRecord]) -> str:
             f"{last.update}.{span} {text}")
 
 
-E_NOTATION = re.compile(r"-?\d+(?:\.\d+)?e[+-]\d+")
-
-
 def nan_trap_message(halted: str, point: int, point_loss: float) -> str:
     """The trap's message, with where a rewind goes: update ``point``, whose training loss was ``point_loss``."""
-    halted = E_NOTATION.sub(lambda number: readable(float(number[0]), 2), halted)  # 9.1e+178 → 9.1 × 10¹⁷⁸
+    halted = formatting.readable_text(halted, 2)  # 9.1e+178 → 9.1 × 10¹⁷⁸
     where = (f"update {point}, the lowest training loss ({readable(point_loss)}) of the last {REWIND_WINDOW} "
              "updates, before the blow-up began" if point else "the initial weights")
     return (f"NaN trap: {halted}. Training stopped. Rewind goes back to {where}. With the same settings it blows "

@@ -5,7 +5,9 @@ fired, and the latest ones."""
 
 from __future__ import annotations
 
-LESSON_UPDATES = 500  # every lesson's numbers come from its first 500 updates: those are all drawn
+from labs.mlp.train import KEEP_EVERY
+
+LESSON_UPDATES = KEEP_EVERY  # every lesson's numbers come from its first 500 updates: the trainer keeps them all
 CHART_POINTS = 1000  # at most about this many records are drawn
 LATEST = 10  # the latest updates are all drawn: the end of the curve is where the learner is looking
 

@@ -68,7 +68,7 @@ def surface_contour(race, every: int = 1) -> go.Contour:
     z, z_title = shown_z(race.z)
     # float32: half the bytes sent (Plotly sends arrays as binary), and still more digits than a contour can show
     return go.Contour(x=race.xs[::every], y=race.ys[::every], z=z[::every, ::every].astype(np.float32),
-                      colorscale="Viridis", ncontours=30, hoverinfo="skip",
+                      colorscale="Viridis", ncontours=BANDS, hoverinfo="skip",
                       colorbar=THIN | dict(title=dict(text=z_title, side="top")), name="surface")
 
 
@@ -193,7 +193,7 @@ def surface_image(race) -> dict:
                 x=x0, y=y1, sizex=x1 - x0, sizey=y1 - y0, sizing="stretch", layer="below")
 
 
-BANDS = 30  # as the contour trace's ncontours
+BANDS = 30  # the contour trace's ncontours, and the bands of its picture
 
 
 def contour_figure(race, frame: int) -> go.Figure:
