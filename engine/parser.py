@@ -46,6 +46,7 @@ _REFUSED_UNARY = {
 _REFUSED_BOOL = {ast.And: ("and", "; did you mean * or min(a, b) ?"), ast.Or: ("or", "; did you mean max(a, b) ?")}
 _COMPARISON = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
                ast.Is: "is", ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in"}
+_QUOTES = "text in quotes is not allowed, only numbers and names"
 # Other constructs, in words, with what to write instead.
 _REFUSED_CONSTRUCT = {
     ast.Attribute: ". after a name (attribute access) is not allowed: variable names are letters, digits and _",
@@ -61,7 +62,7 @@ _REFUSED_CONSTRUCT = {
     ast.SetComp: "curly brackets { } are not allowed: use ( ) for grouping",
     ast.ListComp: "for ... in (a comprehension) is not allowed: sum(v) adds a vector's entries",
     ast.GeneratorExp: "for ... in (a comprehension) is not allowed: sum(v) adds a vector's entries",
-    ast.JoinedStr: "text in quotes is not allowed, only numbers and names",
+    ast.JoinedStr: _QUOTES,
     ast.Await: "await is not allowed in an expression",
     ast.Yield: "yield is not allowed in an expression",
     ast.YieldFrom: "yield is not allowed in an expression",
@@ -82,16 +83,14 @@ _SYNTAX_REWORDED = (
 _SAME_AS = {"\u2212": "-", "\u2013": "-", "\u00d7": "*", "\u00b7": "*", "\u22c5": "*", "\u2219": "*",
             "\u00f7": "/", "\u00a0": " ", "\u2009": " ", "\u202f": " "}
 # Other symbols from textbooks, with what to type instead.
+_DERIVATIVES = "type the function itself: the page computes its derivatives"
 _TYPE_INSTEAD = {"\u00b2": "for a square write x**2", "\u00b3": "for a cube write x**3",
                  "\u207b": "for a power write x**-1", "\u03c3": "for the sigmoid write sigmoid(x)",
                  "\u221a": "for a square root write sqrt(x)", "\u03c0": "for \u03c0 write pi",
-                 "\u2211": "for a sum of a vector's entries write sum(v)", "\u2202": "type the function itself: "
-                 "the page computes its derivatives", "\u2297": "for a matrix product write A @ B",
-                 "\u2299": "for an elementwise product write a * b", "\u2032": "type the function itself: the page "
-                 "computes its derivatives", "\u2018": "text in quotes is not allowed, only numbers and names",
-                 "\u2019": "text in quotes is not allowed, only numbers and names",
-                 "\u201c": "text in quotes is not allowed, only numbers and names",
-                 "\u201d": "text in quotes is not allowed, only numbers and names"}
+                 "\u2211": "for a sum of a vector's entries write sum(v)", "\u2202": _DERIVATIVES,
+                 "\u2032": _DERIVATIVES, "\u2297": "for a matrix product write A @ B",
+                 "\u2299": "for an elementwise product write a * b",
+                 **dict.fromkeys("\u2018\u2019\u201c\u201d", _QUOTES)}  # curly quotes, as Python's
 # Characters Python itself would refuse with a bare "invalid syntax": named here instead.
 _STRAY = {"$": "$ is not an operator here", "?": "? is not an operator here", "`": "` is not allowed here",
           ";": "; is not allowed: type one expression", "\\": "\\ is not an operator here; did you mean / ?"}
@@ -342,7 +341,7 @@ def _constant_refusal(value: object) -> str:
         return "None is not a number"
     if value is Ellipsis:
         return "... is not allowed in an expression"
-    return "text in quotes is not allowed, only numbers and names"
+    return _QUOTES
 
 
 def _gap_column(left: ast.AST, right: ast.AST | None, text: str) -> int:
