@@ -42,7 +42,7 @@ TARGETS = {  # issue 14's table
 UPDATE = re.compile(r"update (\d[\d,]*) ·")
 
 
-def seconds_until(page, action, condition) -> float:
+def seconds_until(action, condition) -> float:
     start = time.perf_counter()
     action()
     condition()
@@ -52,7 +52,7 @@ def seconds_until(page, action, condition) -> float:
 def first_figure(page, base: str, path: str) -> float:
     def drawn():
         page.wait_for_selector(FIGURE, state="visible", timeout=120_000)
-    return seconds_until(page, lambda: page.goto(base + path), drawn)
+    return seconds_until(lambda: page.goto(base + path), drawn)
 
 
 def update_count(page) -> int:
@@ -89,7 +89,7 @@ def measure(repeat: int) -> dict:
                             fresh.wait_for_selector(".js-plotly-plot .gl-container canvas, .js-plotly-plot .scene",
                                                     timeout=120_000)
                         note("surfaces: switch to 3-D", seconds_until(
-                            fresh, lambda fresh=fresh: fresh.get_by_text("3-D", exact=True).first.click(), three_d))
+                            lambda fresh=fresh: fresh.get_by_text("3-D", exact=True).first.click(), three_d))
                     fresh.close()
 
             stepper = base + "/stepper?expr=(x%2By)*z&at=x%3D-2;y%3D5;z%3D-4&step=0"
@@ -100,7 +100,7 @@ def measure(repeat: int) -> dict:
                     re.compile(r"Step \d+ / \d+")).first.inner_text()).groups())
                 for k in range(first, last):
                     note("stepper Next", seconds_until(
-                        page, lambda: page.get_by_role("button", name="Next").click(),
+                        lambda: page.get_by_role("button", name="Next").click(),
                         lambda k=k, last=last: page.get_by_text(f"Step {k + 1} / {last}").first.wait_for()))
                     page.wait_for_selector(DONE)
 
@@ -109,7 +109,7 @@ def measure(repeat: int) -> dict:
             for _ in range(5 * repeat):
                 before = update_count(page)
                 note("MLP +10", seconds_until(
-                    page, lambda: page.get_by_role("button", name="+10", exact=True).click(),
+                    lambda: page.get_by_role("button", name="+10", exact=True).click(),
                     lambda before=before: page.wait_for_function(
                         "n => [...document.querySelectorAll('p, span, div')].some(e => e.childElementCount === 0 &&"
                         " /update ([\\d,]+) ·/.test(e.textContent) &&"

@@ -30,9 +30,8 @@ import urllib.parse
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
 from benchmarks.browser import DONE, FIGURE  # noqa: E402
+from benchmarks.browser import FIRST_FIGURE as PAGES  # noqa: E402
 from benchmarks.streamlit_server import CHROMIUM_ARGS, find_chromium, start_server, stop_server  # noqa: E402
-
-PAGES = {"home": "/", "stepper": "/stepper", "surfaces": "/surfaces", "MLP": "/mlp"}
 
 # Runs in the page before Streamlit's own scripts: stamps each websocket message and the first figure.
 RECORDER = """
