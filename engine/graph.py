@@ -138,6 +138,22 @@ def convention_note(node: Node) -> str | None:
     return op.convention if size == 1 else f"{op.convention} (at {hits} of {size} elements)"
 
 
+def through_undefined_note(node: Node, downstream) -> str | None:
+    """Where a node turns finite inputs into NaN yet sends a finite gradient on (log at -1: its local 1/x is -1). The
+    engine keeps PyTorch's and JAX's rule, the derivative's formula evaluated at the input whatever the value;
+    the learner is told that such a number is no slope of anything."""
+    with np.errstate(all="ignore"):
+        if not np.any(np.isnan(node.value)) or not all(all_finite(p.value) for p in node.parents):
+            return None
+        sent = [g for p, g in zip(node.parents, downstream, strict=True) if g is not None and p.requires_grad]
+        if not any(np.any(np.isfinite(g)) for g in sent):
+            return None
+    return (f"{node.op.name}'s value here is NaN, yet it sends a finite gradient on: like PyTorch and JAX, the "
+            f"engine evaluates the formula of {node.op.name}'s derivative at its input whatever the value. Where a "
+            "function is undefined it has no slope, so a gradient that passed through a NaN means nothing, and the "
+            "gradient check cannot confirm it")
+
+
 def backward_steps(root: Node, seed=1.0, order: list[Node] | None = None, check_finite: bool = True):
     """Reverse-mode sweep from ``root``, yielding one ``BackwardStep`` per node that needs a gradient.
 
@@ -172,7 +188,7 @@ def backward_steps(root: Node, seed=1.0, order: list[Node] | None = None, check_
                 local, downstream = _send(node, upstream)
             if all_finite(upstream) and not all(all_finite(g) for g in downstream if g is not None):
                 issue = f"the gradient through {node.op.name} becomes NaN/inf here"
-            note = convention_note(node)
+            note = "; ".join(n for n in (convention_note(node), through_undefined_note(node, downstream)) if n) or None
         else:
             local, downstream = _send(node, upstream)
         for parent, grad in zip(node.parents, downstream, strict=True):

@@ -220,3 +220,31 @@ def test_the_command_line_prints_the_note(capsys):
     out, err = capsys.readouterr()
     assert "d/dx = 0.5" in out and "d/dy = 0.5" in out
     assert "note (max): tie" in err
+
+
+# --- a finite gradient through an undefined value: log at -1 ---
+
+
+def test_log_of_a_negative_sends_its_formulas_gradient_on_and_says_it_is_no_slope():
+    """log(-1) is NaN, but 1/x at -1 is -1: x gets y × (-1) = -2, PyTorch's and JAX's answer too, and the log
+    step says why a number came through an undefined value. The mul node after it, NaN only because an input
+    is, carries no such note."""
+    g, steps = grads("log(x) * y", x=-1.0, y=2.0)
+    assert g["x"] == -2.0 and np.isnan(g["y"])
+    notes = {s.node.op.name: s.note for s in steps}
+    assert "NaN" in notes["log"] and "no slope" in notes["log"] and "PyTorch" in notes["log"]
+    assert notes["mul"] is None
+    assert grads("log(x) * y", x=1.0, y=2.0)[1][-1].note is None  # a defined log says nothing
+    torch = torch_or_skip()
+    x, y = torch.tensor(-1.0, dtype=torch.float64, requires_grad=True), torch.tensor(2.0, dtype=torch.float64)
+    (torch.log(x) * y).backward()
+    assert x.grad.item() == g["x"]
+
+
+def test_the_gradient_check_has_nothing_to_compare_where_f_is_undefined():
+    from engine.gradcheck import gradient_check
+    root, leaves = parse("log(x) * y").build({"x": -1.0, "y": 2.0})
+    check = gradient_check(root)
+    assert [v.defined for v in check.variables] == [False, False] and not check.passed
+    root, leaves = parse("log(x) * y").build({"x": 0.5, "y": 2.0})
+    assert all(v.defined for v in gradient_check(root).variables) and gradient_check(root).passed

@@ -280,3 +280,13 @@ def test_the_teachers_json_says_what_the_link_hides_and_locks_and_loads_back():
     at.button(key="stepper_json_load").click().run()
     assert not at.exception and at.text_input(key="stepper_expr").value == "x * y + 1"
     assert not at.get("table") and at.segmented_control(key="stepper_mode").disabled  # as its link would open
+
+
+def test_the_nan_preset_explains_the_finite_gradient_and_the_check_says_it_has_nothing_to_compare():
+    at = start(expr="log(x) * y", at="x=-1;y=2", step="4")  # step 4: the log node's backward step
+    page = texts(at)
+    assert "Convention" in page and "no slope" in page
+    at.button(key="gradcheck").click().run()
+    table = at.dataframe[-1].value
+    assert all(r.startswith("no check") for r in table["result"]) and "FAIL ✗" not in list(table["result"])
+    assert any("nothing to be checked against" in i.value for i in at.info)

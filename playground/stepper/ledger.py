@@ -223,18 +223,29 @@ def gradient_check_rows(result) -> list[dict[str, str]]:
         rows.append({"variable": v.name, "entries compared": entries,
                      "analytic": readable_array(np.ravel(v.analytic)[at] if v.checked else v.analytic),
                      "numerical": readable_array(np.ravel(v.numeric)[at] if v.checked else v.numeric),
-                     "error": readable(v.error, 2), "result": "pass ✓" if v.passed else "FAIL ✗"})
+                     "error": readable(v.error, 2) if v.defined else "—", "result": _verdict(v)})
     return rows
 
 
+def _verdict(check) -> str:
+    if not check.defined:
+        return "no check: f is NaN/inf within h of here"
+    return "pass ✓" if check.passed else "FAIL ✗"
+
+
 def gradient_check_note(result) -> str | None:
-    """What a check over its budget compared, when it couldn't compare every entry."""
-    sampled = [v for v in result.variables if v.checked is not None]
-    if not sampled:
-        return None
-    return (f"Comparing every entry would take more node evaluations than one check may, so for {len(sampled)} of "
-            f"the {len(result.variables)} variables it compares the entries listed, evenly spread (entry 1 is the "
-            "first).")
+    """What the check could not compare: entries left out over its budget, and variables where f is NaN/inf
+    within h of the point, so central differences give no number."""
+    notes = []
+    if sampled := [v for v in result.variables if v.checked is not None]:
+        notes.append(f"Comparing every entry would take more node evaluations than one check may, so for "
+                     f"{len(sampled)} of the {len(result.variables)} variables it compares the entries listed, evenly "
+                     "spread (entry 1 is the first).")
+    if undefined := [v.name for v in result.variables if not v.defined]:
+        notes.append(f"Central differences need f to be a number on both sides of the point; here f is NaN or inf "
+                     f"within h, so {' and '.join(undefined)} {'has' if len(undefined) == 1 else 'have'} nothing to "
+                     "be checked against. A gradient that passed through a NaN is no slope of anything.")
+    return " ".join(notes) or None
 
 
 def graph_in_words(walkthrough, view, nodes=None) -> str:
