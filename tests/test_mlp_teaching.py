@@ -2,8 +2,10 @@
 charts label their bands where they are drawn and give every layer its own colour, and each lesson's claim holds
 over the training the lesson suggests."""
 
+import os
 import re
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -386,3 +388,23 @@ def test_capacity_then_weight_decay_numbers_are_the_pages():
     assert early < metric(at, "test loss")  # "lower than L2's at 500"
     small = trained({**lesson(name)["query"], "hidden": "2", "act": "relu"}, 500).history[-1]
     assert f"({100 * small.train_accuracy:.1f}% train)" in note
+
+
+SOURCE_NOTES = Path(__file__).resolve().parents[2] / "shared" / "source-notes"
+
+
+def test_the_exploding_lesson_quotes_the_source_report_as_it_is():
+    """The note quotes the report the lesson comes from (../shared/source-notes, beside the clone in CI): the 33rd
+    and 31st updates and its average gradient's powers of ten, each as the source gives it."""
+    if not SOURCE_NOTES.is_dir():
+        if os.environ.get("GRADLAB_REQUIRE_SOURCES"):
+            pytest.fail(f"GRADLAB_REQUIRE_SOURCES is set but {SOURCE_NOTES} is missing")
+        pytest.skip("the source lessons are not beside this clone")
+    source = next(line for f in sorted(SOURCE_NOTES.glob("*.txt")) for line in f.read_text().splitlines()
+                  if "33rd update" in line)
+    powers = [int(p) for p in re.findall(r"\(1e\+(\d+)\)", source)]
+    superscript = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+    note = lesson("Exploding gradients")["note"]
+    quote = "the first NaN shows up at the 33rd update, but the explosion started at the 31st"
+    assert quote in source.lower().replace("nan", "NaN") and quote in note
+    assert len(powers) == 3 and " → ".join(f"10{str(p).translate(superscript)}" for p in powers) in note
