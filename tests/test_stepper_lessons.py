@@ -6,6 +6,7 @@ import re
 import numpy as np
 import pytest
 
+from engine.formatting import format_number
 from playground.common.presets import load_presets
 from playground.stepper.walkthrough import build_walkthrough
 
@@ -117,3 +118,16 @@ def test_a_matrix_is_typed_as_rows():
     for bad, why in (("[[1, 2], [3]]", "equal length"), ("[1, 2", "brackets"), ("[[1, x]]", "not a number")):
         with pytest.raises(ValueError, match=why):
             parse_value(bad)
+
+
+GRADIENT_CLAIMS = ["Chain rule: (x + y) · z", "Copy gate: gradients add", "The copy gate adds",
+                   "σ′ · w, layer after layer"]
+
+
+@pytest.mark.parametrize("where,name", [w for w in WHERE if w[1] in GRADIENT_CLAIMS])
+def test_a_gradient_a_lesson_names_is_written_as_the_page_prints_it(where, name):
+    """Not just close: a learner compares the card's 0.001755 with the ledger's, digit for digit."""
+    walk, text = walk_of(name, where)
+    for value in CLAIMS[name](walk):
+        assert re.search(rf"(?<![\d.]){re.escape(format_number(value))}(?![\d])", text.replace("−", "-")), \
+            f"{name}: the page prints {format_number(value)}, which '{text}' does not write"
