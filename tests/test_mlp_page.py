@@ -1,6 +1,7 @@
 """The MLP lab page through AppTest, and its plain modules: the model helpers (lab.py), training (training.py)
 and the own-data table (points.py). The state spec and the configuration file have their own test files."""
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -88,13 +89,13 @@ def test_training_builds_once_per_setup_and_keeps_the_previous_model_when_it_can
     assert run.build(state, None) == (state, None) and run.trainer is not trainer and run.trainer.updates == 0
 
 
-def test_play_runs_to_its_target_a_few_updates_a_frame():
+def test_play_runs_to_its_target_a_batch_a_server_run():
     run = Training()
     run.build(MLPState(hidden=(4,), activations=("relu",)), None)
     target = run.set_playing(True, 500)
     assert run.playing and target == 500
     run.frame(target)
-    assert run.playing and run.trainer.updates == training_module.UPDATES_PER_FRAME
+    assert run.playing and run.trainer.updates == training_module.UPDATES_PER_BATCH
     run.train(500 - run.trainer.updates - 2)
     run.frame(target)
     assert run.trainer.updates == 500 and not run.playing  # stopped at the target
@@ -206,6 +207,23 @@ def test_page_trains_and_the_loss_falls():
     assert not at.exception
     assert float(metric(at, "train loss")) < first
     assert any("update 110" in m.value for m in at.markdown)
+
+
+def test_play_sends_a_batch_for_the_browser_to_play_and_pause_draws_the_trainers_own_map():
+    at = start_page(data="xor", hidden="8", act="tanh")
+    at.button(key="mlp_play").click().run()
+    assert not at.exception
+    charts = {c.proto.id: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+    drawn = [spec for spec in charts.values() if spec.get("frames")]
+    assert len(drawn) == 2  # the map and the loss curve
+    batch = drawn[0]["layout"]["meta"]["batch"]
+    assert all(spec["layout"]["meta"]["batch"] == batch for spec in drawn)
+    assert any(f"/* batch {json.dumps(batch)} */" in h.proto.body for h in at.get("html"))
+    assert any("update 50 ·" in m.value for m in at.markdown)  # the heading: the trainer's update
+    assert drawn[0]["frames"][-1]["name"] == "50"  # and the batch the browser plays ends there
+    at.button(key="mlp_pause").click().run()
+    assert not any(spec.get("frames") for spec in (json.loads(c.proto.spec) for c in at.get("plotly_chart")))
+    assert not any("batch" in h.proto.body for h in at.get("html"))
 
 
 def test_exploding_lesson_trips_the_trap_on_the_page():

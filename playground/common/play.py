@@ -4,6 +4,7 @@ that starts and stops it."""
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 
 import streamlit as st
@@ -35,3 +36,44 @@ def timed_fragment(body: Callable[[], None], timer: Callable[[], tuple], tick: C
         body()
 
     st.fragment(run, run_every=every if set_up_for[0] else None)()
+
+
+# Runs in the page itself (st.html with its JavaScript allowed); the keys and the batch are the page's own, no text
+# from the user. The charts are drawn after the script runs, by React: it waits for the ones carrying this batch.
+# Each frame is drawn with Plotly.react, not Plotly.animate: an animation removes every trace it can't tween (a
+# heatmap, a contour) until the frame's redraw, so the map blinked (plotly.js#4491, plotly.py#2151). Frames are due
+# on the clock: a browser that draws slower skips some and still ends the batch in time for the next one.
+_PLAY_IN_BROWSER = """<script>/* batch %(batch)s */
+(function attempt(left) {
+  const charts = %(keys)s.map(key => document.querySelector('.st-key-' + key + ' .js-plotly-plot'));
+  const ready = charts.every(gd => gd && gd.layout && gd.layout.meta && gd.layout.meta.batch === %(batch)s);
+  if (!ready || !window.Plotly) {
+    if (left > 0) setTimeout(() => attempt(left - 1), 50);
+    return;
+  }
+  for (const gd of charts) {
+    const frames = gd._transitionData._frames, every = gd.layout.meta.every, start = performance.now();
+    let shown = -1;
+    (function next() {
+      if (!gd.isConnected) return;  // the next batch's chart has replaced this one
+      const due = Math.min(frames.length - 1, Math.floor((performance.now() - start) / every) - 1);
+      if (due > shown) {
+        shown = due;
+        const data = gd.data.slice();
+        frames[due].traces.forEach((t, i) => { data[t] = Object.assign({}, data[t], frames[due].data[i]); });
+        window.Plotly.react(gd, data, gd.layout);
+      }
+      if (shown < frames.length - 1) setTimeout(next, Math.max(0, start + (shown + 2) * every - performance.now()));
+    })();
+  }
+})(100);
+</script>"""
+
+
+def play_in_browser(keys: tuple[str, ...], batch: str) -> None:
+    """Play the animation frames of the charts under ``keys`` (st.plotly_chart keys) as soon as the browser has
+    drawn them: each chart's ``layout.meta`` names the ``batch`` it plays and ``every``, the milliseconds between
+    two frames. One script per batch: a new ``batch`` makes a new script, which the browser runs (the same one
+    again would not run)."""
+    script = _PLAY_IN_BROWSER % {"batch": json.dumps(str(batch)), "keys": json.dumps(list(keys))}
+    st.html(script, unsafe_allow_javascript=True)

@@ -20,12 +20,15 @@ CLASS_SYMBOLS = ("circle", "square", "diamond", "triangle-up", "cross", "x", "st
 VANISHING, EXPLODING = 1e-5, 1e2  # gradient-norm bands drawn on the norm chart
 
 
-def boundary_figure(xs, ys, z, train, test, task: str, discrete: bool = False) -> go.Figure:
-    """The decision map with the points; ``discrete`` colours only the predicted class (P(class 1) ≥ 0.5 or not),
-    as TensorFlow Playground's "discretize output"."""
+def boundary_figure(xs, ys, z, train, test, task: str, discrete: bool = False, update: int | None = None,
+                    heatmap: bool = False) -> go.Figure:
+    """The decision map with the points, and ``update``, the update it shows, in its corner; ``discrete`` colours
+    only the predicted class (P(class 1) ≥ 0.5 or not), as TensorFlow Playground's "discretize output". A
+    regression's map is a contour, or a heatmap when ``heatmap`` (plotly.js blanks a contour trace while it
+    animates: plotly.js#4491)."""
     if task == "regression":
-        fig = go.Figure(go.Contour(x=xs, y=ys, z=z, colorscale="Viridis", colorbar=dict(title="prediction"),
-                                   hoverinfo="skip", ncontours=20))
+        style = dict(x=xs, y=ys, z=z, colorscale="Viridis", colorbar=dict(title="prediction"), hoverinfo="skip")
+        fig = go.Figure(go.Heatmap(style, zsmooth="best") if heatmap else go.Contour(style, ncontours=20))
         for data, name, symbol in ((train, "train", "circle"), (test, "test", "square")):
             fig.add_trace(go.Scatter(x=data.x[:, 0], y=data.x[:, 1], mode="markers", name=name,
                                      marker=dict(color=data.y, colorscale="Viridis", symbol=symbol, size=8,
@@ -33,7 +36,7 @@ def boundary_figure(xs, ys, z, train, test, task: str, discrete: bool = False) -
     else:
         binary = z.max() <= 1.0 and len(set(np.unique(train.y))) <= 2
         if binary and discrete:
-            z = np.where(np.isnan(z), np.nan, (z >= 0.5).astype(float))
+            z = discretized(z)
         fig = go.Figure(go.Heatmap(
             x=xs, y=ys, z=z, zmin=0, zmax=1 if binary else None, hoverinfo="skip", opacity=0.75,
             colorscale=[[0, "#9CC9E8"], [0.5, "#FFFFFF"], [1, "#F2B48C"]] if binary else "Viridis",
@@ -45,12 +48,28 @@ def boundary_figure(xs, ys, z, train, test, task: str, discrete: bool = False) -
                     x=pts[:, 0], y=pts[:, 1], mode="markers", name=f"class {c} ({split_name})",
                     marker=dict(color=CLASS_COLORS[c % 10], symbol=CLASS_SYMBOLS[c % 10], size=8,
                                 line=dict(color=outline, width=1.5))))
+    if update is not None:
+        fig.add_trace(update_label(xs, ys, update))
     fig.update_layout(height=460, xaxis_title="x1", yaxis_title="x2", **LAYOUT)
     return readable(fig)
 
 
-def loss_figure(history, pal: Palette = LIGHT) -> go.Figure:
-    if not history:
+def discretized(z):
+    """P(class 1) as the class it predicts: 1 where it is at least 0.5, else 0 (not finite stays so)."""
+    return np.where(np.isnan(z), np.nan, (z >= 0.5).astype(float))
+
+
+def update_label(xs, ys, update: int) -> dict:
+    """The update a map shows, in its top-right corner, as a text trace (an animation frame can change a trace,
+    not the layout): dark on a white halo, legible on every colour of the map."""
+    return dict(type="scatter", mode="text", text=[f"update {update} "], textposition="bottom left",
+                hoverinfo="skip", cliponaxis=False, showlegend=False, name="update", x=[float(xs[-1])],
+                y=[float(ys[-1])], textfont=dict(size=15, color=LIGHT.ink, shadow="0 0 3px white"))
+
+
+def loss_figure(history, pal: Palette = LIGHT, waiting: bool = True) -> go.Figure:
+    """Train (and test) loss per update on a log axis; before the first update, ``waiting`` says how to start."""
+    if not history and waiting:
         return _waiting(go.Figure(layout=dict(height=300, **LAYOUT)), "Press Play or +10 to start training")
     history = chart_records(history)
     updates = [r.update for r in history]
@@ -84,13 +103,24 @@ def log_ticks(values) -> dict:
         return {}
     ticks = [m * 10.0 ** k for k in powers for m in NICE_STEPS if low <= m * 10.0 ** k <= high]
     if not MIN_TICKS <= len(ticks) <= MAX_TICKS:
-        ticks = _even_ticks(low, high)
+        ticks = even_ticks(low, high)
     pad = 0.05 * (np.log10(high) - np.log10(low))
     return dict(tickmode="array", tickvals=ticks, ticktext=[format_readable(t, 3) for t in ticks],
                 range=[np.log10(low) - pad, np.log10(high) + pad])
 
 
-def _even_ticks(low: float, high: float) -> list[float]:
+def log_range(values) -> dict:
+    """log_ticks, with the range always set: an animated chart keeps the axes it starts with, so they must already
+    span every value its frames will draw."""
+    ys = [v for v in values if np.isfinite(v) and v > 0]
+    if not ys:
+        return {}
+    low, high = np.log10(min(ys)), np.log10(max(ys))
+    pad = 0.05 * (high - low) if high > low else 0.1
+    return dict(range=[low - pad, high + pad]) | log_ticks(ys)
+
+
+def even_ticks(low: float, high: float) -> list[float]:
     """The multiples between ``low`` and ``high`` of the largest 1, 2, 5 × 10ᵏ step that gives four to MAX_TICKS of
     them (the line is then read to a finer step), or failing that at least MIN_TICKS."""
     exponent = int(np.floor(np.log10(high - low)))

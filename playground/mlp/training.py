@@ -13,15 +13,14 @@ from labs.mlp.train import StepRecord, Trainer
 from labs.optim import OptimizerConfig
 from labs.update_rules import learning_rate
 
-from . import budget, captions
+from . import animation, budget, captions
+from .animation import UPDATES_PER_BATCH
 from .lab import build_trainer, load_data
 from .state import MLPState
 
 REWIND_ONLY, REWIND_CLIP_NORM, REWIND_LOWER_ETA = "only", "clip", "lower"  # what a rewind button changes
 REWIND_CLIP = 0.05  # the clipping lesson's ‖g‖ limit
 PLAY_MORE = 500  # Play at the target trains this many more
-UPDATES_PER_FRAME = 10  # at most: a large network trains fewer, within budget.FRAME_SECONDS
-FRAME_SECONDS = 0.5  # while playing, the page trains and redraws this often
 
 
 def lowered(optimizer: OptimizerConfig, update: int) -> OptimizerConfig:
@@ -40,6 +39,8 @@ class Training:
     notice: str | None = None  # why the last click or Play trained less than asked (the work budget)
     play_minutes: float = budget.PLAY_MINUTES
     play_started: float = 0.0  # time.monotonic() when Play was pressed
+    batch: animation.Batch | None = None  # while playing, the last batch trained, for the browser to play
+    batches: int = 0  # batches trained this session: each one's number
 
     def build(self, state: MLPState, own_csv: str | None) -> tuple[MLPState, str | None]:
         """A new model when the setup changed. Returns the setup the model is built for and, when this setup
@@ -120,21 +121,32 @@ class Training:
 
     def set_playing(self, on: bool, target: int) -> int:
         """Play or pause; returns the update to play until (further on when it was already reached)."""
-        self.playing, self.notice = on, None
+        self.playing, self.notice, self.batch = on, None, None
         self.play_started = time.monotonic()
         if on and self.trainer.updates >= target:
             return self.trainer.updates + PLAY_MORE
         return target
 
     def frame(self, target: int) -> None:
-        """One animation frame while playing; playing stops at the target, the NaN trap, the limit, or when it has
-        played for ``play_minutes``."""
+        """One server run while playing (every BATCH_SECONDS): trains the next batch, up to UPDATES_PER_BATCH
+        updates within the work budget, and keeps it as ``batch``: a snapshot where the last batch ended, then one
+        every animation.stride updates, which the browser plays until the next run. Playing stops at the target,
+        the NaN trap, the limit, or when it has played for ``play_minutes``."""
         if not self.playing or self.trainer is None:
             return
         if time.monotonic() - self.play_started >= 60 * self.play_minutes:
             self.playing, self.notice = False, budget.PLAY_STOPPED
             return
-        wanted = min(UPDATES_PER_FRAME, max(target - self.trainer.updates, 0))
-        self.train(min(wanted, budget.affordable(self.trainer, wanted, budget.FRAME_SECONDS)) if wanted else 0)
+        wanted = min(UPDATES_PER_BATCH, max(target - self.trainer.updates, 0))
+        updates = min(wanted, budget.affordable(self.trainer, wanted, budget.FRAME_SECONDS)) if wanted else 0
+        ended = self.batch.snapshots[-1] if self.batch else None  # where the browser's map is now
+        shots = [ended if ended and ended.update == self.trainer.updates else animation.snapshot(self.trainer,
+                                                                                                self.data)]
+        every, end = animation.stride(updates), self.trainer.updates + updates
+        while self.playing and self.trainer.updates < end:
+            self.train(min(every, end - self.trainer.updates))
+            shots.append(animation.snapshot(self.trainer, self.data))
+        self.batches += 1
+        self.batch = animation.Batch(self.batches, tuple(shots))
         if self.trainer.updates >= target:
             self.playing = False

@@ -9,16 +9,16 @@ from engine.limits import MAX_UPDATES
 from labs.mlp.loss_slice import loss_slice
 from playground.common.page import graph_downloads, page_header, plain, read_link, share_panel
 from playground.common.palette import LIGHT, for_theme
-from playground.common.play import play_button, timed_fragment
+from playground.common.play import play_button, play_in_browser, timed_fragment
 from playground.common.presets import lesson_note, load_presets
-from playground.mlp import budget, captions, config, figures, heatmaps, words
+from playground.mlp import animation, budget, captions, config, figures, heatmaps, words
 from playground.mlp.controls import DETAIL_ROWS, control
-from playground.mlp.lab import decision_grid, neuron_gradients, unroll_query
+from playground.mlp.lab import neuron_gradients, unroll_query
 from playground.mlp.network_figure import edges_caption, network_dot
 from playground.mlp.panels import CAN_HIDE, CAN_LOCK, TITLES, downloads, gradient_charts, lesson
 from playground.mlp.points import COLUMNS, EXAMPLE_POINTS, OwnPoints
 from playground.mlp.state import MLP_SPEC, OWN_DATA, fill_new_layers, share_note
-from playground.mlp.training import FRAME_SECONDS, Training
+from playground.mlp.training import Training
 
 ss, key = st.session_state, MLP_SPEC.widget_key
 
@@ -152,19 +152,19 @@ def _view() -> None:
         st.error(trap[0], icon=":material/error:")
         for col, (label, how) in zip(st.columns(3), trap[1], strict=True):
             col.button(label, key=f"mlp_rewind_{how}", on_click=lambda h=how: _load(training.rewind(h), reset=False))
-    history, last, train, test = trainer.history, training.last, trainer.train_set, trainer.test_set
     left, right = st.columns([1.1, 1], gap="medium")
-    grid = decision_grid(trainer, data)
-    _chart(left, figures.boundary_figure(*grid, train, test, data.task, ss.get("mlp_discrete", False)),
-           words.describe_map(*grid, train, test, data.task), "mlp_boundary")
+    batch = training.batch if training.playing else None  # while playing, the browser plays the batch trained
+    the_map, loss = animation.charts(trainer, data, batch, ss.get("mlp_discrete"), for_theme(st.context.theme.type))
+    _chart(left, *the_map, animation.MAP_KEY)
     left.toggle("Discretize output", key="mlp_discrete", disabled=data.task == "regression",
                 help="Colour the map by the predicted class only, as TensorFlow Playground's toggle.")
-    for column, (label, value) in zip(right.columns(2) * 2, captions.metrics(last), strict=False):  # 2 × 2
+    for column, (label, value) in zip(right.columns(2) * 2, captions.metrics(training.last), strict=False):  # 2 × 2
         column.metric(label, value)
-    _chart(right, figures.loss_figure(history, for_theme(st.context.theme.type)), words.describe_losses(history),
-           "mlp_loss_fig")
+    _chart(right, *loss, animation.LOSS_KEY)
     if not training.playing:
         _inside(trainer, data)
+    elif batch is not None:
+        play_in_browser((animation.MAP_KEY, animation.LOSS_KEY), batch.number)
 
 
 def _inside(trainer, data) -> None:  # the gradient charts and the network: while playing, drawn as Play starts
@@ -208,8 +208,8 @@ def _network(trainer, data) -> None:
 
 # Reset (forgets the model) and a rewind (changes its settings) in the fragment: a full run rebuilds, redraws widgets.
 timed_fragment(_view, lambda: (training.playing, training.trainer is not None, training.built_for),
-               lambda: training.frame(ss.mlp_target), FRAME_SECONDS)
-if training.playing:  # a frame redraws only the map and the loss: the tab keeps up, and Pause is answered at once
+               lambda: training.frame(ss.mlp_target), animation.BATCH_SECONDS)
+if training.playing:  # a batch redraws only the map and the loss, which the browser animates; Pause is answered at once
     st.info(f"While playing, the charts below show update {training.trainer.updates}: Pause to follow them again.")
     _inside(training.trainer, training.data)
 
