@@ -1,5 +1,6 @@
 """Real headless Chromium against `streamlit run`: what a learner's browser actually shows."""
 
+import base64
 import json
 import os
 import pathlib
@@ -225,7 +226,7 @@ def test_mlp_lab_configuration_file_out_and_in(page):
 
 def test_lesson_link_opens_its_example(page):
     page.goto(page.base_url + "/")
-    page.wait_for_selector("svg g.node")
+    page.wait_for_selector("img.hero-wide")
     no_exception(page)
     save_screenshot(page, "home.png")
     page.get_by_text("The mul gate swaps").click()
@@ -234,6 +235,35 @@ def test_lesson_link_opens_its_example(page):
     expect(page.get_by_role("textbox", name="Expression")).to_have_value("x * y")
     page.get_by_text("Step 0 / 4").wait_for()
     no_exception(page)
+
+
+@pytest.mark.parametrize("width,height,shown,hidden", [(1366, 768, "wide", "tall"), (390, 844, "tall", "wide")])
+def test_home_circuit_fits_the_screen_whole(browser, warm_server, width, height, shown, hidden):
+    """Left to right the circuit is 670 px wide: on a phone it was cut off at the × node. A phone gets it top to
+    bottom, within the screen; a laptop left to right, at Graphviz's own size."""
+    pg = browser.new_page(viewport={"width": width, "height": height})
+    pg.goto(warm_server + "/")
+    hero = pg.locator(f"img.hero-{shown}")
+    expect(hero).to_be_visible()
+    pg.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=hero.element_handle())
+    expect(pg.locator(f"img.hero-{hidden}")).to_be_hidden()
+    box, natural = hero.bounding_box(), hero.evaluate("img => img.naturalWidth")
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width  # nothing cut off
+    assert box["width"] >= 0.9 * natural  # and not shrunk to fit: its text stays Graphviz's size
+    assert "q₂, the × node (mul of q₁, the + node and z): value -12, gradient 1" in hero.get_attribute("alt")
+    no_exception(pg)
+    pg.close()
+
+
+def test_home_circuit_follows_a_dark_theme(browser, warm_server):
+    from playground.common.palette import DARK
+    context = browser.new_context(color_scheme="dark")
+    pg = context.new_page()
+    pg.goto(warm_server + "/")
+    src = pg.locator("img.hero-wide").get_attribute("src")
+    svg = base64.b64decode(src.split(",", 1)[1]).decode()
+    assert f'stroke="{DARK.edge}"' in svg or f'stroke="{DARK.edge.lower()}"' in svg
+    context.close()
 
 
 def test_two_concurrent_sessions_never_share_state(browser, warm_server):

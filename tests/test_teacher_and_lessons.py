@@ -1,5 +1,9 @@
 """Teacher links (hide / lock), the home page with its lessons, and that every lesson link is a valid state."""
 
+import base64
+import html
+import re
+
 from engine.formatting import format_array
 from playground.common.presets import load_presets
 from playground.common.teacher import TeacherView
@@ -85,9 +89,13 @@ def test_home_shows_the_classic_circuit_solved():
     at = run(None)
     example = StepperState()
     walk = build_walkthrough(example.expr, example.values, example.output_grad)
-    spec = at.get("graphviz_chart")[0].proto.spec
-    for leaf in walk.leaves.values():  # every input's gradient is drawn: the backward pass is complete
-        assert f"grad {format_array(leaf.grad)}" in spec, (leaf.label, spec)
+    hero = next(h.proto.body for h in at.get("html") if "hero-wide" in h.proto.body)
+    sources = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', hero)
+    drawings = [html.unescape(base64.b64decode(src).decode()) for src in sources]
+    assert len(drawings) == 2  # left to right, and top to bottom for a phone
+    for svg in drawings:
+        for leaf in walk.leaves.values():  # every input's gradient is drawn: the backward pass is complete
+            assert f">grad {format_array(leaf.grad)}<" in svg, (leaf.label, svg)
     assert f"**{walk.root.value:g}**" in " ".join(m.value for m in at.markdown)
     links = [p.proto for p in at.get("page_link")]
     assert any(link.label == "Step through the circuit" for link in links)
@@ -113,3 +121,12 @@ def test_a_locked_page_shares_its_teachers_choices_and_cannot_lift_them():
     assert "hide=table" in link and "lock=expression" in link
     opened = run("stepper/view.py", expr="x * y", at="x=2;y=3", hide="table")  # hidden, nothing locked
     assert not opened.multiselect(key="stepper_hide").disabled
+
+
+def test_home_without_dot_draws_the_circuit_in_the_browser(tmp_path, monkeypatch):
+    """Drawn on the server, the circuit needs Graphviz's dot; a machine without it still gets the circuit, drawn
+    by the browser."""
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no dot on the PATH
+    at = run("home/view.py")
+    assert not at.exception and not any("hero-wide" in h.proto.body for h in at.get("html"))
+    assert "grad -4" in at.get("graphviz_chart")[0].proto.spec

@@ -1,13 +1,17 @@
 """Home: the classic circuit, already solved, then the course in order, each lesson opening the right
 page on the right example."""
 
+import base64
+import html
 from dataclasses import replace
 
 import streamlit as st
 
+from playground.common import graph_export
 from playground.common.palette import for_theme
 from playground.common.presets import load_presets
 from playground.stepper.graph_figure import graph_dot
+from playground.stepper.ledger import graph_in_words
 from playground.stepper.state import STEPPER_SPEC, StepperState
 from playground.stepper.walkthrough import build_walkthrough
 
@@ -27,10 +31,35 @@ st.caption("A playground for computational graphs and backpropagation: type an e
 
 example = StepperState()
 walk = build_walkthrough(example.expr, example.values, example.output_grad)
+
+
+@st.cache_data(show_spinner=False)
+def hero_html(theme: str | None) -> str:
+    """The solved circuit drawn by Graphviz on the server, twice: left to right for a laptop, top to bottom for a
+    phone (left to right it is 670 px wide, cut off on a 390 px screen), CSS showing the one that fits. Drawn
+    here, it needs no graph renderer in the browser, so the page paints sooner."""
+    solved = replace(walk.view(walk.total_steps), current=None)  # every number shown, no "now" marker
+    wide, tall = graph_dot(walk, solved, for_theme(theme)), graph_dot(walk, solved, for_theme(theme))
+    tall.graph_attr.update(rankdir="TB", ranksep="0.45", nodesep="0.2")
+    words = html.escape(graph_in_words(walk, solved).replace("\n- ", "; "), quote=True)  # what a screen reader says
+    # an <img> of the SVG: st.html's sanitiser keeps images but strips inline SVG
+    return HERO_CSS + "".join(f'<img class="hero-{kind}" alt="{words}" src="data:image/svg+xml;base64,'
+                              f'{base64.b64encode(graph_export.graph_svg(g)).decode()}">'
+                              for kind, g in (("wide", wide), ("tall", tall)))
+
+
+HERO_CSS = """<style>
+.hero-tall { display: none; }
+.hero-wide, .hero-tall { max-width: 100%; height: auto; }
+@media (max-width: 640px) { .hero-wide { display: none; } .hero-tall { display: block; } }
+</style>"""
 graph_col, text_col = st.columns([1.7, 1], gap="large", vertical_alignment="center")  # the graph at full size
 with graph_col:
-    solved = replace(walk.view(walk.total_steps), current=None)  # every number shown, no "now" marker
-    st.graphviz_chart(graph_dot(walk, solved, for_theme(st.context.theme.type)), width="content")
+    if graph_export.dot_available():
+        st.html(hero_html(st.context.theme.type))
+    else:  # drawn in the browser instead, at its natural size (it scrolls sideways on a phone)
+        solved = replace(walk.view(walk.total_steps), current=None)
+        st.graphviz_chart(graph_dot(walk, solved, for_theme(st.context.theme.type)), width="content")
 with text_col:
     st.subheader(f"Start here: {example.expr}")
     x, y, z = (example.values[n] for n in "xyz")
