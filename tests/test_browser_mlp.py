@@ -157,7 +157,7 @@ def test_a_config_upload_names_a_bad_activation_and_keeps_the_current_one(page, 
 # server run replaces it), the update the map's label says, a digest of the map's heatmap picture and of the loss
 # lines, and the heading's update (the trainer's, which changes once per server run).
 SAMPLE = r"""() => {
-  const chart = key => document.querySelector('.st-key-' + key + ' .js-plotly-plot');
+  const chart = key => document.querySelector(`.st-key-${key}:not([data-retained="true"]) .js-plotly-plot`);
   const tag = gd => gd ? (gd.dataset.probe = gd.dataset.probe || Math.random().toString(36).slice(2)) : null;
   const digest = text => text && text.length + ':' + [...text].reduce((h, c) => (h * 31 + c.charCodeAt(0)) | 0, 0);
   const map = chart('mlp_boundary'), loss = chart('mlp_loss_fig');

@@ -146,3 +146,12 @@ def test_charts_while_paused_are_the_trainers_own_and_say_which_update():
 @pytest.mark.parametrize("updates,stride", [(1, 1), (25, 1), (26, 2), (50, 2), (51, 3)])
 def test_a_batch_has_at_most_max_frames_snapshots(updates, stride):
     assert animation.stride(updates) == stride and -(-updates // stride) <= animation.MAX_FRAMES
+
+
+def test_the_first_batchs_lines_are_named_in_the_legend():
+    run = playing(data="xor", hidden="8", act="tanh")
+    run.frame(5000)
+    fig = animation.loss_figure(run.trainer.history, run.batch).to_dict()
+    lines = fig["data"][-2:]  # the batch's, which start empty: update 0 has no loss yet
+    assert [t["name"] for t in lines] == ["train loss", "test loss"] and all(t["showlegend"] for t in lines)
+    assert not any(t.get("showlegend", True) and len(t["x"]) for t in fig["data"][:-2])  # named once

@@ -43,11 +43,12 @@ def timed_fragment(body: Callable[[], None], timer: Callable[[], tuple], tick: C
 # Each frame is drawn with Plotly.react, not Plotly.animate: an animation removes every trace it can't tween (a
 # heatmap, a contour) until the frame's redraw, so the map blinked (plotly.js#4491, plotly.py#2151). Frames are due
 # on the clock: a browser that draws slower skips some and still ends the batch in time for the next one.
+# (gd._transitionData._frames is where plotly.js keeps a figure's frames: it has no public getter.)
 _PLAY_IN_BROWSER = """<script>/* batch %(batch)s */
 (function attempt(left) {
-  const charts = %(keys)s.map(key => document.querySelector('.st-key-' + key + ' .js-plotly-plot'));
-  const ready = charts.every(gd => gd && gd.layout && gd.layout.meta && gd.layout.meta.batch === %(batch)s);
-  if (!ready || !window.Plotly) {
+  const charts = %(keys)s.map(key => [...document.querySelectorAll('.st-key-' + key + ' .js-plotly-plot')].find(
+    gd => gd.layout && gd.layout.meta && gd.layout.meta.batch === %(batch)s));  // not a chart kept from the last run
+  if (!charts.every(Boolean) || !window.Plotly) {
     if (left > 0) setTimeout(() => attempt(left - 1), 50);
     return;
   }

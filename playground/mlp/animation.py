@@ -136,7 +136,8 @@ def loss_figure(history, batch: Batch, pal: Palette = LIGHT) -> PlainFigure:
     part up to its snapshot, as lines of the same colours. The axes span the whole batch, so the curve grows into
     them."""
     start, end = batch.snapshots[0].update, batch.snapshots[-1].update
-    fig = PlainFigure(figures.loss_figure([r for r in history if r.update <= start], pal, waiting=False))
+    before = [r for r in history if r.update <= start]
+    fig = PlainFigure(figures.loss_figure(before, pal, waiting=False))
     rows = [(s.update, s.train_loss, s.test_loss) for s in batch.snapshots if s.train_loss is not None]
     lines = [("train loss", 1, pal.edge_value, "solid")]
     if any(test is not None for _, _, test in rows):
@@ -148,7 +149,7 @@ def loss_figure(history, batch: Batch, pal: Palette = LIGHT) -> PlainFigure:
         return [dict(type="scatter", x=[row[0] for row in shown], y=[row[i] for row in shown]) for _, i, _, _ in lines]
 
     for (name, _, colour, dash), line in zip(lines, drawn(start), strict=True):
-        fig.add_trace(dict(line, mode="lines", name=name, showlegend=first == 0,  # named once, by the curve before
+        fig.add_trace(dict(line, mode="lines", name=name, showlegend=not before,  # named once, by the curve before
                            line=dict(color=colour, width=2.5, dash=dash)))
     losses = [v for r in chart_records(history) for v in (r.train_loss, r.test_loss) if v is not None]
     fig.update_xaxes(range=[min([r.update for r in history[:1]] + [start]), end + 0.5])
