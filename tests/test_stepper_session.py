@@ -1,6 +1,9 @@
 """What the stepper's controls do to a session, on a plain dict (no Streamlit)."""
 
-from playground.stepper import session
+import pytest
+
+from playground.common.palette import LIGHT
+from playground.stepper import player, session
 from playground.stepper.state import STEPPER_SPEC, StepperState
 from playground.stepper.walkthrough import build_walkthrough
 
@@ -98,3 +101,104 @@ def test_a_full_check_is_graded_and_the_prompt_is_gone():
     ss[session.guess_key(2, targets[1])] = 10.0
     session.answer(ss, 2, step, targets, skipped=False)
     assert ss["stepper_quiz"][2].points == 2 and session.unfilled_prompt(ss, 2) is None
+
+
+def playing(state: StepperState, walk) -> dict:
+    """A session just after Play was pressed."""
+    ss = fresh(state)
+    session.set_playing(ss, True)
+    return ss
+
+
+def sends(ss: dict, step, then: str, play=None) -> None:
+    """What the player in the browser sends: the step on its screen, and what the learner did."""
+    ss[session.PLAYER_KEY] = {"reached": {"play": ss["stepper_play_id"] if play is None else play, "step": step,
+                                          "then": then}}
+
+
+def test_pause_in_the_browser_stops_at_the_step_the_player_shows():
+    state = StepperState("(x + y) * z", {"x": "-2", "y": "5", "z": "-4"}, step=1)
+    walk = build_walkthrough(state.expr, state.values)
+    ss = playing(state, walk)
+    sends(ss, 4, "pause")
+    session.play_reached(ss, walk)
+    assert ss[key("step")] == 4 and not ss["stepper_playing"]
+    session.set_playing(ss, True)
+    sends(ss, 2, "pause")  # Play only goes forward: not a step the page has left behind
+    session.play_reached(ss, walk)
+    assert ss[key("step")] == 4 and not ss["stepper_playing"]
+
+
+def test_back_and_next_in_the_browser_go_from_the_step_the_player_shows():
+    state = StepperState("(x + y) * z", {"x": "-2", "y": "5", "z": "-4"}, step=1)
+    walk = build_walkthrough(state.expr, state.values)
+    ss = playing(state, walk)
+    sends(ss, 4, "next")
+    session.play_reached(ss, walk)
+    assert ss[key("step")] == 5 and not ss["stepper_playing"]
+    session.set_playing(ss, True)
+    sends(ss, 6, "back")
+    session.play_reached(ss, walk)
+    assert ss[key("step")] == 5 and not ss["stepper_playing"]
+
+
+def test_half_way_through_a_batch_the_page_moves_on_and_keeps_playing():
+    state = StepperState("(x + y) * z", {"x": "-2", "y": "5", "z": "-4"}, step=1)
+    walk = build_walkthrough(state.expr, state.values)
+    ss = playing(state, walk)
+    sends(ss, 3, "more")
+    session.play_reached(ss, walk)
+    assert ss[key("step")] == 3 and ss["stepper_playing"]
+    sends(ss, walk.total_steps, "more")  # nothing is left to draw: Play is over
+    session.play_reached(ss, walk)
+    assert ss[key("step")] == walk.total_steps and not ss["stepper_playing"]
+
+
+def test_what_an_earlier_play_sent_changes_nothing():
+    state = StepperState("(x + y) * z", {"x": "-2", "y": "5", "z": "-4"}, step=1)
+    walk = build_walkthrough(state.expr, state.values)
+    ss = playing(state, walk)
+    session.set_playing(ss, False)
+    session.set_playing(ss, True)  # a second press of Play
+    sends(ss, 5, "pause", play=ss["stepper_play_id"] - 1)
+    session.play_reached(ss, walk)
+    assert ss[key("step")] == 1 and ss["stepper_playing"]
+    session.set_playing(ss, False)
+    sends(ss, 5, "pause")  # Pause on the page's own button came first
+    session.play_reached(ss, walk)
+    assert ss[key("step")] == 1
+
+
+def test_the_player_cannot_take_the_page_past_a_question_or_back_from_where_it_started():
+    state = StepperState("x * y", {"x": "2", "y": "3"}, output_grad=5.0, mode="quiz")
+    walk = build_walkthrough(state.expr, state.values, state.output_grad)
+    ss = playing(state, walk)
+    sends(ss, walk.total_steps, "pause")  # the question at step 2 waits for an answer
+    session.play_reached(ss, walk)
+    assert ss[key("step")] == 2 and session.open_question(ss, walk) and ss["stepper_quiz"] == {}
+    ss[key("step")] = 1
+    session.set_playing(ss, True)
+    sends(ss, 1, "next")  # Next at the step before the question: to the question, still open
+    session.play_reached(ss, walk)
+    assert ss[key("step")] == 2 and session.open_question(ss, walk)
+    session.set_playing(ss, True)
+    sends(ss, 2, "next")  # at an open question Next does nothing, as the page's disabled Next
+    session.play_reached(ss, walk)
+    assert ss[key("step")] == 2 and session.open_question(ss, walk)
+
+
+def test_the_frames_are_drawn_once_per_play_and_step():
+    if not player.available():
+        pytest.skip("the frames are drawn by Graphviz's dot")
+    state = StepperState("(x + y) * z", {"x": "-2", "y": "5", "z": "-4"}, step=1)
+    walk = build_walkthrough(state.expr, state.values)
+    ss = playing(state, walk)
+    ss["stepper_speed"] = "normal"
+    first = session.player_data(ss, walk, LIGHT)
+    assert [f["step"] for f in first["frames"]] == list(range(1, walk.total_steps + 1))
+    ss["stepper_speed"] = "fast"  # a rerun while playing: the same frames, the new speed
+    again = session.player_data(ss, walk, LIGHT)
+    assert again["frames"] is first["frames"] and again["every"] < first["every"]
+    sends(ss, 3, "more")
+    session.play_reached(ss, walk)
+    assert session.player_data(ss, walk, LIGHT)["frames"][0]["step"] == 3

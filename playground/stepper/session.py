@@ -2,8 +2,9 @@
 is unit-tested with a dict (the page only wires them to buttons).
 
 Keys: the spec's widget keys (``stepper_expr``, ``stepper_step``, …) and the page's own ``stepper_playing``,
+``stepper_play_id`` (which press of Play is playing), ``stepper_batch`` (the player's frames, drawn once),
 ``stepper_quiz`` (step → Verdict), ``stepper_unfilled`` ((step, empty boxes) after a Check that came too soon)
-and ``stepper_note``; a quiz box's key is ``guess_key(step, input)``.
+and ``stepper_note``; a quiz box's key is ``guess_key(step, input)``; what the player sends is under PLAYER_KEY.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ from typing import Any
 
 from engine import EngineError, ParseError, parse
 from playground.common import presets
+from playground.common.graph_export import GraphExportError
 
-from . import quiz
+from . import player, quiz
 from .state import MISSING_VALUE, STEPPER_SPEC, StepperState, parse_value
 from .walkthrough import Walkthrough, build_walkthrough
 
 key = STEPPER_SPEC.widget_key
+PLAYER_KEY = "stepper_player"
 Session = MutableMapping[str, Any]
 
 
@@ -110,6 +113,51 @@ def play_tick(ss: Session, walkthrough) -> None:
         ss[key("step")] += 1
     if ss[key("step")] >= walkthrough.total_steps or open_question(ss, walkthrough):
         ss["stepper_playing"] = False
+
+
+def set_playing(ss: Session, on: bool) -> None:
+    """Play or Pause pressed: a new press of Play is a new run of the player, which starts afresh."""
+    ss["stepper_playing"] = on
+    if on:
+        ss["stepper_play_id"] = ss.get("stepper_play_id", 0) + 1
+
+
+def player_data(ss: Session, walkthrough, pal) -> dict | None:
+    """What the player in the browser is given while playing (player.player_data): the frames from the current
+    step, drawn once per step and Play (the page reruns while it plays, on a new speed or a click elsewhere, and
+    the player goes on). None when they can't be drawn: then Play stops and the note says why."""
+    play = ss.get("stepper_play_id", 0)
+    memo = (play, walkthrough.text, walkthrough.output_grad, ss[key("step")], ss[key("mode")], pal)
+    if ss.get("stepper_batch", (None,))[0] != memo:
+        try:
+            frames = player.batch(walkthrough, ss[key("step")], ss[key("mode")], ss["stepper_quiz"], pal)
+        except GraphExportError as e:
+            ss["stepper_playing"], ss["stepper_note"] = False, f"Play stopped: {e}"
+            return None
+        ss["stepper_batch"] = (memo, frames)
+    return player.player_data(ss["stepper_batch"][1], play, player.SPEEDS[ss["stepper_speed"]])
+
+
+def play_reached(ss: Session, walkthrough) -> None:
+    """What the player sent (under PLAYER_KEY): the step on the screen when Pause, Back or Next was pressed (or ←
+    →), or when it reached the end or a question: the page goes to that step (then one back or on) and stops
+    playing; or, half way through a batch ("more"), the step it shows, from which the page draws the next batch
+    while it plays on. Nothing from an earlier Play counts, and no step past where Play may stop."""
+    reached = (ss.get(PLAYER_KEY) or {}).get("reached")
+    step = reached.get("step") if isinstance(reached, dict) else None
+    if not isinstance(step, int) or reached.get("play") != ss.get("stepper_play_id") or not ss["stepper_playing"]:
+        return
+    here = ss[key("step")]
+    stop, _ = player.next_stop(walkthrough, here, ss[key("mode")], ss["stepper_quiz"])
+    ss[key("step")] = max(here, min(step, stop))
+    then = reached.get("then")
+    if then == "more" and ss[key("step")] < stop:
+        return
+    ss["stepper_playing"] = False
+    if then == "next" and not open_question(ss, walkthrough):
+        go(ss, walkthrough, ss[key("step")] + 1)
+    elif then == "back":
+        go(ss, walkthrough, ss[key("step")] - 1)
 
 
 def lesson_note(state: StepperState) -> str | None:

@@ -14,15 +14,14 @@ from playground.common.palette import LIGHT, for_theme
 from playground.common.play import play_button, timed_fragment
 from playground.common.presets import load_presets
 from playground.common.teacher import TeacherView
-from playground.stepper import ledger, quiz, session, steps_table
+from playground.stepper import ledger, player, quiz, session, steps_table
 from playground.stepper.explain import step_blocks
 from playground.stepper.graph_figure import graph_dot, neighbourhood
 from playground.stepper.state import DEFAULT_EXPR, MODES, STEPPER_SPEC
 from playground.stepper.teacher_json import TeacherJson
 from playground.stepper.walkthrough import check_gradients
 
-PHASE_NAMES = {"start": "ready", "forward": "forward pass", "backward": "backward pass", "done": "done"}
-SPEEDS = {"slow": 1.6, "normal": 0.9, "fast": 0.4}  # seconds per step while playing
+PLAYER = st.components.v2.component("stepper_player", html=player.HTML, css=player.CSS, js=player.JS)
 CAN_HIDE = {"presets": "presets", "ledger": "chain-rule ledger", "table": "table of all steps",
             "gradcheck": "gradient check"}
 CAN_LOCK = {"expression": "expression, values and output gradient", "mode": "learn / quiz mode"}
@@ -129,7 +128,7 @@ def _render_step_area() -> None:
     view = walk.view(ss[key("step")])
     targets = session.open_question(ss, walk)
     answered = ss.stepper_quiz.get(view.step)
-    hidden = bool(targets)
+    hidden, playing = bool(targets), ss.stepper_playing and player.available()  # without dot: a rerun per step
 
     at_end = view.step >= total
     c = st.columns([5, 1.6, 2.2], vertical_alignment="bottom")
@@ -142,10 +141,9 @@ def _render_step_area() -> None:
                        disabled=off, width="stretch", type="primary" if label == "Next" else "secondary",
                        shortcut=keys, help="In a quiz, questions passed over count as skipped." if label == "End"
                        else None)
-    play_button(buttons, "stepper", ss.stepper_playing, lambda on: ss.update(stepper_playing=on),
-                disabled=at_end or hidden)
-    c[1].select_slider("Play speed", list(SPEEDS), key="stepper_speed")
-    c[2].markdown(f"#### Step {view.step} / {total}\n{PHASE_NAMES[view.phase]}")
+    play_button(buttons, "stepper", ss.stepper_playing, partial(session.set_playing, ss), disabled=at_end or hidden)
+    c[1].select_slider("Play speed", list(player.SPEEDS), key="stepper_speed")
+    c[2].markdown("#### ▶ Playing" if playing else f"#### Step {view.step} / {total}\n{player.PHASE_NAMES[view.phase]}")
 
     shown = quiz.hide_answer(view) if hidden else view  # the answer stays hidden until it is predicted
     # The step's ledger beside the graph, so both fit one screen; under a large graph, which needs the width.
@@ -156,6 +154,12 @@ def _render_step_area() -> None:
         part, left_out = (None, 0) if len(walk.order) <= ledger.MAX_DRAWN_NODES else neighbourhood(walk, shown)
         if part:
             st.info(ledger.too_big_to_draw(len(walk.order), left_out), icon=":material/account_tree:")
+        if playing:  # the player draws the steps ahead and sends back where it stops (session.play_reached)
+            if (data := session.player_data(ss, walk, for_theme(st.context.theme.type))) is None:
+                st.rerun()  # dot could not draw them: Play has stopped, and the note says why
+            PLAYER(key=session.PLAYER_KEY, data=data, on_reached_change=partial(session.play_reached, ss, walk))
+            explain_col.info(player.PLAYING_NOTE, icon=":material/play_circle:")
+            return  # the ledger, the table and the link would show another step than the player's
         graph_chart(graph_dot(walk, shown, for_theme(st.context.theme.type), part), LIGHT.current, view.step, "")
         st.caption("Blue “= …”: forward values · orange **grad …**: gradients · yellow “▶ now”: the current node · "
                    "grey dashed: not computed yet · orange dashed, “grad ?”: waiting for its gradient · “⚠”: where "
@@ -220,8 +224,8 @@ def _score() -> None:
                 st.markdown(plain(f"Step {at}: {verdict.text}"))
 
 
-timed_fragment(_render_step_area, lambda: (ss.stepper_playing, ss.stepper_speed), lambda: session.play_tick(ss, walk),
-               SPEEDS[ss.stepper_speed])
+timed_fragment(_render_step_area, lambda: (ss.stepper_playing, ss.stepper_speed), lambda: player.available() or
+               session.play_tick(ss, walk), None if player.available() else player.SPEEDS[ss.stepper_speed])
 
 
 def _gradient_check() -> None:
