@@ -21,7 +21,7 @@ from .lab import decision_grid, plot_range
 BATCH_SECONDS = 2.0  # while playing, the server trains the next batch this often
 UPDATES_PER_SECOND = 25  # what Play trains (and the browser draws) when the work budget allows it
 UPDATES_PER_BATCH = round(UPDATES_PER_SECOND * BATCH_SECONDS)
-MAX_FRAMES = 25  # snapshots per batch at most: a frame every other update at most
+MAX_FRAMES = 25  # frames per batch at most, about 14 a second: of 50 updates, every other one is drawn
 RESOLUTION = 40  # grid points per axis of a snapshot's map (a paused map has decision_grid's 70)
 # A snapshot's map is sent as one byte per grid point, 0 to LEVELS. Not 255: a trained map is mostly its two ends,
 # and a run of 255s is base64's "////", which the page's JSON writes as "\u002f", six bytes each.
