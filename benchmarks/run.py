@@ -190,34 +190,33 @@ def bench_grid() -> dict:
 
 
 def bench_mlp_frame() -> dict:
-    """One animation frame of the MLP lab: 5 training updates plus everything the frame draws
-    (decision map, charts, network graph), without Streamlit; and a whole page rerun via AppTest."""
+    """One server run of the MLP lab while it plays: the next batch of updates with its snapshots and the two
+    animated charts the browser then plays (playground.mlp.training.Training.frame, animation.charts), without
+    Streamlit; and a whole page rerun via AppTest."""
     import logging
 
-    from playground.mlp.figures import boundary_figure, grad_norm_figure, gradient_histogram_figure, loss_figure
-    from playground.mlp.lab import build_trainer, decision_grid, load_data
-    from playground.mlp.network_figure import network_dot
+    from playground.mlp import animation
     from playground.mlp.state import MLPState
+    from playground.mlp.training import Training
     from tests.apptest import open_page
 
     logging.getLogger("streamlit").setLevel(logging.ERROR)
-    state = MLPState()
-    data = load_data(state)
-    trainer = build_trainer(state, data)
+    training = Training()
+    training.build(MLPState(), None)
+    trainer, data = training.trainer, training.data
     trainer.run(100)
 
     def frame():
-        trainer.run(5)
-        boundary_figure(*decision_grid(trainer, data), trainer.train_set, trainer.test_set, data.task)
-        loss_figure(trainer.history), grad_norm_figure(trainer.history), gradient_histogram_figure(trainer)
-        return network_dot(trainer).source  # the DOT text, as the page hands it to the browser
+        training.set_playing(True, trainer.updates + 10 ** 6)
+        training.frame(trainer.updates + 10 ** 6)
+        return animation.charts(trainer, data, training.batch, False)
 
     update = best_seconds(lambda: trainer.run(1), 50, repeat=3)
     frame_time = best_seconds(frame, 10, repeat=3)
     at = open_page("mlp/view.py")
     at.button(key="mlp_step100").click().run()
     rerun = best_seconds(lambda: at.run(), 3, repeat=3)
-    return {"update_with_stats_ms": update * 1e3, "frame_5_updates_and_figures_ms": frame_time * 1e3,
+    return {"update_with_stats_ms": update * 1e3, "play_batch_and_charts_ms": frame_time * 1e3,
             "page_rerun_ms": rerun * 1e3}
 
 

@@ -17,7 +17,7 @@ SECONDS_PER_MULTIPLY_ADD = 0.25e-9
 SECONDS_PER_NODE = 21e-6
 SECONDS_PER_UPDATE = 0.5e-3
 CLICK_SECONDS = 1.0  # +1 / +10 / +100: with the page's own run (0.25 s there), a click stays well under 2 s
-FRAME_SECONDS = 0.1  # training in one Play frame (the frame also redraws the page)
+FRAME_SECONDS = 0.1  # training in one server run while Play plays (one batch; the run also draws its two charts)
 SLICE_RESOLUTION = 31  # the loss slice's grid points per axis when the network affords them
 PLAY_MINUTES = 5  # one press of Play plays at most this long: a forgotten tab doesn't train for an hour
 
