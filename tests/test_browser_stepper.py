@@ -1,5 +1,5 @@
-"""Real Chromium against `streamlit run`: the stepper's Play timer and quiz, as a learner's browser runs them
-(AppTest cannot see a fragment's timer or what the browser draws)."""
+"""Real Chromium against `streamlit run`: the stepper's Play (played by the browser) and quiz, as a learner's
+browser runs them (AppTest cannot see what the browser draws, or what it sends the server)."""
 
 import re
 from urllib.parse import urlencode
@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from playground.common.palette import LIGHT
+from playground.stepper import ledger
 from playground.stepper.walkthrough import build_walkthrough
 from tests.test_browser import SCRIPT_DONE, no_exception, open_stepper, step_text
 from tests.test_palette import contrast
@@ -40,6 +41,138 @@ def test_pause_stops_playing(page):
     page.get_by_role("button", name="Next").click()  # one step, and only one: no timer is left running
     expect(page.get_by_text(f"Step {paused_at + 1} / {total}")).to_be_visible()
     expect(page.get_by_role("button", name="Play")).to_be_visible()
+    no_exception(page)
+
+
+# Play in the browser (playground/stepper/player.py): what the player shows lives in its own element, .player
+# (inside the component's shadow root, which Playwright's locators see into).
+PLAYER_STEP = ".player .step"
+NESTED = "sigmoid(" * 6 + "x" + ")" * 6  # 7 nodes, 13 steps: one batch of frames
+# Page-side recorders, installed before Play: every step the player shows, in order, and the step it showed when a
+# click or a key came (they listen on the window before the player does, so they see the input it takes).
+RECORD_PLAYER = """() => {
+  const step = () => {
+    for (const el of document.querySelectorAll('*')) {
+      const s = el.shadowRoot && el.shadowRoot.querySelector('.player .step');
+      if (s) return s.textContent;
+    }
+    return null;
+  };
+  window.stepsShown = [];
+  window.shownAtInput = [];
+  window.edgesShown = [];
+  for (const type of ['click', 'keydown']) window.addEventListener(type, () => window.shownAtInput.push(step()), true);
+  setInterval(() => {
+    const now = step();
+    if (now && window.stepsShown[window.stepsShown.length - 1] !== now) {
+      window.stepsShown.push(now);
+      for (const el of document.querySelectorAll('*')) {
+        const svg = el.shadowRoot && el.shadowRoot.querySelector('.player svg');
+        if (svg) window.edgesShown.push(...[...svg.querySelectorAll('g.edge')].map(e => e.textContent));
+      }
+    }
+  }, 10);
+}"""
+
+
+def shown_steps(page) -> list[int]:
+    return [int(re.match(r"Step (\d+) /", text)[1]) for text in page.evaluate("window.stepsShown")]
+
+
+def test_play_animates_in_the_browser_without_a_server_rerun_per_step(page):
+    """The honest observable is what the browser sends the server: the timer fragment Play used to be sent a rerun
+    request for every step. Now the same element shows step after step while the browser sends nothing."""
+    sent = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
+    open_stepper(page, "?" + urlencode({"expr": NESTED, "at": "x=0.5"}))
+    page.locator(SCRIPT_DONE).wait_for()
+    page.get_by_role("button", name="Play").click()
+    step = page.locator(PLAYER_STEP)
+    step.wait_for()
+    page.locator(SCRIPT_DONE).wait_for()  # the run the press of Play started is over
+    shown, before = step.element_handle(), len(sent)
+    first = int(re.search(r"Step (\d+)", shown.text_content())[1])
+    assert first < 9, "Play ran out of steps before it was watched"
+    page.wait_for_function("([el, k]) => parseInt(el.textContent.split(' ')[1]) >= k", arg=[shown, first + 3])
+    assert len(sent) == before, f"{len(sent) - before} messages to the server while Play showed 3 steps"
+    assert shown.evaluate("el => el.isConnected")  # the same element, redrawn by the browser
+    no_exception(page)
+
+
+def test_pause_shows_the_full_ledger_of_the_step_the_player_showed(page):
+    walk = build_walkthrough(NESTED, {"x": "0.5"})
+    open_stepper(page, "?" + urlencode({"expr": NESTED, "at": "x=0.5"}))
+    page.locator(SCRIPT_DONE).wait_for()
+    page.evaluate(RECORD_PLAYER)
+    page.get_by_role("button", name="Play").click()
+    expect(page.locator(PLAYER_STEP)).to_have_text(re.compile(r"Step [3-9] / 13"))
+    expect(page.get_by_role("heading", name="Chain-rule ledger")).to_have_count(0)  # no step's ledger but the player's
+    page.get_by_role("button", name="Pause").click()
+    expect(page.get_by_role("button", name="Play")).to_be_visible()
+    paused_at = int(re.match(r"Step (\d+)", page.evaluate("window.shownAtInput.at(-1)"))[1])
+    expect(page.get_by_text(f"Step {paused_at} / 13", exact=True)).to_be_visible()
+    expect(page.locator(PLAYER_STEP)).to_have_count(0)
+    expect(page.get_by_role("heading", name="Chain-rule ledger")).to_be_visible()
+    name = re.escape(ledger.node_name(walk.view(paused_at).current))
+    expect(page.get_by_text(re.compile(rf"^(Forward|Backward) · {name} "))).to_be_visible()  # the ledger's first line
+    expect(page.get_by_role("heading", name="All steps so far")).to_be_visible()
+    no_exception(page)
+
+
+def test_next_and_arrow_keys_while_playing_step_from_the_step_the_player_showed(page):
+    open_stepper(page, "?" + urlencode({"expr": NESTED, "at": "x=0.5"}))
+    page.locator(SCRIPT_DONE).wait_for()
+    page.evaluate(RECORD_PLAYER)
+    for press, move in ((lambda: page.get_by_role("button", name="Next").click(), 1),
+                        (lambda: page.keyboard.press("ArrowLeft"), -1)):
+        page.get_by_role("button", name="Play").click()
+        expect(page.locator(PLAYER_STEP)).to_have_text(re.compile(r"Step [3-9] / 13"))
+        press()
+        expect(page.get_by_role("button", name="Play")).to_be_visible()
+        at = int(re.match(r"Step (\d+)", page.evaluate("window.shownAtInput.at(-1)"))[1])
+        expect(page.get_by_text(f"Step {at + move} / 13", exact=True)).to_be_visible()
+        if move > 0:
+            page.locator("h1").first.click()  # the keys go to the page, not to a button
+            page.evaluate("window.shownAtInput = []")
+    no_exception(page)
+
+
+def test_play_stops_at_a_quiz_question_and_never_draws_its_answer(page):
+    """(x + y) * z, quiz: the × node's step asks for ∂L/∂q₁ = -4 and ∂L/∂z = 3; Play stops there, and no frame it
+    showed had a gradient on an edge."""
+    open_stepper(page, "?" + urlencode({"expr": "(x+y)*z", "at": "x=-2;y=5;z=-4", "mode": "quiz"}))
+    page.locator(SCRIPT_DONE).wait_for()
+    page.evaluate(RECORD_PLAYER)
+    page.get_by_role("button", name="Play").click()
+    page.get_by_text("Your turn").wait_for()
+    expect(page.get_by_text("Step 3 / 7", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Next")).to_be_disabled()
+    expect(page.get_by_role("button", name="Play")).to_be_disabled()
+    assert shown_steps(page)[-1] == 3
+    assert not [e for e in page.evaluate("window.edgesShown") if "grad" in e]
+    no_exception(page)
+
+
+def test_the_next_batch_and_a_new_speed_play_on_from_the_step_shown(page):
+    """LARGE has 41 nodes: 14 frames a batch. Half way through each, the player asks for the next one and plays on;
+    a new speed mid-way reruns the page, and the player goes on from the step it shows, none skipped or repeated."""
+    open_stepper(page, "?" + urlencode({"expr": LARGE}))
+    speed = page.get_by_role("slider")
+    speed.focus()
+    speed.press("End")
+    expect(speed).to_have_attribute("aria-valuetext", "fast")
+    page.locator(SCRIPT_DONE).wait_for()
+    page.evaluate(RECORD_PLAYER)
+    page.get_by_role("button", name="Play").click()
+    expect(page.locator(PLAYER_STEP)).to_have_text(re.compile(r"Step [3-9] / "))
+    speed.focus()
+    speed.press("ArrowLeft")  # the slider's own key: not Back
+    expect(speed).to_have_attribute("aria-valuetext", "normal")
+    page.wait_for_function("() => window.stepsShown.length >= 18", timeout=60_000)
+    page.get_by_role("button", name="Pause").click()
+    expect(page.get_by_role("button", name="Play")).to_be_visible()
+    steps = shown_steps(page)
+    assert steps == list(range(1, len(steps) + 1)), steps
     no_exception(page)
 
 

@@ -153,11 +153,11 @@ export default function ({ data, key, parentElement, setTriggerValue }) {
         }
       }
     };
-    const onKey = (e) => {
+    const onKey = (e) => {  // as Streamlit's shortcuts: not in a box or a widget's input (the speed slider's)
       const then = p.data.keys[e.key];
-      const typing = e.composedPath()[0];
       if (!then || e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
-      if (typing && (typing.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(typing.tagName))) return;
+      if (e.composedPath().some((el) => el instanceof Element && (el.isContentEditable
+          || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName)))) return;
       e.preventDefault();
       e.stopImmediatePropagation();
       send(then);
