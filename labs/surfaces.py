@@ -249,14 +249,46 @@ def sweep(expression: Expression, start, cfg: OptimizerConfig, lrs, momenta, ite
     (converged, diverged), in one vectorized pass per iteration: every run's coordinates are one vector, and the
     update is labs.update_rules' own, with η and μ as vectors. Needs an ``elementwise`` f; a clip by the global
     norm would mix the runs (update_rules' norm is over every entry), so it is refused."""
-    if cfg.clip_norm is not None:
-        raise EngineError("a run clipped by its gradient's norm can't be swept")
     dims = dims_of(expression)
     lrs, momenta = np.asarray(lrs, dtype=float), np.asarray(momenta, dtype=float)
     grid_lr, grid_mu = (a.ravel() for a in np.meshgrid(lrs, momenta, indexing="ij"))
     batch = replace(cfg, lr=grid_lr, momentum=grid_mu)  # update_rules reads opt.lr, opt.momentum: vectors work
-    count = grid_lr.size
-    coords = [np.full(count, float(v)) for v in list(start)[:dims]]
+    starts = np.tile(np.asarray(list(start)[:dims], dtype=float), (grid_lr.size, 1))
+    pts, grd, fs, steps, velocities, ends = _many_runs(expression, starts, cfg, batch, iterations, tolerance, bound)
+    shape = (lrs.size, momenta.size)
+    return Sweep(lrs, momenta, pts.reshape(*shape, -1, dims), grd.reshape(*shape, -1, dims), fs.reshape(*shape, -1),
+                 steps.reshape(*shape, -1, dims), None if velocities is None else velocities.reshape(*shape, -1, dims),
+                 ends.reshape(shape))
+
+
+@dataclass
+class StartSweep:
+    """One optimizer run repeated from many start points at once: what dragging the start switches between.
+    Index ``[s]`` is the run from ``starts[s]``."""
+
+    starts: np.ndarray  # (s, dims)
+    points: np.ndarray  # (s, n + 1, dims); past a run's end (``ends``) the values mean nothing
+    losses: np.ndarray  # (s, n + 1)
+    ends: np.ndarray  # (s,): the last iteration of each run, where ``descend`` stops it
+
+
+def sweep_starts(expression: Expression, starts, cfg: OptimizerConfig, iterations: int, tolerance: float = 1e-6,
+                 bound: float = 1e6) -> StartSweep:
+    """``cfg`` from every point of ``starts`` (s, dims), each run stopped where ``descend`` would stop it, in one
+    vectorized pass per iteration (as ``sweep``: an ``elementwise`` f, no clip by the global norm)."""
+    starts = np.asarray(starts, dtype=float).reshape(-1, dims_of(expression))
+    pts, _, fs, _, _, ends = _many_runs(expression, starts, cfg, cfg, iterations, tolerance, bound)
+    return StartSweep(starts, pts, fs, ends)
+
+
+def _many_runs(expression: Expression, starts: np.ndarray, cfg: OptimizerConfig, batch, iterations: int,
+               tolerance: float, bound: float) -> tuple:
+    """Runs of ``batch`` (``cfg`` with vector settings, or ``cfg`` itself) from each row of ``starts``, as one
+    vector per coordinate: points, gradients, losses, steps, velocities (None without momentum), ends."""
+    if cfg.clip_norm is not None:
+        raise EngineError("a run clipped by its gradient's norm can't be swept")
+    count, dims = starts.shape
+    coords = [starts[:, d].copy() for d in range(dims)]
     root, leaves = expression.build({c: v for c, v in zip(COORDS, coords, strict=False)
                                      if c in expression.variables})
     tape = Tape(root)
@@ -280,12 +312,9 @@ def sweep(expression: Expression, start, cfg: OptimizerConfig, lrs, momenta, ite
                 velocities.append(np.stack(states, axis=-1))
             for p, value in zip(params, new, strict=True):
                 p.value = value
-        shape = (lrs.size, momenta.size)
         pts, grd, fs = np.stack(points, axis=1), np.stack(grads, axis=1), np.stack(losses, axis=1)  # (runs, n + 1…)
         stop = (~np.isfinite(fs) | ~np.isfinite(pts).all(-1) | ~np.isfinite(grd).all(-1)
                 | (np.abs(pts).max(-1) > bound) | (np.linalg.norm(grd, axis=-1) <= tolerance))
     ends = np.where(stop.any(1), stop.argmax(1), iterations)
-    empty = np.zeros((count, 0, dims))
-    return Sweep(lrs, momenta, pts.reshape(*shape, -1, dims), grd.reshape(*shape, -1, dims), fs.reshape(*shape, -1),
-                 (np.stack(steps, axis=1) if steps else empty).reshape(*shape, -1, dims),
-                 np.stack(velocities, axis=1).reshape(*shape, -1, dims) if velocities else None, ends.reshape(shape))
+    return (pts, grd, fs, np.stack(steps, axis=1) if steps else np.zeros((count, 0, dims)),
+            np.stack(velocities, axis=1) if velocities else None, ends)

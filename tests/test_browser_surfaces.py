@@ -4,9 +4,13 @@ optimizer row, and Play / Pause / Step / Reset."""
 import re
 from urllib.parse import urlencode
 
+import numpy as np
 import pytest
 from playwright.sync_api import expect
 
+from engine.formatting import format_number
+from labs.surfaces import SURFACES, descend, surface_expression
+from playground.surfaces.race import run_label
 from tests.test_browser import no_exception
 from tests.test_surface_budget import LONG_F, SIX_RUNS
 
@@ -243,4 +247,73 @@ def test_the_lesson_button_says_it_opens_the_lesson(page):
     expect(button).to_be_visible()
     button.click()
     expect(page.get_by_role("combobox", name="Surface")).to_have_value(re.compile(r"\|x\|"))
+    no_exception(page)
+
+
+# --- dragging the start: the browser switches to the paths precomputed from the nearest grid start ---
+
+DRAG_CHART = ".st-key-surfaces_drag .js-plotly-plot"
+DRAWN_FROM_START = """() => {
+    const gd = document.querySelector('CHART');
+    if (!gd || !gd._fullData || !gd._startDragOff) return null;  // not drawn, or its script not yet wired
+    const m = gd.layout.meta.drag, start = gd._fullData[m.start], box = gd.getBoundingClientRect();
+    const [xa, ya] = [gd._fullLayout.xaxis, gd._fullLayout.yaxis];
+    const path = t => [Array.from(t.x), Array.from(t.y)];
+    return {start: [start.x[0], start.y[0]], label: start.text[0], xs: m.xs, ys: m.ys,
+            pixel: [box.left + xa._offset + xa.l2p(start.x[0]), box.top + ya._offset + ya.l2p(start.y[0])],
+            paths: Object.fromEntries(m.runs.map(r => [gd._fullData[r.path].name, path(gd._fullData[r.path])]))};
+}""".replace("CHART", DRAG_CHART)
+AT_PIXEL = """([px, py]) => {
+    const gd = document.querySelector('CHART'), box = gd.getBoundingClientRect();
+    const [xa, ya] = [gd._fullLayout.xaxis, gd._fullLayout.yaxis];
+    return [xa.p2l(px - box.left - xa._offset), ya.p2l(py - box.top - ya._offset)];
+}""".replace("CHART", DRAG_CHART)
+
+
+def drawn_from_start(page) -> dict:
+    return page.wait_for_function(DRAWN_FROM_START).json_value()
+
+
+def check_paths_from(drawn: dict, start, iterations: int) -> None:
+    """Every drawn path is the one descend takes from ``start`` with its row's settings (the ravine's rows)."""
+    expression = surface_expression(SURFACES["Ill-conditioned ravine"].expr)
+    for cfg in SURFACES["Ill-conditioned ravine"].runs:
+        run = descend(expression, start, cfg, iterations)
+        xs, ys = drawn["paths"][run_label(cfg)]
+        assert np.column_stack([xs, ys]) == pytest.approx(run.points, abs=1e-3), run_label(cfg)
+
+
+def test_dragging_the_start_redraws_every_path_from_the_nearest_grid_start_in_the_browser(page):
+    sent = sent_messages(page)
+    open_surfaces(page, "?iters=30&frame=30")
+    page.get_by_text("Drag the start point").click()
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    expect(page.get_by_text(re.compile(r"^Drag the ⊗ start: it snaps to the nearest point of a grid"))).to_be_visible()
+    page.locator(DRAG_CHART).scroll_into_view_if_needed()
+    before = drawn_from_start(page)
+    assert before["start"] == [-3.5, 1.5] and before["label"] == "race start (-3.5, 1.5)"
+    check_paths_from(before, (-3.5, 1.5), 30)
+    table = results_text(page)
+    sent.clear()
+    x, y = before["pixel"]
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 90, y + 40, steps=5)
+    page.wait_for_function(f"() => ({DRAWN_FROM_START})().start[0] !== -3.5")  # redrawn while the button is down
+    page.mouse.move(x + 170, y + 75, steps=5)
+    page.mouse.up()
+    dropped = page.evaluate(AT_PIXEL, [x + 170, y + 75])
+    after = drawn_from_start(page)
+    nearest = [min(after["xs"], key=lambda v: abs(v - dropped[0])), min(after["ys"], key=lambda v: abs(v - dropped[1]))]
+    assert after["start"] == nearest and after["start"] != before["start"]
+    assert after["label"] == f"snapped start ({format_number(nearest[0])}, {format_number(nearest[1])})"
+    check_paths_from(after, tuple(nearest), 30)
+    assert sent == []  # no server round trip while dragging
+    assert results_text(page) == table  # the table stays the race's, as the caption says
+    page.locator(".st-key-surfaces_drag .updatemenu-button").filter(has_text="Start the race here").click()
+    want = f"{format_number(nearest[0])},{format_number(nearest[1])}"
+    page.wait_for_function(f"() => new URLSearchParams(location.search).get('start') === '{want}'")
+    page.wait_for_function("t => document.querySelector('[data-testid=stTable]').innerText !== t", arg=table)
+    check_paths_from(drawn_from_start(page), tuple(nearest), 30)
+    assert drawn_from_start(page)["label"] == f"race start ({format_number(nearest[0])}, {format_number(nearest[1])})"
     no_exception(page)

@@ -249,6 +249,10 @@ def mark_start_and_minima(fig, race) -> None:
                                  textposition="top center", showlegend=False, hoverinfo="skip",
                                  marker=dict(size=14, color="white", symbol="x",
                                              line=dict(color=LIGHT.ink, width=2))))
+    mark_minima(fig, race)
+
+
+def mark_minima(fig, race) -> None:
     if race.minima:
         mins = np.array(race.minima)
         fig.add_trace(go.Scatter(x=mins[:, 0], y=mins[:, 1], mode="markers", name="global minimum",

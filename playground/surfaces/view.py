@@ -12,6 +12,7 @@ from playground.common.page import page_header, plain, read_link, share_panel
 from playground.common.palette import for_theme
 from playground.common.teacher import TeacherView
 from playground.surfaces import controls
+from playground.surfaces.drag import drag_caption, drag_figure, drag_script, run_drag
 from playground.surfaces.figures import contour_figure, curve_figure, loss_figure, surface3d_figure
 from playground.surfaces.live import explorer_figure, run_sweep
 from playground.surfaces.numbers import readable_text
@@ -57,8 +58,8 @@ def _settle() -> None:  # a typed f is a custom surface; fewer iterations bring 
     _show(SPEC.from_session(ss))
 
 
-def _click_start() -> None:
-    state = controls.start_from_click(SPEC.from_session(ss), ss.get("surfaces_chart"))
+def _click_start(chart: str = "surfaces_chart") -> None:  # a click on the map, or the dragged map's button
+    state = controls.start_from_click(SPEC.from_session(ss), ss.get(chart))
     if state is not None:
         _show(state)
         ss.surfaces_rerun_all = True  # the chart sits in a fragment; the new start changes the whole page
@@ -192,8 +193,23 @@ def _view() -> None:
     with right:
         if teacher.shows("inspector"):
             _inspect(frame)
+    _drag_start(frame)
     _explore(frame)
     _share(now)
+
+
+def _drag_start(frame: int) -> None:  # off at first, as the sliders below
+    drag, why = run_drag(race) if race.dims == 2 and not locked and st.toggle(
+        "Drag the start point: every path redrawn from where you drop it", key="surfaces_drag_on") else (None, None)
+    if drag is None:
+        if why:
+            st.info(f"No dragging on this surface: {why}.")
+        return
+    st.caption(drag_caption(race, drag, frame))
+    fig = drag_figure(race, drag, frame)
+    st.plotly_chart(fig, width="stretch", key="surfaces_drag", on_select=lambda: _click_start("surfaces_drag"),
+                    selection_mode="points")
+    st.html(drag_script("surfaces_drag", fig), unsafe_allow_javascript=True)
 
 
 def _explore(frame: int) -> None:  # off at first: the page's first drawing doesn't wait for a map it may not use
