@@ -110,6 +110,9 @@ def evaluate_grid(expression: Expression, x_range, y_range=None, resolution: int
     return xs, ys, np.broadcast_to(root.value, gx.shape).copy()
 
 
+BOUND = 1e6  # a run whose point leaves |p| ≤ BOUND stops: diverged, or running off downhill
+
+
 @dataclass
 class Descent:
     """A path of one optimizer on one surface, and how it ended."""
@@ -118,9 +121,9 @@ class Descent:
     losses: np.ndarray  # (n + 1,)
     grads: np.ndarray  # (n + 1, dims)
     updates: list[Update] = field(default_factory=list)
-    status: str = "still moving"  # "converged" | "diverged" | "never converges" | "still moving"
+    status: str = "still moving"  # "converged" | "diverged" | "running off" | "never converges" | "still moving"
     reason: str = ""
-    stopped_at: int | None = None  # iteration where it converged or diverged (a cycle runs to the end)
+    stopped_at: int | None = None  # iteration where it stopped (a cycle, or a run still in bounds, runs to the end)
     reached_tolerance_at: int | None = None  # first iteration within tolerance of the known minimum
     cycle_from: int | None = None  # "never converges": the first iteration of the repeating cycle
     period: int | None = None  # and its length in iterations
@@ -131,9 +134,12 @@ class Descent:
 
 
 def descend(expression: Expression, start, cfg: OptimizerConfig, iterations: int = 200,
-            tolerance: float = 1e-6, min_value: float | None = None, bound: float = 1e6) -> Descent:
+            tolerance: float = 1e-6, min_value: float | None = None, bound: float = BOUND) -> Descent:
     """Run ``cfg`` from ``start`` for up to ``iterations`` updates, stopping early when it converges
-    (gradient ≈ 0) or diverges (NaN/inf or |p| > bound).
+    (gradient ≈ 0), diverges (NaN/inf, or |p| > bound with f not falling: the steps overshoot) or runs off
+    downhill (|p| > bound with f at its lowest yet, or f = -inf: f has no minimum along the path). A run still in
+    bounds at the end whose f falls faster at every one of its last DOWNHILL_STEPS steps, its gradient growing,
+    is running off too (x*y: the same behaviour as a run that left the bound, said with the same words).
 
     A run whose point *and* optimizer state (velocity, moments, and the iteration count while later updates
     depend on it) repeat an earlier iteration's is in a cycle and never converges: it is marked so and still
@@ -168,7 +174,7 @@ def descend(expression: Expression, start, cfg: OptimizerConfig, iterations: int
         if min_value is not None and run.reached_tolerance_at is None and loss - min_value <= tolerance:
             run.reached_tolerance_at = t
         if run.cycle_from is None:
-            ending = _ending(point, loss, grad, bound, tolerance, t)
+            ending = _ending(point, losses, grad, bound, tolerance, t)
             if ending:
                 run.status, run.reason = ending
                 run.stopped_at = t
@@ -182,15 +188,46 @@ def descend(expression: Expression, start, cfg: OptimizerConfig, iterations: int
         if t < iterations:
             run.updates.append(optimizer.step())
     run.points, run.losses, run.grads = np.array(points), np.array(losses), np.array(grads)
+    if run.status == "still moving" and min_value is None and speeding_downhill(run.losses, run.grads):
+        run.status = "running off"
+        run.reason = (f"f fell faster at each of the last {DOWNHILL_STEPS} iterations, to "
+                      f"{format_number(run.losses[-1])} at iteration {run.iterations}, while ‖∇f‖ grew: the point is "
+                      "running off downhill, with no minimum in reach along its path")
     return run
 
 
-def _ending(point, loss, grad, bound, tolerance, t) -> tuple[str, str] | None:
+DOWNHILL_STEPS = 10  # a run still in bounds is running off when f fell faster at each of this many last steps
+SPEEDUP = 1.05  # ... and its last drop of f is this much larger than the first of them
+
+
+def speeding_downhill(losses: np.ndarray, grads: np.ndarray, steps: int = DOWNHILL_STEPS) -> bool:
+    """Whether f fell at each of the last ``steps`` iterations, each time by more than the time before and at
+    the end SPEEDUP times faster, while ‖∇f‖ grew each time: a descent that speeds up rather than settles (a
+    minimum ahead would slow it down). SGD crawling along Rosenbrock's valley speeds up too, 0.25 % in 10 steps:
+    not running off; x*y from (1, 0.5) with η = 0.01, 12 %: running off."""
+    if len(losses) < steps + 2:
+        return False
+    drops = -np.diff(losses[-(steps + 1):])
+    norms = np.linalg.norm(grads[-(steps + 1):], axis=-1)
+    return bool(np.all(drops > 0) and np.all(np.diff(drops) > 0) and drops[-1] >= SPEEDUP * drops[0]
+                and np.all(np.diff(norms) > 0))
+
+
+def _ending(point, losses: list[float], grad, bound, tolerance, t) -> tuple[str, str] | None:
+    loss = losses[-1]
+    if loss == -math.inf:
+        return "running off", f"f reached -inf at iteration {t}: it has no minimum along this path"
     if not math.isfinite(loss):
         return "diverged", f"the loss became {loss} at iteration {t}"
     if not np.all(np.isfinite(grad)) or not np.all(np.isfinite(point)):
         return "diverged", f"the gradient or the point became NaN/inf at iteration {t}"
     if np.max(np.abs(point)) > bound:
+        if loss < losses[0] and loss <= min(losses[:-1]):  # at its lowest yet: it went far by going downhill
+            return "running off", (f"the point left |p| ≤ {bound:g} at iteration {t} with f = {format_number(loss)}, "
+                                   "its lowest yet: it is running off downhill, with no minimum in reach")
+        if loss > losses[0]:
+            return "diverged", (f"the point left |p| ≤ {bound:g} at iteration {t} with f = {format_number(loss)}, "
+                                "above where it started: the steps overshoot (η too large for this curvature)")
         return "diverged", f"the point left |p| ≤ {bound:g} at iteration {t}"
     if float(np.linalg.norm(grad)) <= tolerance:
         # not "vanished": that word is the MLP lab's, for gradients that shrink layer by layer while far from done
@@ -244,7 +281,7 @@ def elementwise(expression: Expression) -> bool:
 
 
 def sweep(expression: Expression, start, cfg: OptimizerConfig, lrs, momenta, iterations: int,
-          tolerance: float = 1e-6, bound: float = 1e6) -> Sweep:
+          tolerance: float = 1e-6, bound: float = BOUND) -> Sweep:
     """``cfg`` from ``start`` at every (η, μ) of the grid, each run stopped where ``descend`` would stop it
     (converged, diverged), in one vectorized pass per iteration: every run's coordinates are one vector, and the
     update is labs.update_rules' own, with η and μ as vectors. Needs an ``elementwise`` f; a clip by the global
@@ -273,7 +310,7 @@ class StartSweep:
 
 
 def sweep_starts(expression: Expression, starts, cfg: OptimizerConfig, iterations: int, tolerance: float = 1e-6,
-                 bound: float = 1e6) -> StartSweep:
+                 bound: float = BOUND) -> StartSweep:
     """``cfg`` from every point of ``starts`` (s, dims), each run stopped where ``descend`` would stop it, in one
     vectorized pass per iteration (as ``sweep``: an ``elementwise`` f, no clip by the global norm)."""
     starts = np.asarray(starts, dtype=float).reshape(-1, dims_of(expression))

@@ -317,3 +317,15 @@ def test_dragging_the_start_redraws_every_path_from_the_nearest_grid_start_in_th
     check_paths_from(drawn_from_start(page), tuple(nearest), 30)
     assert drawn_from_start(page)["label"] == f"race start ({format_number(nearest[0])}, {format_number(nearest[1])})"
     no_exception(page)
+
+
+def test_on_x_times_y_every_run_that_slides_off_says_running_off_downhill(page):
+    open_surfaces(page, "?" + urlencode({"surface": "custom", "f": "x*y", "start": "1,0.5",
+                                         "runs": "sgd:lr=0.1;momentum:lr=0.1"}))
+    rows = page.locator("[data-testid=stTable] tbody tr")
+    expect(rows).to_have_count(2)
+    for row in rows.all():  # SGD is still inside the bound after 100 steps, momentum left it at step 57
+        expect(row).to_contain_text("running off downhill")
+        expect(row).to_contain_text("no minimum in reach")
+    assert "diverged" not in results_text(page) and "still moving" not in results_text(page)
+    no_exception(page)

@@ -12,6 +12,7 @@ from engine.formatting import format_number
 from engine.graph import topo_order
 from labs.optim import OptimizerConfig
 from labs.surfaces import (
+    BOUND,
     SURFACES,
     Descent,
     Expression,
@@ -144,11 +145,21 @@ def status_text(d: Descent, min_value: float | None = None, tolerance: float = 1
         return f"converged at step {d.stopped_at}"
     if d.status == "diverged" and d.stopped_at == 0 and not np.isfinite(d.losses[0]):
         return "f is not defined at the start: nothing ran (pick a start inside f's domain)"
-    if d.status == "diverged":
-        return f"diverged at step {d.stopped_at}"
+    loss, gradient = float(d.losses[-1]), readable(float(np.linalg.norm(d.grads[-1])), 3)
+    if d.status == "diverged":  # a blow-up: NaN/inf, or far out with f above where it started (steps overshoot)
+        if np.isfinite(loss) and loss > d.losses[0]:
+            return f"diverged at step {d.stopped_at}: f grew to {readable(loss)}, the steps overshoot (η too large)"
+        return f"diverged at step {d.stopped_at}" + ("" if np.isfinite(loss) else f": f = {readable(loss)}")
+    if d.status == "running off":  # downhill with no end in sight: the same words whether it left the bound or not
+        if d.stopped_at is None:
+            return (f"running off downhill: after {d.iterations} steps f = {readable(loss)}, falling faster each step "
+                    f"(‖∇f‖ = {gradient}); no minimum in reach")
+        where = ("reached -inf" if loss == -np.inf else
+                 f"= {readable(loss)} and falling when |p| passed {readable(BOUND)}")
+        return f"running off downhill: f {where} at step {d.stopped_at}; no minimum in reach"
     if d.status == "never converges":
         return f"never converges: cycle {cycle_points(d.points, d.cycle_from, d.period)} from step {d.cycle_from}"
-    return f"still moving after {d.iterations} steps (‖∇f‖ = {readable(float(np.linalg.norm(d.grads[-1])), 3)})"
+    return f"still moving after {d.iterations} steps (‖∇f‖ = {gradient})"
 
 
 # Two different stops, said in the headers: a run reaches the tolerance on f long before its gradient is ~0.
