@@ -11,6 +11,11 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from playground.common.page import arriving  # noqa: E402 (the root must be on sys.path first)
+from playground.mlp.state import MLP_SPEC  # noqa: E402
+from playground.stepper.state import STEPPER_SPEC  # noqa: E402
+from playground.surfaces.state import SURFACES_SPEC  # noqa: E402
+
 st.set_page_config(page_title="gradlab — backprop playground", page_icon="🧮", layout="wide",
                    initial_sidebar_state="collapsed")
 
@@ -35,4 +40,9 @@ h1 { font-size: 2.25rem !important; padding: 0.25rem 0 0.5rem !important; }
 [data-testid='stGraphVizChart'] { overflow-x: auto; }
 [data-testid='stGraphVizChart'] svg { width: auto !important; height: auto !important; max-width: none !important; }
 </style>""")
-st.navigation(PAGES, position="top").run()
+for spec in (STEPPER_SPEC, SURFACES_SPEC, MLP_SPEC):  # a page left and come back to finds its settings
+    spec.survive_page_switch(st.session_state)
+page = st.navigation(PAGES, position="top")
+if page.url_path:  # home has no state of its own
+    arriving(page.url_path)
+page.run()

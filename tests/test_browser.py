@@ -317,3 +317,23 @@ def test_deep_link_is_the_first_visit_after_a_restart(browser, path, title):
         context.close()
     finally:
         stop_server(proc)
+
+
+def test_pages_left_and_come_back_to_keep_their_settings(page):
+    """The labs' review: surface lab → Home → a surface lesson raised KeyError; stepper → MLP lab → stepper showed
+    an empty expression. Each page, come back to by the top navigation, shows what it showed."""
+    page.goto(page.base_url + "/stepper?expr=sin(x)*y&at=x%3D1%3By%3D2")
+    box = page.get_by_role("textbox", name="Expression")
+    expect(box).to_have_value("sin(x)*y")
+    page.get_by_role("link", name="Optimizer & loss-surface lab").click()
+    page.get_by_role("heading", name="Optimizer and loss-surface lab").wait_for()
+    page.wait_for_selector(".js-plotly-plot")
+    page.get_by_role("link", name="Home and lessons").click()
+    page.get_by_text("Rosenbrock's banana").click()
+    page.get_by_role("heading", name="Optimizer and loss-surface lab").wait_for()
+    expect(page.get_by_role("textbox", name="f(x, y) =")).to_have_value("(1 - x)**2 + 100*(y - x**2)**2")
+    page.get_by_role("link", name="Backprop stepper").click()
+    expect(page.get_by_role("textbox", name="Expression")).to_have_value("sin(x)*y")
+    page.wait_for_selector("svg g.node")
+    assert page.get_by_text("can't be read").count() == 0
+    no_exception(page)

@@ -301,6 +301,18 @@ class StateSpec(Generic[T]):
         state = self.state(**{f.name: f.kind.from_widgets(self.widget_key(f.name), session) for f in self.fields})
         return self.settle(state)[0] if self.settle else state
 
+    def survive_page_switch(self, session: MutableMapping[str, Any]) -> None:
+        """Streamlit forgets a page's widget values in the first run of another page (the widgets weren't drawn),
+        while the page's own flags, kept outside widgets, stay: coming back, the page found itself set up and its
+        widgets gone (KeyError, or a number box at its minimum). Called at the start of every run, whatever the page:
+        each widget value there is copied, and each one missing is put back from its copy."""
+        kept = session.setdefault(f"{self.prefix}_widgets_kept", {})
+        for k in self.widget_keys():
+            if k in session:
+                kept[k] = session[k]
+            elif k in kept:
+                session[k] = kept[k]
+
     def keep_widgets(self, session: MutableMapping[str, Any]) -> None:
         """Streamlit forgets a widget's value in a run that doesn't draw it (a panel hidden for the class,
         a control shown only for some choices): re-assigning the values keeps them."""

@@ -98,6 +98,16 @@ class JsonSettings(Protocol):
     def from_json(self, data) -> tuple[object, list[str]]: ...
 
 
+def arriving(key: str) -> None:
+    """Before page ``key`` runs: a link other than the one it last wrote to the URL (a Home lesson, the MLP lab's
+    unroll, a surface point opened in the stepper) is read afresh, so the page drops its setup flag, which it
+    sets once it has read a link. Coming with no link (the top navigation) keeps the page as it was."""
+    query, written = st.query_params.to_dict(), f"{key}_link_written"
+    if query and query != st.session_state.get(written):
+        st.session_state.pop(f"{key}_ready", None)
+        st.session_state[written] = query  # read once: a page that stops before it writes its URL isn't reset again
+
+
 def share_panel(key: str, query: dict[str, str], view: TeacherView, can_hide: dict[str, str],
                 can_lock: dict[str, str], note: str, settings: tuple[JsonSettings, object] | None = None,
                 load: Callable[[object], None] | None = None) -> None:
@@ -106,7 +116,8 @@ def share_panel(key: str, query: dict[str, str], view: TeacherView, can_hide: di
     JSON settings into, loaded with ``load`` (the page's own loader) before the next run draws widgets."""
     if st.session_state.pop(f"{key}_json_loaded", False):
         st.rerun()  # settings pasted in a fragment: only a full run redraws the widgets outside it
-    st.query_params.from_dict({**query, **view.to_query()})
+    st.session_state[f"{key}_link_written"] = {**query, **view.to_query()}
+    st.query_params.from_dict(st.session_state[f"{key}_link_written"])
     # A popover, not an expander: a closed expander still draws its contents, and st.code made every page's
     # browser fetch and run Streamlit's 1.5 MB syntax highlighter before the page's first figure (0.3-1.3 s of
     # the tab's main thread, profiled); a popover draws them only when opened.
