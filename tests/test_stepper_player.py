@@ -38,7 +38,7 @@ def test_a_batch_runs_from_the_step_on_the_screen_to_the_end():
 def test_each_frame_says_upstream_times_local_with_the_numbers_that_multiply_out():
     walk = build_walkthrough(*CLASSIC)
     text = {f["step"]: f["text"] for f in player.batch(walk, 0, "learn", {}, LIGHT)["frames"]}
-    assert "= -12" in text[2]  # q₂ = 3 × -4
+    assert text[2] == "Forward · q₂, the × node computes its value: -12"  # q₂ = 3 × -4
     assert "∂L/∂q₁: downstream = upstream × local = 1 × -4 = -4" in text[3]
     assert "∂L/∂z: downstream = upstream × local = 1 × 3 = 3" in text[3]
     assert "∂L/∂x: downstream = upstream × local = -4 × 1 = -4" in text[4]

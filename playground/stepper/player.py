@@ -39,7 +39,7 @@ def frame_text(walk: Walkthrough, view, hidden: bool) -> str:
     """What the step does, in plain text, with the numbers as the ledger prints them; while a quiz question is
     open (``hidden``) without its answer."""
     if view.forward is not None:
-        return f"Forward · {ledger.node_name(view.current)} = {readable_array(view.forward.value)}"
+        return f"Forward · {ledger.node_name(view.current)} computes its value: {readable_array(view.forward.value)}"
     step = view.backward
     if step is None:
         return "Nothing computed yet." if view.step == 0 else ""

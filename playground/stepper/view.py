@@ -224,8 +224,8 @@ def _score() -> None:
                 st.markdown(plain(f"Step {at}: {verdict.text}"))
 
 
-timed_fragment(_render_step_area, lambda: (ss.stepper_playing, ss.stepper_speed), lambda: player.available() or
-               session.play_tick(ss, walk), None if player.available() else player.SPEEDS[ss.stepper_speed])
+timed_fragment(_render_step_area, lambda: (False,) if player.available() else (ss.stepper_playing, ss.stepper_speed),
+               lambda: session.play_tick(ss, walk), player.SPEEDS[ss.stepper_speed])  # the browser plays: no timer
 
 
 def _gradient_check() -> None:
