@@ -104,3 +104,15 @@ def test_old_links_open_the_same_state():
         assert STEPPER_SPEC.from_query(shown) == (expected, []), query
         assert {k: at.query_params[k] for k in ("hide", "lock") if k in query} == \
             {k: query[k] for k in ("hide", "lock") if k in query}
+
+
+def test_json_that_is_empty_or_not_json_is_told_in_words():
+    """Python's "Expecting value: line 1 column 1 (char 0)" was shown as it was (the labs' review)."""
+    at = open_page("stepper/view.py")
+    at.button(key="stepper_json_load").click().run()
+    said = " ".join(w.value for w in at.warning)
+    assert "the box is empty" in said and "Expecting value" not in said
+    at.text_area(key="stepper_json_text").input('{"expr": "x"').run()
+    at.button(key="stepper_json_load").click().run()
+    said = " ".join(w.value for w in at.warning)
+    assert "they are not JSON" in said and "line 1, column 13" in said and "(char" not in said

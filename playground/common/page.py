@@ -157,7 +157,13 @@ def _load_json(key: str, spec: JsonSettings, load) -> None:
     text = st.session_state.get(f"{key}_json_text") or ""
     try:
         state, warnings = spec.from_json(json.loads(text))
-    except (ValueError, RecursionError) as e:  # json.JSONDecodeError is a ValueError
+    except json.JSONDecodeError as e:  # in words, not Python's "Expecting value: line 1 column 1 (char 0)"
+        st.session_state[f"{key}_json_messages"] = [
+            "Those settings can't be loaded: the box is empty. Paste the JSON from a Share panel, then load it."
+            if not text.strip() else f"Those settings can't be loaded: they are not JSON ({e.msg.lower()} at line "
+            f"{e.lineno}, column {e.colno})."]
+        return
+    except (ValueError, RecursionError) as e:
         st.session_state[f"{key}_json_messages"] = [f"Those settings can't be loaded: {e}"]
         return
     load(state)
