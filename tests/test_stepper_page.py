@@ -1,11 +1,13 @@
 """The stepper page through Streamlit's AppTest: widgets -> state -> what is displayed."""
 
 
+import json
 import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from playground.common import graph_export
 from playground.common.presets import load_presets
 from playground.stepper.steps_table import DOWNSTREAM
 from playground.stepper.walkthrough import build_walkthrough
@@ -290,3 +292,22 @@ def test_the_nan_preset_explains_the_finite_gradient_and_the_check_says_it_has_n
     table = at.dataframe[-1].value
     assert all(r.startswith("no check") for r in table["result"]) and "FAIL ✗" not in list(table["result"])
     assert any("nothing to be checked against" in i.value for i in at.info)
+
+
+def player_frames(at) -> list[dict]:
+    players = at.get("bidi_component")
+    return json.loads(players[0].proto.json)["frames"] if players else []
+
+
+@pytest.mark.skipif(not graph_export.dot_available(), reason="the player's frames are drawn by Graphviz's dot")
+def test_while_the_browser_plays_nothing_else_shows_a_step_and_pause_brings_the_step_back():
+    """Play hands the steps ahead to the player in the browser, from the step shown; the step heading, the graph,
+    the ledger and the table would show the step Play started from, so they are not drawn until Play stops."""
+    at = start(expr="(x+y)*z", at="x=-2;y=5;z=-4", step="2")
+    at.button(key="stepper_play").click().run()
+    assert [f["step"] for f in player_frames(at)] == [2, 3, 4, 5, 6, 7]
+    assert "▶ Playing" in texts(at) and "Step 2 / 7" not in texts(at)
+    assert not at.get("graphviz_chart") and not at.table and "Chain-rule ledger" not in [h.value for h in at.subheader]
+    at.button(key="stepper_pause").click().run()  # the page's Pause, before the player could take it
+    assert not player_frames(at) and "Step 2 / 7" in texts(at) and at.get("graphviz_chart") and at.table
+    assert "Chain-rule ledger" in [h.value for h in at.subheader]
