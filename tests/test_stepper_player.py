@@ -7,7 +7,8 @@ import pytest
 
 from playground.common import graph_export
 from playground.common.palette import DARK, LIGHT
-from playground.stepper import player
+from playground.stepper import ledger, player
+from playground.stepper.graph_figure import MAX_NEIGHBOURS
 from playground.stepper.walkthrough import build_walkthrough
 
 pytestmark = pytest.mark.skipif(not graph_export.dot_available(), reason="the frames are drawn by Graphviz's dot")
@@ -98,3 +99,13 @@ def test_split_svgs_keeps_each_graph_dot_wrote():
     svgs = player.split_svgs(two)
     assert len(svgs) == 2 and all(s.startswith("<svg") and s.endswith("</svg>") for s in svgs)
     assert svg_texts(svgs[1]) == ["c"]
+
+
+def test_a_graph_too_big_to_draw_whole_plays_its_current_nodes_neighbourhood_many_frames_a_batch():
+    walk = build_walkthrough("+".join(f"x{i}*w{i}" for i in range(60)), {})
+    assert len(walk.order) > ledger.MAX_DRAWN_NODES
+    frames = player.batch(walk, 0, "learn", {}, LIGHT)["frames"]
+    assert len(frames) > 20  # a batch of neighbourhoods, not the 4 frames a whole graph of 150 nodes gets
+    for f in frames:
+        nodes = [g for g in ET.fromstring(f["svg"]).iter("{http://www.w3.org/2000/svg}g") if g.get("class") == "node"]
+        assert 0 < len(nodes) <= 1 + 2 * MAX_NEIGHBOURS

@@ -15,7 +15,7 @@ from engine.formatting import readable_array
 from playground.common import graph_export
 
 from . import ledger, quiz
-from .graph_figure import graph_dot, neighbourhood
+from .graph_figure import MAX_NEIGHBOURS, graph_dot, neighbourhood
 from .walkthrough import Walkthrough
 
 PHASE_NAMES = {"start": "ready", "forward": "forward pass", "backward": "backward pass", "done": "done"}
@@ -26,7 +26,6 @@ MAX_NODES_DRAWN = 600  # node drawings per batch: a graph of 150 nodes gets 4 fr
 # since only the player knows which step is on the screen.
 CONTROLS = {"pause": ".st-key-stepper_pause button", "back": ".st-key-back button", "next": ".st-key-next button"}
 KEYS = {"ArrowLeft": "back", "ArrowRight": "next"}
-ENDS = ("end", "question", "batch")  # why a batch stops where it does
 
 
 def available() -> bool:
@@ -66,9 +65,10 @@ def next_stop(walk: Walkthrough, start: int, mode: str | None, answered) -> tupl
 
 
 def batch_steps(walk: Walkthrough, start: int, mode: str | None, answered) -> tuple[list[int], str]:
-    """The steps one batch shows, from ``start`` (the step on the screen), and why it stops where it does
-    (``ENDS``): where Play stops (``next_stop``), or the most frames a batch holds ("batch")."""
-    per_batch = max(2, min(MAX_FRAMES, MAX_NODES_DRAWN // max(1, len(walk.order))))
+    """The steps one batch shows, from ``start`` (the step on the screen), and why it stops where it does: where
+    Play stops (``next_stop``: "end" or "question"), or at the most frames a batch holds ("batch")."""
+    drawn = len(walk.order) if len(walk.order) <= ledger.MAX_DRAWN_NODES else 1 + 2 * MAX_NEIGHBOURS  # or a part
+    per_batch = max(2, min(MAX_FRAMES, MAX_NODES_DRAWN // max(1, drawn)))
     stop, why = next_stop(walk, start, mode, answered)
     if stop - start > per_batch:
         return list(range(start, start + per_batch + 1)), "batch"
@@ -107,8 +107,9 @@ def player_data(frames: dict, play: int, seconds_per_step: float) -> dict:
     return {**frames, "play": play, "every": round(seconds_per_step * 1000), "controls": CONTROLS, "keys": KEYS}
 
 
-PLAYING_NOTE = ("▶ **Playing** — the step being shown is drawn over the graph. The chain-rule ledger and the table "
-                "of steps come back at the step where Play stops (Pause, Back, Next, ← or →).")
+PLAYING_NOTE = ("▶ **Playing** — each step is named above the graph, with its upstream × local = downstream. The "
+                "chain-rule ledger and the table of steps come back at the step where Play stops (Pause, Back, Next, "
+                "← or →).")
 
 HTML = """<div class="player" aria-live="polite">
   <div class="head"><span class="step"></span> <span class="phase"></span></div>
