@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
+from benchmarks.streamlit_server import start_server, stop_server
 from playground.common.palette import LIGHT
 from playground.stepper import ledger
 from playground.stepper.walkthrough import build_walkthrough
@@ -174,6 +175,30 @@ def test_the_next_batch_and_a_new_speed_play_on_from_the_step_shown(page):
     steps = shown_steps(page)
     assert steps == list(range(1, len(steps) + 1)), steps
     no_exception(page)
+
+
+def test_without_dot_play_still_runs_on_the_servers_timer(browser, tmp_path):
+    """The frames are drawn by Graphviz's dot on the server; where it is missing (a plain `make run`), Play reruns
+    the step area once per step, as before the player."""
+    with open(tmp_path / "server.log", "w") as log:
+        proc, url = start_server(log, env={"PATH": str(tmp_path)})  # no dot on this PATH
+        try:
+            context = browser.new_context()
+            pg = context.new_page()
+            pg.base_url = url
+            open_stepper(pg, "?" + urlencode({"expr": "(x+y)*z", "at": "x=-2;y=5;z=-4"}))
+            speed = pg.get_by_role("slider")
+            speed.focus()
+            speed.press("End")
+            expect(speed).to_have_attribute("aria-valuetext", "fast")
+            pg.get_by_role("button", name="Play").click()
+            expect(pg.get_by_text("Step 7 / 7", exact=True)).to_be_visible(timeout=30_000)
+            expect(pg.get_by_role("button", name="Play")).to_be_visible()
+            assert pg.locator(PLAYER_STEP).count() == 0
+            no_exception(pg)
+            context.close()
+        finally:
+            stop_server(proc)
 
 
 def test_quiz_check_scores_and_writes_nothing_else(page):
