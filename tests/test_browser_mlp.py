@@ -2,8 +2,9 @@
 
 import json
 import math
+import pathlib
 import re
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -12,6 +13,7 @@ from engine.formatting import parse_readable
 from playground.common.presets import load_presets
 from playground.mlp import budget
 from playground.mlp.animation import UPDATES_PER_BATCH
+from playground.mlp.panels import TITLES
 from playground.mlp.state import MLP_SPEC
 from playground.mlp.training import REWIND_CLIP, Training
 from tests.test_browser import metric_box, no_exception, open_mlp
@@ -256,4 +258,32 @@ def test_the_loss_chart_labels_a_flat_loss_with_readable_numbers(page):
     texts = labels.evaluate_all("ts => ts.map(t => t.textContent)")  # SVG text: no innerText
     assert len(texts) >= 3 and all(re.fullmatch(r"\d+(\.\d+)?", t) for t in texts), texts
     assert any(abs(float(t) - 0.7) < 0.051 for t in texts)
+    no_exception(page)
+
+
+def test_the_unroll_link_and_the_export_follow_training(page):
+    """The review's bugs 3 and 4: +10 reruns only the training area, and the panels below it kept the model of the
+    last full run (the link's initial weights, b1_1 = 0; a script one click behind). They now follow each click."""
+    query = lesson("Tiny 2-2-2 net (unroll it)")["query"]
+    run = Training()
+    run.build(MLP_SPEC.from_query(query)[0], None)
+    run.train(20)
+    expected = {p.label: p.value for p in run.trainer.params}
+    open_mlp(page, "?" + urlencode(query))
+    page.get_by_text(TITLES["unroll"]).click()
+    page.get_by_text(TITLES["export"]).click()
+    link = page.get_by_role("link", name="Open this sample's loss graph in the stepper")
+    link.wait_for()
+    for shown in (10, 20):
+        page.get_by_role("button", name="+10", exact=True).click()
+        page.get_by_text(f"update {shown} ·").wait_for()
+    trained = f"b1_1={float(expected['b1'][0])!r}"  # as the link writes it, in full
+    page.wait_for_function("text => [...document.querySelectorAll('[data-testid=stPageLink] a')].some("
+                           "a => decodeURIComponent(a.href.replace(/[+]/g, ' ')).includes(text))", arg=trained)
+    sent = dict(pair.split("=") for pair in parse_qs(urlsplit(link.get_attribute("href")).query)["at"][0].split(";"))
+    assert float(sent["b1_1"]) == expected["b1"][0] != 0  # the trained bias, not the initial 0
+    assert float(sent["w2_12"]) == expected["W2"][0, 1]
+    with page.expect_download() as download:
+        page.get_by_role("button", name="numpy script").click()
+    assert '"updates": 20,' in pathlib.Path(download.value.path()).read_text()
     no_exception(page)

@@ -3,6 +3,7 @@ and the own-data table (points.py). The state spec and the configuration file ha
 
 import json
 from dataclasses import replace
+from urllib.parse import parse_qs
 
 import numpy as np
 import pytest
@@ -313,3 +314,20 @@ def test_a_lesson_card_opens_with_its_note():
     at = open_page("mlp/view.py", **lesson["query"])
     assert any(lesson["title"] in i.value for i in at.info), [i.value for i in at.info]
     assert not any(lesson["title"] in i.value for i in open_page("mlp/view.py").info)  # the default is no lesson
+
+
+def test_the_unroll_link_carries_the_trainers_current_weights():
+    """The link's "at" holds every weight and bias as the trainer has it now, after training (not the initial 0s)."""
+    at = start_page(**next(p for p in load_presets("mlp") if p["name"].startswith("Tiny"))["query"])
+    at.button(key="mlp_step10").click().run()
+    at.button(key="mlp_step10").click().run()
+    link = next(p.proto for p in at.get("page_link") if "stepper" in p.proto.page)
+    sent = dict(pair.split("=") for pair in parse_qs(link.query_string)["at"][0].split(";"))
+    trainer = at.session_state["mlp_training"].trainer
+    assert trainer.updates == 20
+    for li, (w, b) in enumerate(zip(trainer.params[::2], trainer.params[1::2], strict=True), start=1):
+        for (i, j), value in np.ndenumerate(w.value):
+            assert float(sent[f"w{li}_{i + 1}{j + 1}"]) == value
+        for j, value in enumerate(b.value):
+            assert float(sent[f"b{li}_{j + 1}"]) == value
+    assert float(sent["b1_1"]) != 0

@@ -49,8 +49,7 @@ MLP_SPEC.keep_widgets(ss)  # settings whose widgets this run doesn't draw (hidde
 
 page_header("MLP lab", "Build a small network, train it, and look inside: the decision boundary, the loss, every "
             "layer's gradient norm, one neuron's upstream / local / downstream gradient.", ss.pop("mlp_warnings", []))
-teacher = ss.mlp_teacher
-locked = teacher.locks("setup")
+teacher, locked = ss.mlp_teacher, ss.mlp_teacher.locks("setup")
 if teacher.shows("lessons") and not locked:
     with st.expander("Lessons", expanded=False):
         cols = st.columns(3)
@@ -167,11 +166,12 @@ def _view() -> None:
         play_in_browser((animation.MAP_KEY, animation.LOSS_KEY), batch.number)
 
 
-def _inside(trainer, data) -> None:  # the gradient charts and the network: while playing, drawn as Play starts
+def _inside(trainer, data) -> None:  # the gradient charts, the network, the panels: while playing, drawn as Play starts
     for where, chart in zip(st.columns(2, gap="medium"), gradient_charts(trainer), strict=True):
         _chart(where, *chart)
     st.caption(captions.gradients_caption(trainer.history))
     _network(trainer, data)
+    _panels()
 
 
 def _chart(where, fig, text: str, key: str) -> None:  # with its text alternative: what it shows, its key numbers
@@ -206,14 +206,6 @@ def _network(trainer, data) -> None:
         graph_downloads("mlp", lambda: network_dot(trainer, selected, info, LIGHT), f"network-{trainer.updates}")
 
 
-# Reset (forgets the model) and a rewind (changes its settings) in the fragment: a full run rebuilds, redraws widgets.
-timed_fragment(_view, lambda: (training.playing, training.trainer is not None, training.built_for),
-               lambda: training.frame(ss.mlp_target), animation.BATCH_SECONDS)
-if training.playing:  # a batch redraws only the map and the loss, which the browser animates; Pause is answered at once
-    st.info(f"While playing, the charts below show update {training.trainer.updates}: Pause to follow them again.")
-    _inside(training.trainer, training.data)
-
-
 def _loss_slice() -> None:
     st.caption("A 2-D slice along two random, filter-normalized directions (Li et al., 2018), with the path on it.")
     if st.button("Compute the slice", key="mlp_loss_slice"):
@@ -241,10 +233,18 @@ def _export() -> None:
         (st.success if message.startswith("Loaded") else st.warning)(plain(message))
 
 
-for panel, render in (("landscape", _loss_slice), ("unroll", _unroll), ("export", _export)):
-    if teacher.shows(panel):
-        with st.expander(TITLES[panel], key=f"mlp_panel_{panel}"):  # a key: stays open when the setup changes
-            render()
+def _panels() -> None:  # with the charts: they follow each click (drawn outside, they kept the last full run's model)
+    for panel, render in (("landscape", _loss_slice), ("unroll", _unroll), ("export", _export)):
+        if teacher.shows(panel):
+            with st.expander(TITLES[panel], key=f"mlp_panel_{panel}"):  # a key: stays open when the setup changes
+                render()
 
+
+# Reset (forgets the model) and a rewind (changes its settings) in the fragment: a full run rebuilds, redraws widgets.
+timed_fragment(_view, lambda: (training.playing, training.trainer is not None, training.built_for),
+               lambda: training.frame(ss.mlp_target), animation.BATCH_SECONDS)
+if training.playing:  # a batch redraws only the map and the loss, which the browser animates; Pause is answered at once
+    st.info(f"While playing, the charts below show update {training.trainer.updates}: Pause to follow them again.")
+    _inside(training.trainer, training.data)
 share_panel("mlp", MLP_SPEC.to_query(state), teacher, CAN_HIDE, CAN_LOCK, share_note(state),
             settings=(config.FileFormat(state), state), load=lambda cfg: _load(cfg.state, points=cfg.points))
