@@ -130,11 +130,11 @@ def _render_step_area() -> None:
     answered = ss.stepper_quiz.get(view.step)
     hidden, playing = bool(targets), ss.stepper_playing and player.available()  # without dot: a rerun per step
 
-    at_end = view.step >= total
+    at_start, at_end = view.step == 0 and not playing, view.step >= total  # playing: the player is past step 0
     c = st.columns([5, 1.6, 2.2], vertical_alignment="bottom")
     buttons = c[0].container(horizontal=True, gap="small")  # a row that wraps on a phone rather than a column
-    for label, to, icon, off, keys in (("Reset", 0, "first_page", view.step == 0, None),
-                                       ("Back", view.step - 1, "chevron_left", view.step == 0, "Left"),
+    for label, to, icon, off, keys in (("Reset", 0, "first_page", at_start, None),
+                                       ("Back", view.step - 1, "chevron_left", at_start, "Left"),
                                        ("Next", view.step + 1, "chevron_right", at_end or hidden, "Right"),
                                        ("End", total, "last_page", at_end, None)):
         buttons.button(label, key=label.lower(), icon=f":material/{icon}:", on_click=session.go, args=(ss, walk, to),
