@@ -185,3 +185,40 @@ def test_history_keeps_the_nan_traps_record_and_rewind_counts_back(monkeypatch):
     trainer.rewind()
     assert trainer.updates == point.update == trainer.history[-1].update  # the page shows the update it is at
     assert trainer.step().update == point.update + 1 == trainer.updates
+
+
+def _explodes(taped=True):
+    train, test = split(make_dataset("regression", 200, 0.05, 0), 0.3, 0)
+    cfg = TrainConfig(net=NetConfig(hidden=(8,) * 4, outputs=1, activations=("leaky_relu",) * 4), loss="mse",
+                      optimizer=OptimizerConfig("sgd", lr=0.01, schedule="step", step_every=20, gamma=100.0))
+    return Trainer(cfg, train, test, taped=taped)
+
+
+@pytest.mark.parametrize("taped", [True, False])
+def test_a_rewind_shows_the_gradients_of_the_update_it_goes_back_to(taped):
+    """After the trap, rewind() goes back to update k: the gradients the page reads (each weight's grad, the neuron
+    card's nodes and batch) are update k's, as a run that stopped at k has them, not the blown-up update's."""
+    trainer = _explodes(taped)
+    trainer.run(500)
+    assert trainer.halted
+    point = trainer.rewind_point()
+    assert 0 < point.update < trainer.updates
+    trainer.rewind()
+    fresh = _explodes(taped)
+    fresh.run(point.update)
+    for mine, theirs in zip(trainer.params, fresh.params, strict=True):
+        assert np.array_equal(mine.grad, theirs.grad) and np.array_equal(mine.value, theirs.value)
+    assert np.array_equal(trainer.last_batch, fresh.last_batch)
+    for mine, theirs in zip(trainer.last_pre + trainer.last_hidden, fresh.last_pre + fresh.last_hidden, strict=True):
+        assert np.array_equal(mine.value, theirs.value) and np.array_equal(mine.grad, theirs.grad)
+    for mine, theirs in zip(trainer.last_weights, fresh.last_weights, strict=True):
+        assert np.array_equal(mine, theirs)
+
+
+def test_a_rewind_to_the_initial_weights_clears_the_gradients():
+    train, test = small_data("regression")
+    trainer = Trainer(TrainConfig(net=NetConfig(hidden=(8,) * 4, outputs=1, activations=("relu",) * 4), loss="mse",
+                                  optimizer=OptimizerConfig("sgd", lr=1e300)), train, test)
+    assert trainer.step().problem and trainer.rewind_point().update == 0  # the first update blew up
+    trainer.rewind()
+    assert trainer.updates == 0 and not trainer.last_hidden and all(p.grad is None for p in trainer.params)

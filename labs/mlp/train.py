@@ -94,6 +94,8 @@ class Kept:
     t: int
     seen: int
     train_loss: float  # after this update; inf for update 0, which has none
+    before: list[np.ndarray] | None = None  # the weights this update's gradient was taken at (None for update 0)
+    batch: np.ndarray | None = None  # and the training-set rows of its batch: rewind() recomputes that gradient
 
 
 @dataclass
@@ -204,19 +206,7 @@ class Trainer:
         if self.halted:
             return None
         batch = self.batches.next()
-        x, y = self.x_train[batch], self.y_train[batch]  # new arrays (numpy copies on fancy indexing)
-        with np.errstate(all="ignore"):
-            if self.taped:
-                total, scores, hidden = self._replay("step", x, y)
-                self.recordings["step"].tape.backward()
-            else:
-                total, scores, hidden = self.loss(x, y)
-                backward(total)
-            pre = self._pre_activations(hidden, scores)
-            signals = tuple(_norm(z.grad) for z in pre)
-            grad_norm = global_norm([p.grad for p in self.params if p.grad is not None])
-        self.last_hidden, self.last_pre, self.last_batch = hidden, pre, batch
-        self.last_weights = [w.value for w in self.weights]  # the weights this backward pass went through
+        total, hidden, signals, grad_norm = self._backprop(batch)
         update = self.updates + 1
         before = [p.value for p in self.params]
         problem = self._first_non_finite(update, total, hidden)
@@ -239,12 +229,31 @@ class Trainer:
         self.updates = update
         if not problem:
             self.kept.append(Kept(update, [p.value for p in self.params], list(self.optimizer.states),
-                                  self.optimizer.t, self.seen, record.train_loss))
+                                  self.optimizer.t, self.seen, record.train_loss, before, batch))
         if not problem and update % self.stride == 0:
             self.trajectory.append(self.flat_params())
             if len(self.trajectory) > MAX_TRAJECTORY:  # thin to every other point: memory stays bounded
                 self.trajectory, self.stride = self.trajectory[::2], self.stride * 2
         return record
+
+    def _backprop(self, batch: np.ndarray):
+        """The loss over the training rows ``batch`` and its gradients with the current weights, kept as the
+        latest update's (``last_*``, each parameter's ``grad``, which the page's charts read). Returns the loss
+        node, the hidden layers' nodes, ‖∂L/∂z‖ per layer and the whole gradient's norm."""
+        x, y = self.x_train[batch], self.y_train[batch]  # new arrays (numpy copies on fancy indexing)
+        with np.errstate(all="ignore"):
+            if self.taped:
+                total, scores, hidden = self._replay("step", x, y)
+                self.recordings["step"].tape.backward()
+            else:
+                total, scores, hidden = self.loss(x, y)
+                backward(total)
+            pre = self._pre_activations(hidden, scores)
+            signals = tuple(_norm(z.grad) for z in pre)
+            grad_norm = global_norm([p.grad for p in self.params if p.grad is not None])
+        self.last_hidden, self.last_pre, self.last_batch = hidden, pre, batch
+        self.last_weights = [w.value for w in self.weights]  # the weights this backward pass went through
+        return total, hidden, signals, grad_norm
 
     def rewind_point(self) -> Kept | None:
         """Where rewind() goes after the NaN trap: of the last REWIND_WINDOW updates, the one with the lowest
@@ -260,6 +269,7 @@ class Trainer:
         point = self.rewind_point()
         if point is None:
             return
+        self._gradient_of(point)
         for p, value in zip(self.params, point.params, strict=True):
             p.value = value
         self.optimizer.states, self.optimizer.t, self.seen = list(point.states), point.t, point.seen
@@ -269,6 +279,19 @@ class Trainer:
         while self.kept[-1].update > point.update:
             self.kept.pop()
         self.halted = None
+
+    def _gradient_of(self, point: Kept) -> None:
+        """Make ``point``'s update the latest one the gradients show, as its step computed them (its weights before,
+        its batch): a rewind would otherwise show the blown-up update's gradients labelled with the point's number.
+        Update 0 has none: the gradients are cleared until the next update."""
+        if point.before is None:
+            for p in self.params:
+                p.grad = None
+            self.last_hidden, self.last_pre, self.last_weights, self.last_batch = [], [], [], np.empty(0, int)
+            return
+        for p, value in zip(self.params, point.before, strict=True):
+            p.value = value
+        self._backprop(point.batch)
 
     def _keep(self, record: StepRecord) -> None:
         """Add ``record`` to the history. What came after the first KEEP_EVERY updates is thinned to every
