@@ -408,3 +408,32 @@ def test_the_exploding_lesson_quotes_the_source_report_as_it_is():
     quote = "the first NaN shows up at the 33rd update, but the explosion started at the 31st"
     assert quote in source.lower().replace("nan", "NaN") and quote in note
     assert len(powers) == 3 and " → ".join(f"10{str(p).translate(superscript)}" for p in powers) in note
+
+
+SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+ACTIVATION_FUNCTIONS = {"tanh": np.tanh, "sigmoid": lambda z: 1 / (1 + np.exp(-z)), "relu": lambda z: np.maximum(z, 0)}
+
+
+def evaluate_formula(text: str, trainer, x: np.ndarray) -> np.ndarray:
+    """The page's "f(x) = …" line computed as written: juxtaposition x W is the matrix product, which binds tighter
+    than +, as @ does in Python; W⁽ˡ⁾ and b⁽ˡ⁾ are the trainer's."""
+    line = next(row for row in text.splitlines() if row.startswith("- f(x) = "))[len("- f(x) = "):]
+    line = re.sub(r" W⁽(\S+?)⁾", lambda m: f" @ W[{m[1].translate(SUPERSCRIPT_DIGITS)}]", line)
+    line = re.sub(r"b⁽(\S+?)⁾", lambda m: f"b[{m[1].translate(SUPERSCRIPT_DIGITS)}]", line)
+    layers = trainer.model.layers
+    names = {"x": x, "W": {i: lay.weight.value for i, lay in enumerate(layers, 1)},
+             "b": {i: lay.bias.value for i, lay in enumerate(layers, 1) if lay.bias is not None}}
+    return eval(line, {"__builtins__": {}}, {**names, **ACTIVATION_FUNCTIONS})  # noqa: S307 (our own test's text)
+
+
+@pytest.mark.parametrize("query", [
+    {"hidden": "8,8", "act": "linear,linear"},  # the lesson "Stacked linear layers are one linear map"
+    {"hidden": "4,3", "act": "tanh,linear"}, {"hidden": "3", "act": "linear"},
+    {"hidden": "4,3", "act": "linear,relu", "bias": "0"}, {"hidden": "", "act": ""},
+    {"hidden": "4,3", "act": "sigmoid,tanh"},
+])
+def test_the_network_as_a_formula_computes_what_the_network_computes(query):
+    trainer = trained({"data": "xor", **query}, 5)
+    text = formulas(trainer.cfg.net.activations, trainer.cfg.net.bias, trainer.cfg.loss)
+    x = trainer.x_train[:7]
+    np.testing.assert_allclose(evaluate_formula(text, trainer, x), trainer.model(x)[0].value, rtol=1e-12)

@@ -111,7 +111,7 @@ def formulas(activations: tuple[str, ...], bias: bool, loss: str) -> str:
     b = (lambda i: f" + b{_sup(i)}") if bias else (lambda i: "")
     f = "x"
     for i, act in enumerate((*activations, "linear"), start=1):
-        f = f"{f} W{_sup(i)}{b(i)}"
+        f = f"{f if f == 'x' or f.endswith(')') or not bias else f'({f})'} W{_sup(i)}{b(i)}"  # (x W + b) W: a sum
         f = f if act == "linear" else f"{act}({f})"
     out = "softmax cross-entropy" if loss == "cross_entropy" else "mean squared error"
     last = _sup(layers)
