@@ -223,6 +223,22 @@ def test_rewind_of_a_fresh_blow_up_goes_back_to_the_initial_weights():
                                                                                   strict=True))
 
 
+def test_with_clipping_the_trap_stops_at_the_first_non_finite_gradient_norm():
+    """The exploding lesson's "Rewind and clip" trained on: the steps stay large and the loss climbs until the
+    gradient's norm overflows (its entries still finite). Clipping by an inf norm would make every update 0 and
+    training would go on silently; the trap stops there instead, as it does without clipping."""
+    trainer = trained(lesson("Exploding gradients")["query"], 0)
+    trainer.run(200)
+    trainer.rewind()
+    trainer.set_optimizer(replace(trainer.cfg.optimizer, clip_norm=REWIND_CLIP))
+    records = trainer.run(1000)
+    last = records[-1]
+    assert trainer.halted == last.problem and "norm ‖∂L/∂θ‖ became inf" in last.problem
+    assert not np.isfinite(last.grad_norm) and all(np.isfinite(r.grad_norm) for r in records[:-1])
+    assert all(np.all(np.isfinite(p.grad)) for p in trainer.params)  # not an entry: their squares' sum overflowed
+    assert all(np.all(np.isfinite(p.value)) for p in trainer.params)
+
+
 def rewind_on_the_page(button: str):
     """The exploding lesson on the page: +100 to the trap, then a rewind button, then +100."""
     at = open_page("mlp/view.py", **lesson("Exploding gradients")["query"])

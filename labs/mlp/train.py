@@ -210,6 +210,9 @@ class Trainer:
         update = self.updates + 1
         before = [p.value for p in self.params]
         problem = self._first_non_finite(update, total, hidden)
+        if problem is None and not math.isfinite(grad_norm):  # with clipping on, η × g × clip / inf would be 0
+            problem = (f"update {update}: the whole gradient's norm ‖∂L/∂θ‖ became {grad_norm}: every entry is "
+                       "finite, but the sum of their squares overflows")
         if problem is None:
             with np.errstate(all="ignore"):
                 self.optimizer.step()
