@@ -111,7 +111,7 @@ def test_every_chart_has_its_words_under_it(page):
 def test_exploding_lesson_rewind_and_clip_shows_the_clip_and_trains_on_finite(page):
     """The lesson as a learner follows it: +100 stops at the trap at update 33; a rewind button puts the clip it
     names in the Clip box (the setup is outside the fragment the button is in) and +100 then stays finite."""
-    open_mlp(page, "?" + urlencode(lesson("Exploding gradients")["query"]))
+    open_mlp(page, "?" + urlencode(lesson("Exploding gradients, caught by the NaN trap")["query"]))
     clip_box = page.get_by_role("spinbutton", name="Clip ‖g‖ (0 = off)")
     assert float(clip_box.input_value()) == 0
     page.get_by_role("button", name="+100").click()
@@ -250,7 +250,7 @@ def test_play_draws_updates_in_the_browser_between_two_server_runs(page):
 def test_the_loss_chart_labels_a_flat_loss_with_readable_numbers(page):
     """XOR without a hidden layer: the loss stays near ln 2 ≈ 0.69, within one decade; the chart labels at least
     three plain numbers around it, so the lesson's "stays near 0.69" can be read off the axis."""
-    open_mlp(page, "?" + urlencode(lesson("XOR without a hidden layer")["query"]))
+    open_mlp(page, "?" + urlencode(lesson("XOR needs a hidden layer")["query"]))
     page.get_by_role("button", name="+100").click()
     page.get_by_text("update 100 ·").wait_for()
     labels = page.locator(".st-key-mlp_loss_fig .ytick text")
@@ -286,4 +286,25 @@ def test_the_unroll_link_and_the_export_follow_training(page):
     with page.expect_download() as download:
         page.get_by_role("button", name="numpy script").click()
     assert '"updates": 20,' in pathlib.Path(download.value.path()).read_text()
+    no_exception(page)
+
+
+def test_the_exploding_lesson_shows_the_eta_its_schedule_applies_and_what_the_rewind_sets(page):
+    """The η box holds 0.0885 throughout; the step schedule, in a closed panel, makes it 0.885 from update 31. The
+    page names the η in force beside the progress, and the rewind button says it sets a tenth and drops the schedule."""
+    open_mlp(page, "?" + urlencode(lesson("Exploding gradients, caught by the NaN trap")["query"]))
+    eta_box = page.get_by_role("spinbutton", name="η")
+    expect(page.get_by_text("η now 0.0885: the step schedule multiplies the η box's 0.0885 by 10")).to_be_visible()
+    for shown in (10, 20, 30):
+        page.get_by_role("button", name="+10", exact=True).click()
+        page.get_by_text(f"update {shown} ·").wait_for()
+    expect(page.get_by_text("η now 0.885: the step schedule multiplies the η box's 0.0885 by 10")).to_be_visible()
+    assert float(eta_box.input_value()) == pytest.approx(0.0885)
+    page.get_by_role("button", name="+10", exact=True).click()
+    page.get_by_text("NaN trap: update 33:").wait_for()
+    lower = "Rewind and set η to 0.0885, a tenth of update 33's 0.885, with no schedule"
+    page.get_by_role("button", name=lower).click()
+    page.get_by_text("update 29 ·").wait_for()
+    expect(page.get_by_text("η now")).to_have_count(0)  # constant now: the box's η is the one in force
+    assert float(eta_box.input_value()) == pytest.approx(0.0885)
     no_exception(page)

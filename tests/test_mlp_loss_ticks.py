@@ -25,7 +25,7 @@ def y_ticks(fig) -> tuple[list[float], list[str], tuple[float, float]]:
     return list(axis.tickvals), list(axis.ticktext), tuple(axis.range)
 
 
-@pytest.mark.parametrize("name", ["XOR without a hidden layer", "Linear layers collapse (XOR)"])
+@pytest.mark.parametrize("name", ["XOR needs a hidden layer", "Stacked linear layers are one linear map"])
 def test_a_loss_within_one_decade_gets_readable_ticks_around_it(name):
     trainer = lesson_trainer(name, 500)
     values, texts, (low, high) = y_ticks(loss_figure(trainer.history))

@@ -115,7 +115,7 @@ def test_the_session_limit_stops_training(monkeypatch):
 
 
 def test_the_nan_trap_stops_playing():
-    lesson = next(p for p in load_presets("mlp") if p["name"] == "Exploding gradients")
+    lesson = next(p for p in load_presets("mlp") if p["name"] == "Exploding gradients, caught by the NaN trap")
     run = Training()
     run.build(MLP_SPEC.from_query(lesson["query"])[0], None)
     run.set_playing(True, 500)
@@ -229,7 +229,7 @@ def test_play_sends_a_batch_for_the_browser_to_play_and_pause_draws_the_trainers
 
 def test_exploding_lesson_trips_the_trap_on_the_page():
     at = start_page()
-    preset = next(b for b in at.button if b.label == "Exploding gradients")
+    preset = next(b for b in at.button if b.label == "Exploding gradients, caught by the NaN trap")
     preset.click().run()
     at.button(key="mlp_step100").click().run()
     assert not at.exception

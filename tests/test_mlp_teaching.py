@@ -19,7 +19,7 @@ from playground.mlp.figures import grad_norm_figure, gradient_histogram_figure
 from playground.mlp.lab import build_trainer, load_data, neuron_gradients, unroll_query
 from playground.mlp.network_figure import STRONGEST_INCOMING, edges_caption, network_dot, shown_edges
 from playground.mlp.state import MLP_SPEC
-from playground.mlp.training import REWIND_CLIP
+from playground.mlp.training import REWIND_CLIP, Training
 from playground.stepper.state import STEPPER_SPEC
 from playground.stepper.walkthrough import build_walkthrough
 from tests.apptest import open_page
@@ -165,8 +165,8 @@ def about(note: str, words: str) -> float:
 
 
 def test_xor_without_a_hidden_layer_stays_near_ln_2_as_its_note_says():
-    at = train_lesson_on_the_page("XOR without a hidden layer", 500)
-    note = lesson("XOR without a hidden layer")["note"]
+    at = train_lesson_on_the_page("XOR needs a hidden layer", 500)
+    note = lesson("XOR needs a hidden layer")["note"]
     assert abs(metric(at, "train loss") - np.log(2)) < 0.02  # "the loss stays near ln 2 ≈ 0.69"
     assert abs(metric(at, "train accuracy") - about(note, "of the training points")) < 1
     assert metric(at, "train accuracy") < 75 and metric(at, "test accuracy") < 75  # "never all": a line's best
@@ -179,7 +179,7 @@ def test_xor_with_a_hidden_layer_is_solved_as_its_note_says():
 
 
 def test_vanishing_lesson_ratio_stays_in_the_thousands_on_the_page():
-    at = train_lesson_on_the_page("Vanishing gradients: 6 sigmoid layers", 500)
+    at = train_lesson_on_the_page("Vanishing gradients: the first layer can't learn", 500)
     low, high = depth_ratio_range(at)
     assert 1000 <= low <= high  # "stays thousands of times smaller" at every update, not just the first few
     assert abs(metric(at, "train loss") - np.log(2)) < 0.005 and abs(metric(at, "train accuracy") - 50) < 1.5
@@ -195,7 +195,7 @@ def test_same_depth_with_relu_keeps_the_ratio_small_and_learns():
 
 
 def test_rewind_goes_back_to_the_lowest_loss_before_the_blow_up():
-    trainer = trained(lesson("Exploding gradients")["query"], 0)
+    trainer = trained(lesson("Exploding gradients, caught by the NaN trap")["query"], 0)
     records = trainer.run(200)
     failed = records[-1].update
     assert records[-1].problem and trainer.halted
@@ -227,7 +227,7 @@ def test_with_clipping_the_trap_stops_at_the_first_non_finite_gradient_norm():
     """The exploding lesson's "Rewind and clip" trained on: the steps stay large and the loss climbs until the
     gradient's norm overflows (its entries still finite). Clipping by an inf norm would make every update 0 and
     training would go on silently; the trap stops there instead, as it does without clipping."""
-    trainer = trained(lesson("Exploding gradients")["query"], 0)
+    trainer = trained(lesson("Exploding gradients, caught by the NaN trap")["query"], 0)
     trainer.run(200)
     trainer.rewind()
     trainer.set_optimizer(replace(trainer.cfg.optimizer, clip_norm=REWIND_CLIP))
@@ -239,9 +239,36 @@ def test_with_clipping_the_trap_stops_at_the_first_non_finite_gradient_norm():
     assert all(np.all(np.isfinite(p.value)) for p in trainer.params)
 
 
+@pytest.mark.parametrize("updates", [0, 29, 30, 31])
+def test_the_eta_shown_beside_the_progress_is_the_one_the_next_update_applies(updates):
+    """The exploding lesson's η box says 0.0885 throughout; its step schedule multiplies it by 10 from update 31.
+    The η the page names is measured here from the next SGD step itself: Δw = −η ∂L/∂w."""
+    run = Training()
+    run.build(MLP_SPEC.from_query(lesson("Exploding gradients, caught by the NaN trap")["query"])[0], None)
+    run.train(updates)
+    text = run.progress(500)[2]
+    shown = parse_readable(re.search(r"η now (\S+):", text)[1])
+    weight = run.trainer.weights[0]
+    before = weight.value
+    run.trainer.step()
+    applied = (before - weight.value) / weight.grad
+    assert shown == pytest.approx(float(np.median(applied)), rel=1e-3)
+    assert f"the η box's {readable(run.trainer.cfg.optimizer.lr)}" in text
+
+
+def test_the_rewind_button_that_lowers_eta_says_what_it_sets():
+    run = Training()
+    run.build(MLP_SPEC.from_query(lesson("Exploding gradients, caught by the NaN trap")["query"])[0], None)
+    run.train(100)
+    label = dict((how, label) for label, how in run.trap()[1])["lower"]
+    state = run.rewind("lower")
+    assert f"set η to {readable(state.optimizer.lr)}" in label and state.optimizer.schedule == "constant"
+    assert "with no schedule" in label
+
+
 def rewind_on_the_page(button: str):
     """The exploding lesson on the page: +100 to the trap, then a rewind button, then +100."""
-    at = open_page("mlp/view.py", **lesson("Exploding gradients")["query"])
+    at = open_page("mlp/view.py", **lesson("Exploding gradients, caught by the NaN trap")["query"])
     at.button(key="mlp_step100").click().run()
     trap = next(e.value for e in at.error if "NaN trap" in e.value)
     point = int(re.search(r"Rewind goes back to update (\d+)", trap)[1])
@@ -257,7 +284,7 @@ def rewind_on_the_page(button: str):
 def test_rewind_and_clip_on_the_page_shows_the_clip_and_stays_finite_as_the_note_says():
     at, point = rewind_on_the_page("clip")
     assert at.number_input(key="mlp_optimizer_clip_norm").value == REWIND_CLIP
-    note = lesson("Exploding gradients")["note"]
+    note = lesson("Exploding gradients, caught by the NaN trap")["note"]
     assert f"Clip ‖g‖ at {REWIND_CLIP:g}" in note and f"update {point}, the lowest loss" in note
     at.button(key="mlp_step100").click().run()
     assert not any("NaN trap" in e.value for e in at.error)
@@ -272,7 +299,7 @@ def test_rewind_and_lower_eta_trains_on_as_the_note_says():
     assert lowered == pytest.approx(0.0885) and at.selectbox(key="mlp_optimizer_schedule").value == "constant"
     at.button(key="mlp_step100").click().run()
     loss = metric(at, "train loss")
-    note = lesson("Exploding gradients")["note"]
+    note = lesson("Exploding gradients, caught by the NaN trap")["note"]
     assert f"Lower η to {readable(lowered)}" in note and f"train loss {loss} at update {point + 100}" in note
     assert loss < 0.17  # lower than anywhere before the blow-up
 
@@ -326,8 +353,8 @@ def test_unrolled_loss_includes_the_weight_penalties(penalties):
 
 def test_exploding_lesson_tells_the_story_of_update_33():
     """The source's run: trains normally, the explosion starts at update 31, the first NaN at update 33."""
-    note = lesson("Exploding gradients")["note"]
-    at = open_page("mlp/view.py", **lesson("Exploding gradients")["query"])
+    note = lesson("Exploding gradients, caught by the NaN trap")["note"]
+    at = open_page("mlp/view.py", **lesson("Exploding gradients, caught by the NaN trap")["query"])
     for _ in range(3):
         at.button(key="mlp_step10").click().run()
     assert not any("NaN trap" in e.value for e in at.error)  # 30 normal updates
@@ -347,10 +374,10 @@ def test_exploding_lesson_tells_the_story_of_update_33():
 
 
 def test_clipping_lesson_trains_through_update_33_as_its_note_says():
-    trainer = trained(lesson("Exploding, fixed by clipping")["query"], 60)
+    trainer = trained(lesson("Clipping stops the NaN, not its cause")["query"], 60)
     records = trainer.history
     assert len(records) == 60 and not trainer.halted and all(np.isfinite(r.train_loss) for r in records)
-    note = lesson("Exploding, fixed by clipping")["note"]
+    note = lesson("Clipping stops the NaN, not its cause")["note"]
     at30, at60 = (float(x) for x in re.search(r"\((\S+) at update 30, (\S+) at 60\)", note).groups())
     assert round(records[29].train_loss, 2) == at30 and round(records[59].train_loss, 2) == at60
     trainer.run(140)  # "train on and the loss wobbles and climbs"
@@ -358,20 +385,20 @@ def test_clipping_lesson_trains_through_update_33_as_its_note_says():
 
 
 def test_linear_layers_collapse_to_logistic_regression_on_the_page():
-    stacked = train_lesson_on_the_page("Linear layers collapse (XOR)", 500)
-    flat = train_lesson_on_the_page("XOR without a hidden layer", 500)
+    stacked = train_lesson_on_the_page("Stacked linear layers are one linear map", 500)
+    flat = train_lesson_on_the_page("XOR needs a hidden layer", 500)
     for label in ("train loss", "train accuracy", "test accuracy"):
         assert metric(stacked, label) == metric(flat, label)
-    note = lesson("Linear layers collapse (XOR)")["note"]
+    note = lesson("Stacked linear layers are one linear map")["note"]
     assert f"loss is {metric(stacked, 'train loss')}" in note and f"{metric(stacked, 'train accuracy')}%" in note
-    relu = trained({**lesson("Linear layers collapse (XOR)")["query"], "act": "relu,relu"}, 500)
+    relu = trained({**lesson("Stacked linear layers are one linear map")["query"], "act": "relu,relu"}, 500)
     assert relu.history[-1].train_loss < 0.1  # "set the activation to relu and the loss falls"
 
 
 def test_learning_rate_lesson_numbers():
-    note = lesson("A learning-rate starting point")["note"]
-    query = lesson("A learning-rate starting point")["query"]
-    at = train_lesson_on_the_page("A learning-rate starting point", 500)  # η = 0.01, as it opens
+    note = lesson("Where to start the learning rate")["note"]
+    query = lesson("Where to start the learning rate")["query"]
+    at = train_lesson_on_the_page("Where to start the learning rate", 500)  # η = 0.01, as it opens
     shown = next(m.value for m in at.metric if m.label == "train loss")
     assert f"0.01 reaches loss {shown} ({metric(at, 'train accuracy')}%" in note
     for lr, words in (("0.1", "0.1 reaches {}"), ("1", "1 reaches {}"), ("3", "sticks at {}")):
@@ -420,7 +447,7 @@ def test_the_exploding_lesson_quotes_the_source_report_as_it_is():
                   if "33rd update" in line)
     powers = [int(p) for p in re.findall(r"\(1e\+(\d+)\)", source)]
     superscript = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-    note = lesson("Exploding gradients")["note"]
+    note = lesson("Exploding gradients, caught by the NaN trap")["note"]
     quote = "the first NaN shows up at the 33rd update, but the explosion started at the 31st"
     assert quote in source.lower().replace("nan", "NaN") and quote in note
     assert len(powers) == 3 and " → ".join(f"10{str(p).translate(superscript)}" for p in powers) in note

@@ -8,6 +8,7 @@ import math
 from engine import formatting
 from engine.formatting import format_number
 from labs.mlp.train import REWIND_WINDOW, StepRecord
+from labs.update_rules import learning_rate
 
 
 def readable(x: float, digits: int = 3) -> str:
@@ -76,10 +77,29 @@ def nan_trap_message(halted: str, point: int, point_loss: float) -> str:
             "to start over.")
 
 
-def rewind_buttons(point: int, clip: float, lowered_lr: float) -> list[tuple[str, str]]:
-    """The rewind buttons' labels and what each changes (training.REWIND_*)."""
+def rewind_buttons(point: int, clip: float, lowered_lr: float, failed: int, failed_lr: float,
+                   scheduled: bool) -> list[tuple[str, str]]:
+    """The rewind buttons' labels and what each changes (training.REWIND_*): the last sets η to ``lowered_lr``,
+    a tenth of the ``failed_lr`` update ``failed`` used, and holds it (``scheduled``: it turns the schedule off)."""
+    lower = (f"Rewind and set η to {readable(lowered_lr)}, a tenth of update {failed}'s {readable(failed_lr)}"
+             + (", with no schedule" if scheduled else ""))
     return [(f"Rewind to update {point}", "only"), (f"Rewind and clip ‖g‖ at {format_number(clip)}", "clip"),
-            (f"Rewind and lower η to {format_number(lowered_lr)}", "lower")]
+            (lower, "lower")]
+
+
+def eta_note(optimizer, iteration: int) -> str | None:
+    """The η the next update uses when a schedule changes it from the η box's (``iteration``: updates so far,
+    the optimizer's count), with the schedule that does; None for a constant η."""
+    now, box = readable(learning_rate(optimizer, iteration)), readable(optimizer.lr)
+    if optimizer.schedule == "step":
+        every, times_so_far = optimizer.step_every, iteration // optimizer.step_every
+        return (f"η now {now}: the step schedule multiplies the η box's {box} by {readable(optimizer.gamma)} "
+                f"every {every} updates ({times_so_far} time{'s' * (times_so_far != 1)} so far; next at update "
+                f"{(times_so_far + 1) * every + 1})")
+    if optimizer.schedule == "cosine":
+        return (f"η now {now}: the cosine schedule lowers the η box's {box} to {readable(optimizer.min_lr)} over "
+                f"{optimizer.total} updates")
+    return None
 
 
 def neuron_caption(layer: int, neuron: int, info: dict, update: int) -> str:

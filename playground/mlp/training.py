@@ -72,7 +72,9 @@ class Training:
         """The heading (update and epoch), and the progress bar's fraction and text."""
         last, updates = self.last, self.trainer.updates
         heading = f"update {updates} · epoch {captions.epochs(last.epoch if last else 0.0)}"
-        return heading, min(updates / target, 1.0), f"{updates} / {target} updates" + (" — playing" * self.playing)
+        eta = captions.eta_note(self.trainer.cfg.optimizer, self.trainer.optimizer.t)
+        return heading, min(updates / target, 1.0), (f"{updates} / {target} updates" + (" — playing" * self.playing)
+                                                     + (f" · {eta}" if eta else ""))
 
     def reset(self) -> None:
         """Forget the model: the next run builds it afresh from the current setup."""
@@ -115,9 +117,10 @@ class Training:
         point = self.trainer.rewind_point()
         if point is None:
             return None
-        eta = lowered(self.trainer.cfg.optimizer, self.trainer.updates).lr
+        optimizer, failed = self.trainer.cfg.optimizer, self.trainer.updates
         return (captions.nan_trap_message(self.trainer.halted, point.update, point.train_loss),
-                captions.rewind_buttons(point.update, REWIND_CLIP, eta))
+                captions.rewind_buttons(point.update, REWIND_CLIP, lowered(optimizer, failed).lr, failed,
+                                        learning_rate(optimizer, failed - 1), optimizer.schedule != "constant"))
 
     def set_playing(self, on: bool, target: int) -> int:
         """Play or pause; returns the update to play until (further on when it was already reached)."""
