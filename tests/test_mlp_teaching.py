@@ -155,7 +155,7 @@ def metric(at, label: str) -> float:
 def depth_ratio_range(at) -> tuple[float, float]:
     """The last ÷ first layer ratio's lowest and highest value over the run, as the caption prints them."""
     caption = next(c.value for c in at.caption if "÷ layer 1's" in c.value)
-    low, high = re.search(r"went from ([\d,.]+)× to ([\d,.]+)×", caption).groups()
+    low, high = re.search(r"stayed between ([\d,.]+)× and ([\d,.]+)×", caption).groups()
     return float(low.replace(",", "")), float(high.replace(",", ""))
 
 
@@ -366,6 +366,11 @@ def test_exploding_lesson_tells_the_story_of_update_33():
     trap = next(e.value for e in at.error if "NaN trap" in e.value)
     assert "update 33:" in trap and "layer 9" in trap  # names the update and the layer
     assert re.search(r"×\s10", trap) and not re.search(r"\de[+-]\d", trap)  # its numbers as people read them
+    # the scores it quotes are those of the weights update 33 made, which the map (the weights kept) does not show
+    assert "with the weights it made" in trap and "keeps the ones from before update 33" in trap
+    quoted = parse_readable(re.search(r"still finite, up to ([^,]+),", trap)[1])
+    kept = np.abs(trainer.predict(trainer.train_set.x)).max()
+    assert quoted > 1e10 * kept
     caption = next(c.value for c in at.caption if "‖∂L/∂θ‖" in c.value)
     printed = re.search(r"at updates 31: (.+?), 32: (.+?), 33: (.+?)\.", caption).groups()
     assert " → ".join(printed).replace("\u00a0", " ") in note  # the note quotes the numbers the page prints

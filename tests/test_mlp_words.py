@@ -73,6 +73,10 @@ def test_the_decision_map_in_words_has_its_extent_and_each_class_share(trained, 
     assert f"{len(trainer.train_set)} training points" in text and f"{len(trainer.test_set)} test points" in text
     if discrete:
         assert set(np.unique(z)) <= {0.0, 1.0}
+    for trace in fig.data[1:]:  # each class's points: the marker the words give is the one drawn
+        c, edge = re.fullmatch(r"class (\d) \((\w+)\)", trace.name).groups()
+        assert f"class {c} {trace.marker.symbol}s" in text
+        assert (trace.marker.line.color == "white") == (edge == "train") and "training points (white edge)" in text
 
 
 def test_a_three_class_map_in_words_gives_each_class_its_share():
@@ -96,7 +100,37 @@ def test_the_network_in_words_counts_its_weights_and_names_the_largest(trained):
     every = np.concatenate([layer.weight.value.ravel() for layer in trainer.model.layers])
     assert "2 inputs (x1, x2) → 6 tanh → 3 tanh → 2 outputs" in text
     assert f"{every.size} weights, {int(np.sum(every >= 0))} positive" in text
-    assert f"the largest |w| is {readable(every[np.argmax(np.abs(every))], 3)}" in text
+    largest = every[np.argmax(np.abs(every))]
+    assert f"the largest |w| is {readable(abs(largest), 3)} (w = {readable(largest, 3)}), from " in text
+    layer, (i, j) = next((k, np.argwhere(lin.weight.value == largest)[0]) for k, lin in
+                         enumerate(trainer.model.layers, start=1) if largest in lin.weight.value)
+    source = ("x1", "x2")[i] if layer == 1 else f"neuron {layer - 1}.{i + 1}"  # the names the page gives them
+    target = f"output {j + 1}" if layer == 3 else f"neuron {layer}.{j + 1}"
+    assert f"from {source} to {target}." in text and "layer 0" not in text
+
+
+def test_a_negative_largest_weight_from_an_input_is_named_as_the_page_names_it(trained):
+    trainer, _ = trained
+    first = trainer.model.layers[0].weight
+    saved = first.value
+    first.value = saved.copy()
+    first.value[1, 2] = -40.0  # far above every other |w|
+    try:
+        text = words.describe_network(trainer)
+    finally:
+        first.value = saved
+    assert "the largest |w| is 40 (w = -40), from x2 to neuron 1.3." in text
+
+
+def test_ratios_in_the_gradient_caption_are_written_as_people_read_them():
+    tiny = StepRecord(1, 1.0, 0.5, None, None, None, (1.0, 1.0), (1.5e-05, 3.1e18), (1.0, 1.0), (0.0,), (1.0,),
+                      signal_norms=(1.0, 1.4e-9), grad_norm=2.0)
+    later = StepRecord(2, 2.0, 0.5, None, None, None, (1.0, 1.0), (1.5e-05, 3.1e18), (1.0, 1.0), (0.0,), (1.0,),
+                       signal_norms=(1.0, 17.0), grad_norm=2.0)
+    text = captions.gradients_caption([tiny, later])
+    assert not re.search(r"\de[+-]?\d", text), text  # no 1.5e-05, 3.1e+18, 1.4e-09×
+    assert f"L1 {readable(1.5e-05, 2)}, L2 {readable(3.1e18, 2)}" in text
+    assert f"it stayed between {readable(1.4e-9, 2)}× and 17×" in text  # the lowest and the highest, not first → last
 
 
 def test_the_loss_slice_in_words_gives_the_loss_at_the_current_weights(trained):

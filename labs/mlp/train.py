@@ -221,7 +221,9 @@ class Trainer:
         record = self._record(update, len(batch), before, hidden, problem)  # what happened, honestly
         if problem is None and not math.isfinite(record.train_loss):
             problem = (f"update {update}: the loss became {record.train_loss} after the update (the step was too "
-                       f"large); the first non-finite values were {self._first_non_finite_layer()}")
+                       f"large); with the weights it made, the first non-finite values were "
+                       f"{self._first_non_finite_layer()}. The trap discards those weights and keeps the ones from "
+                       f"before update {update}")
         if problem:
             for p, value in zip(self.params, before, strict=True):
                 p.value = value  # the last state whose loss was finite: rewind() continues from here

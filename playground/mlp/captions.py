@@ -39,7 +39,7 @@ def times(x: float) -> str:
     """A ratio as people read it: 1,580×, 37×, 2.5×, 0.031×; NaN/inf spelled out."""
     if not math.isfinite(x):
         return format_number(x)
-    return f"{x:,.0f}×" if 10 <= x < 1e7 else f"{format_number(x, 2)}×"
+    return f"{x:,.0f}×" if 10 <= x < 1e7 else f"{readable(x, 2)}×"
 
 
 def depth_ratios(history: list[StepRecord]) -> list[float]:
@@ -53,14 +53,14 @@ def gradients_caption(history: list[StepRecord]) -> str:
     if not history:
         return "Train to see gradients: each layer's ‖∂L/∂z‖ and the histogram of ∂L/∂w appear after the first update."
     last, layers = history[-1], len(history[-1].signal_norms)
-    ratios = ", ".join(f"L{i + 1} {format_number(r, 2)}" for i, r in enumerate(last.update_ratios))
+    ratios = ", ".join(f"L{i + 1} {readable(r, 2)}" for i, r in enumerate(last.update_ratios))
     text = f"Update : weight ratio per layer (healthy ≈ 0.001): {ratios}."
     recent = ", ".join(f"{r.update}: {readable(r.grad_norm, 2)}" for r in history[-3:])
     text = f"The whole gradient's norm ‖∂L/∂θ‖ (before any clipping) at updates {recent}. {text}"
     if layers < 2:
         return text
     over_time = [r for r in depth_ratios(history) if math.isfinite(r)]
-    span = (f" Over updates 1–{last.update} it went from {times(min(over_time))} to {times(max(over_time))}."
+    span = (f" Over updates 1–{last.update} it stayed between {times(min(over_time))} and {times(max(over_time))}."
             if over_time and len(history) > 1 else "")
     return (f"Layer {layers}'s ‖∂L/∂z‖ ÷ layer 1's = **{times(depth_ratios(history)[-1])}** at update "
             f"{last.update}.{span} {text}")

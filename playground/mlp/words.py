@@ -11,26 +11,33 @@ import numpy as np
 from engine.formatting import readable
 
 from .budget import CLICK_SECONDS, SLICE_RESOLUTION
-from .figures import EXPLODING, VANISHING
+from .figures import CLASS_SYMBOLS, EXPLODING, VANISHING
 
 
 def _range(values) -> str:
     return f"from {readable(float(values[0]), 3)} to {readable(float(values[-1]), 3)}"
 
 
+def _plural(symbol: str) -> str:  # a Plotly marker symbol in words: "triangle-up" → "triangles pointing up"
+    return {"triangle-up": "triangles pointing up", "x": "x's", "cross": "crosses"}.get(symbol, f"{symbol}s")
+
+
 def describe_map(xs, ys, z, train, test, task: str) -> str:
     """What the decision map shows: the plane's extent, how much of it each class takes, the points on it."""
     plane = f"over x1 {_range(xs)} and x2 {_range(ys)}"
-    points = f"{len(train)} training points (circles with a white edge) and {len(test)} test points (dark edge)"
     if task == "regression":
+        points = f"{len(train)} training points (circles) and {len(test)} test points (squares)"
         return (f"Prediction map {plane}: the network's prediction, coloured from {readable(float(np.nanmin(z)), 3)} "
                 f"to {readable(float(np.nanmax(z)), 3)}, with {points} coloured by their targets.")
-    binary = int(max(train.y.max(), test.y.max() if len(test) else 0)) <= 1
-    if binary:
+    classes = int(max(train.y.max(), test.y.max() if len(test) else 0)) + 1
+    markers = ", ".join(f"class {c} {_plural(CLASS_SYMBOLS[c % len(CLASS_SYMBOLS)])}" for c in range(classes))
+    points = (f"{len(train)} training points (white edge) and {len(test)} test points (dark edge), one colour and "
+              f"marker per class ({markers})")
+    if classes <= 2:
         share = float(np.mean(z >= 0.5))
         return (f"Decision map {plane}: orange where the network gives class 1 a probability of at least 0.5 "
                 f"({100 * share:.0f}% of the plane), blue where class 0 is likelier ({100 * (1 - share):.0f}%), "
-                f"with {points}, one colour and marker per class.")
+                f"with {points}.")
     shares = ", ".join(f"class {c} {100 * float(np.mean(z == c)):.0f}%" for c in range(int(train.y.max()) + 1))
     return f"Decision map {plane}: each region coloured by the class the network predicts ({shares}), with {points}."
 
@@ -96,8 +103,9 @@ def describe_network(trainer) -> str:
             f"{len(weights) - positive} negative (dashed orange)")
     if finite:
         w, layer, i, j = max(finite, key=lambda e: abs(e[0]))
-        text += (f"; the largest |w| is {readable(w, 3)}, from neuron {i + 1} of layer {layer - 1} to neuron {j + 1} "
-                 f"of layer {layer}" + (" (layer 0 is the inputs)" if layer == 1 else ""))
+        source = trainer.cfg.features[i] if layer == 1 else f"neuron {layer - 1}.{i + 1}"
+        target = f"output {j + 1}" if layer == len(trainer.model.layers) else f"neuron {layer}.{j + 1}"
+        text += f"; the largest |w| is {readable(abs(w), 3)} (w = {readable(w, 3)}), from {source} to {target}"
     return text + "."
 
 
