@@ -331,3 +331,16 @@ def test_the_unroll_link_carries_the_trainers_current_weights():
         for j, value in enumerate(b.value):
             assert float(sent[f"b{li}_{j + 1}"]) == value
     assert float(sent["b1_1"]) != 0
+
+
+def test_the_unrolled_training_point_counts_from_1_as_the_neuron_card_does():
+    at = start_page(**next(p for p in load_presets("mlp") if p["name"].startswith("Tiny"))["query"])
+    box = at.number_input(key="mlp_sample")
+    assert box.label == "Training point #" and box.value == 1 and box.min == 1
+    trainer = at.session_state["mlp_training"].trainer
+    assert box.max == len(trainer.x_train)
+    box.set_value(3).run()
+    link = next(p.proto for p in at.get("page_link") if "stepper" in p.proto.page)
+    expr = parse_qs(link.query_string)["expr"][0]
+    assert all(repr(float(v)).lstrip("-") in expr for v in trainer.x_train[2])  # point #3 is row 2
+    assert not all(repr(float(v)).lstrip("-") in expr for v in trainer.x_train[3])

@@ -215,8 +215,8 @@ def _loss_slice() -> None:
 
 def _unroll() -> None:
     trainer = training.trainer
-    sample = st.number_input("Training sample", 0, max(len(trainer.x_train) - 1, 0), key="mlp_sample")
-    query, why = unroll_query(trainer, int(sample))
+    point = st.number_input("Training point #", 1, len(trainer.x_train), key="mlp_sample")  # as the neuron card
+    query, why = unroll_query(trainer, int(point) - 1)
     if query:
         st.page_link("stepper/view.py", label="Open this sample's loss graph in the stepper",
                      icon=":material/account_tree:", query_params=query)
