@@ -202,3 +202,22 @@ def test_the_frames_are_drawn_once_per_play_and_step():
     sends(ss, 3, "more")
     session.play_reached(ss, walk)
     assert session.player_data(ss, walk, LIGHT)["frames"][0]["step"] == 3
+
+
+def test_a_plays_first_batch_is_small_so_it_starts_sooner_and_the_next_is_bigger():
+    if not player.available():
+        pytest.skip("the frames are drawn by Graphviz's dot")
+    state = StepperState("1 / (1 + exp(-(w0*x0 + w1*x1 + w2)))", {"w0": "2", "x0": "-1", "w1": "-3", "x1": "-2",
+                                                                  "w2": "-3"})  # 15 nodes, 21 steps
+    walk = build_walkthrough(state.expr, state.values)
+    ss = playing(state, walk)
+    ss["stepper_speed"] = "normal"
+    first = session.player_data(ss, walk, LIGHT)
+    assert first["ends"] == "batch" and len(first["frames"]) == player.FIRST_FRAMES + 1
+    sends(ss, 3, "more")
+    session.play_reached(ss, walk)
+    then = session.player_data(ss, walk, LIGHT)
+    assert then["ends"] == "end" and [f["step"] for f in then["frames"]] == list(range(3, walk.total_steps + 1))
+    session.set_playing(ss, False)
+    session.set_playing(ss, True)  # Play again: small again
+    assert len(session.player_data(ss, walk, LIGHT)["frames"]) == player.FIRST_FRAMES + 1

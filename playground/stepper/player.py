@@ -21,6 +21,7 @@ from .walkthrough import Walkthrough
 PHASE_NAMES = {"start": "ready", "forward": "forward pass", "backward": "backward pass", "done": "done"}
 SPEEDS = {"slow": 1.6, "normal": 0.9, "fast": 0.4}  # seconds per step while playing
 MAX_FRAMES = 40  # steps ahead in one batch: 16 s of Play at the fastest speed, drawn by one `dot` call
+FIRST_FRAMES = 6  # in a Play's first batch: the sooner it is drawn, the sooner Play starts (the next one is bigger)
 MAX_NODES_DRAWN = 600  # node drawings per batch: a graph of 150 nodes gets 4 frames a batch, not a minute of layout
 # The page's own widget keys (view.py): a click on these, or these keys, while the player plays are its to handle,
 # since only the player knows which step is on the screen.
@@ -64,22 +65,24 @@ def next_stop(walk: Walkthrough, start: int, mode: str | None, answered) -> tupl
     return walk.total_steps, "end"
 
 
-def batch_steps(walk: Walkthrough, start: int, mode: str | None, answered) -> tuple[list[int], str]:
+def batch_steps(walk: Walkthrough, start: int, mode: str | None, answered,
+                first: bool = False) -> tuple[list[int], str]:
     """The steps one batch shows, from ``start`` (the step on the screen), and why it stops where it does: where
-    Play stops (``next_stop``: "end" or "question"), or at the most frames a batch holds ("batch")."""
+    Play stops (``next_stop``: "end" or "question"), or at the most frames a batch holds ("batch"; fewer in a
+    Play's ``first`` batch)."""
     drawn = len(walk.order) if len(walk.order) <= ledger.MAX_DRAWN_NODES else 1 + 2 * MAX_NEIGHBOURS  # or a part
-    per_batch = max(2, min(MAX_FRAMES, MAX_NODES_DRAWN // max(1, drawn)))
+    per_batch = max(2, min(FIRST_FRAMES if first else MAX_FRAMES, MAX_NODES_DRAWN // max(1, drawn)))
     stop, why = next_stop(walk, start, mode, answered)
     if stop - start > per_batch:
         return list(range(start, start + per_batch + 1)), "batch"
     return list(range(start, stop + 1)), why
 
 
-def batch(walk: Walkthrough, start: int, mode: str | None, answered, pal) -> dict:
+def batch(walk: Walkthrough, start: int, mode: str | None, answered, pal, first: bool = False) -> dict:
     """The frames of the steps ahead of ``start`` (see ``batch_steps``): for each, its step number, title, text
     and the graph as SVG in the colours of ``pal``, all drawn by one call of ``dot`` (a process per frame cost
     15 ms each). Raises graph_export.GraphExportError when ``dot`` can't draw them."""
-    steps, ends = batch_steps(walk, start, mode, answered)
+    steps, ends = batch_steps(walk, start, mode, answered, first)
     views, texts = [], []
     for k in steps:
         view = walk.view(k)

@@ -126,11 +126,12 @@ def player_data(ss: Session, walkthrough, pal) -> dict | None:
     """What the player in the browser is given while playing (player.player_data): the frames from the current
     step, drawn once per step and Play (the page reruns while it plays, on a new speed or a click elsewhere, and
     the player goes on). None when they can't be drawn: then Play stops and the note says why."""
-    play = ss.get("stepper_play_id", 0)
+    play, (drawn, _) = ss.get("stepper_play_id", 0), ss.get("stepper_batch", ((None,), None))
     memo = (play, walkthrough.text, walkthrough.output_grad, ss[key("step")], ss[key("mode")], pal)
-    if ss.get("stepper_batch", (None,))[0] != memo:
+    if drawn != memo:  # a Play's first batch is a small one, drawn (and played) sooner
         try:
-            frames = player.batch(walkthrough, ss[key("step")], ss[key("mode")], ss["stepper_quiz"], pal)
+            frames = player.batch(walkthrough, ss[key("step")], ss[key("mode")], ss["stepper_quiz"], pal,
+                                  first=drawn[0] != play)
         except GraphExportError as e:
             ss["stepper_playing"], ss["stepper_note"] = False, f"Play stopped: {e}"
             return None
