@@ -308,3 +308,23 @@ def test_the_exploding_lesson_shows_the_eta_its_schedule_applies_and_what_the_re
     expect(page.get_by_text("η now")).to_have_count(0)  # constant now: the box's η is the one in force
     assert float(eta_box.input_value()) == pytest.approx(0.0885)
     no_exception(page)
+
+
+@pytest.mark.parametrize("hidden", [6, 8])
+def test_a_deep_network_diagram_fits_its_column_on_a_laptop_and_says_to_swipe_on_a_phone(page, hidden):
+    """The review's 6 sigmoid layers were cut off at 1366 px, before layer 5 and the outputs."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    open_mlp(page, "?" + urlencode({"data": "circle", "hidden": ",".join(["8"] * hidden),
+                                    "act": ",".join(["sigmoid"] * hidden)}))
+    chart = page.locator('[data-testid="stGraphVizChart"]').first
+    chart.locator("svg").wait_for()
+    chart.scroll_into_view_if_needed()
+    fits = chart.evaluate("c => { const box = c.getBoundingClientRect(), svg = c.querySelector('svg')"
+                          ".getBoundingClientRect(); return [c.scrollWidth <= c.clientWidth, svg.right <= box.right,"
+                          " svg.right <= window.innerWidth]; }")
+    assert fits == [True, True, True]
+    expect(chart.locator("g.node", has_text="out2")).to_be_visible()
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(page.get_by_text("On a narrow screen, swipe the diagram sideways to see the outputs.")).to_be_visible()
+    assert chart.evaluate("c => c.scrollWidth > c.clientWidth")  # it does scroll there
+    no_exception(page)

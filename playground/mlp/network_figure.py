@@ -15,6 +15,17 @@ from playground.common.palette import LIGHT, Palette
 
 FULL_DRAWING = 150  # weights: above this, each neuron shows only its STRONGEST_INCOMING largest |w|
 STRONGEST_INCOMING = 2
+# Inches, which the browser draws at 96 px: the diagram's column on a 1366-px screen is about 700 px wide, and the
+# columns (layers) come closer together, down to MIN_RANKSEP, until the diagram fits it (8 hidden layers do: they
+# were cut off at the column's edge). Text keeps its size: a narrower screen scrolls the diagram sideways.
+FIT_WIDTH, MIN_RANKSEP, MAX_RANKSEP, PHONE_WIDTH = 7.0, 0.25, 1.1, 3.7
+
+
+def layout(sizes: tuple[int, ...]) -> tuple[float, float, float]:
+    """The neurons' width, the gap between two layers' columns, and the diagram's width (inches, about)."""
+    node = 0.38 if max(sizes) > 10 else 0.45  # wide layers: smaller circles, so a 16-neuron column fits a screen
+    gap = min(MAX_RANKSEP, max(MIN_RANKSEP, (FIT_WIDTH - len(sizes) * node) / max(len(sizes) - 1, 1)))
+    return node, gap, len(sizes) * node + (len(sizes) - 1) * gap
 
 
 def _text(*lines: str) -> str:
@@ -46,6 +57,8 @@ def edges_caption(trainer) -> str:
     if len(drawn) < total:
         text += (f" Only each neuron's {STRONGEST_INCOMING} largest incoming weights are drawn ({len(drawn):,} "
                  f"of {total:,}), so the picture stays readable.")
+    if layout(trainer.cfg.net.sizes)[2] > PHONE_WIDTH:
+        text += " On a narrow screen, swipe the diagram sideways to see the outputs."
     return text
 
 
@@ -55,12 +68,13 @@ def network_dot(trainer, selected: tuple[int, int] | None = None, info: dict | N
     the drawing: written on the node they sat under the edges). ``.source`` of the result is its DOT text;
     ``st.graphviz_chart`` takes it as it is."""
     sizes = trainer.cfg.net.sizes
-    small = max(sizes) > 10  # wide layers: smaller circles, so a 16-neuron column fits a screen
+    node, gap, _ = layout(sizes)
+    small = max(sizes) > 10
     g = graphviz.Digraph(
         "N",
         graph_attr={"rankdir": "LR", "bgcolor": "transparent", "nodesep": "0.08" if small else "0.12",
-                    "ranksep": "1.1", "splines": "line", "outputorder": "edgesfirst"},  # edges under the nodes
-        node_attr={"shape": "circle", "fixedsize": "true", "width": "0.38" if small else "0.45",
+                    "ranksep": f"{gap:.2f}", "splines": "line", "outputorder": "edgesfirst"},  # edges under nodes
+        node_attr={"shape": "circle", "fixedsize": "true", "width": f"{node}",
                    "fontname": "Helvetica", "fontsize": "9" if small else "10", "style": "filled",
                    "fillcolor": "white", "color": pal.ink, "fontcolor": pal.ink},
     )
@@ -69,7 +83,7 @@ def network_dot(trainer, selected: tuple[int, int] | None = None, info: dict | N
         with g.subgraph(name=f"L{layer}") as column:
             column.attr(rank="same")
             for j in range(width):
-                label = names[j] if layer == 0 else ("out" + str(j) if layer == len(sizes) - 1 else f"{layer}.{j + 1}")
+                label = names[j] if layer == 0 else (f"out{j + 1}" if layer == len(sizes) - 1 else f"{layer}.{j + 1}")
                 if selected == (layer, j) and info:
                     column.node(f"n{layer}_{j}", _text(label), fillcolor=pal.current, penwidth="3",
                                 tooltip=_text(f"up {format_number(info['upstream'])} × local "
