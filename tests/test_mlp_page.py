@@ -344,3 +344,13 @@ def test_the_unrolled_training_point_counts_from_1_as_the_neuron_card_does():
     expr = parse_qs(link.query_string)["expr"][0]
     assert all(repr(float(v)).lstrip("-") in expr for v in trainer.x_train[2])  # point #3 is row 2
     assert not all(repr(float(v)).lstrip("-") in expr for v in trainer.x_train[3])
+
+
+@pytest.mark.parametrize("teacher", [{"lock": "setup"}, {"hide": "setup"}, {}])
+def test_a_lesson_note_on_a_locked_link_says_the_teacher_fixed_the_settings(teacher):
+    home = next(lesson for section in load_presets("lessons") for lesson in section["lessons"]
+                if lesson["title"] == "XOR needs a hidden layer")
+    at = start_page(**home["query"], **teacher)
+    note = next(i.value for i in at.info if "XOR needs a hidden layer" in i.value)
+    assert home["text"] in note
+    assert ("Your teacher has fixed the settings on this link" in note) == bool(teacher)

@@ -27,6 +27,15 @@ def downloads(trainer, state: MLPState, points: list[dict] | None) -> list[tuple
              "Every setting, and your own points when the data is yours.")]
 
 
+def for_student(note: str | None, teacher) -> str | None:
+    """A lesson's note as a student can follow it: with the settings locked or hidden by the teacher's link, the
+    change a note suggests ("Add a layer of 8") is not theirs to make, and the note says so."""
+    if note and (teacher.locks("setup") or not teacher.shows("setup")):
+        return (f"{note} Your teacher has fixed the settings on this link, so any change the lesson suggests is "
+                "theirs to make: train and watch what this setup does.")
+    return note
+
+
 def lesson(preset: dict) -> tuple[MLPState, str]:
     """What a lesson button loads: the lesson's settings, and its note."""
     return MLP_SPEC.from_query(preset["query"])[0], f"**{preset['name']}** — {preset['note']}"

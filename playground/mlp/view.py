@@ -15,7 +15,7 @@ from playground.mlp import animation, budget, captions, config, figures, heatmap
 from playground.mlp.controls import DETAIL_ROWS, control
 from playground.mlp.lab import neuron_gradients, unroll_query
 from playground.mlp.network_figure import edges_caption, network_dot
-from playground.mlp.panels import CAN_HIDE, CAN_LOCK, TITLES, downloads, gradient_charts, lesson
+from playground.mlp.panels import CAN_HIDE, CAN_LOCK, TITLES, downloads, for_student, gradient_charts, lesson
 from playground.mlp.points import COLUMNS, EXAMPLE_POINTS, OwnPoints
 from playground.mlp.state import MLP_SPEC, OWN_DATA, fill_new_layers, share_note
 from playground.mlp.training import Training
@@ -42,7 +42,7 @@ def _load_file() -> None:  # over the current setup: what the file lacks or gets
 if "mlp_ready" not in ss:
     ss.mlp_training, ss.mlp_own, ss.mlp_target, ss.mlp_csv = Training(), OwnPoints(), 500, EXAMPLE_POINTS
     link_state, ss.mlp_teacher, ss.mlp_warnings = read_link(MLP_SPEC, CAN_HIDE, CAN_LOCK)
-    _load(link_state, lesson_note("mlp", MLP_SPEC, link_state))
+    _load(link_state, for_student(lesson_note("mlp", MLP_SPEC, link_state), ss.mlp_teacher))
     ss.mlp_ready = True
 training, own = ss.mlp_training, ss.mlp_own  # a Training and an OwnPoints
 MLP_SPEC.keep_widgets(ss)  # settings whose widgets this run doesn't draw (hidden panel, own data) keep their values
