@@ -165,7 +165,10 @@ def test_good_fields_are_kept_beside_bad_ones():
 
 @pytest.mark.parametrize("text,reason", [("[1, 2]", "JSON object"), ('{"gradlab": 3}', '"gradlab": 3'),
                                          ('{"gradlab": true}', "true"), ('{"gradlab": "1"}', '"1"'),
-                                         ("{", "not valid JSON"), ("[" * 100_000, "nested too deeply")])
+                                         ("{", "not valid JSON"), ("[" * 100_000, "nested too deeply"),
+                                         ("", "it is empty"), (" \n", "it is empty"),
+                                         ("{1}", r"not valid JSON \(expecting property name enclosed in double "
+                                                 r"quotes at line 1, column 2\)")])
 def test_only_a_file_with_nothing_to_read_is_refused(text, reason):
     with pytest.raises(ValueError, match=reason):
         from_text(text)

@@ -85,10 +85,12 @@ def from_json(data: Any, current: MLPState | None = None) -> tuple[Config, list[
 
 
 def from_text(text: str, current: MLPState | None = None) -> tuple[Config, list[str]]:
+    if not text.strip():
+        raise ValueError("it is empty. Export a configuration (JSON) from this page, then load that file.")
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ValueError(f"not valid JSON ({e.msg} at line {e.lineno})") from None
+    except json.JSONDecodeError as e:  # in words, not Python's "Expecting value: line 1 column 1 (char 0)"
+        raise ValueError(f"it is not valid JSON ({e.msg.lower()} at line {e.lineno}, column {e.colno})") from None
     except RecursionError:
         raise ValueError("nested too deeply") from None
     return from_json(data, current)
