@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from engine.formatting import readable
 from labs.optim import OptimizerConfig
 from playground.common.presets import load_presets
 from playground.mlp import training as training_module
@@ -354,3 +355,19 @@ def test_a_lesson_note_on_a_locked_link_says_the_teacher_fixed_the_settings(teac
     note = next(i.value for i in at.info if "XOR needs a hidden layer" in i.value)
     assert home["text"] in note
     assert ("Your teacher has fixed the settings on this link" in note) == bool(teacher)
+
+
+def test_every_number_box_says_its_range_and_what_happens_outside_it():
+    """A number typed outside a box's bounds turns it red and is not used (Streamlit keeps the last value): each box's
+    help gives the bounds the widget itself enforces, read here from the widget."""
+    at = start_page()
+    boxes = list(at.number_input)
+    assert len(boxes) >= 10 and any(b.key == "mlp_target" for b in boxes)
+    for box in boxes:
+        low = f"{int(box.min):,}" if float(box.min).is_integer() else readable(box.min)
+        if box.max is None or box.max >= 1e300:
+            bounds = f"at least {low}"
+        else:
+            high = f"{int(box.max):,}" if float(box.max).is_integer() else readable(box.max)
+            bounds = f"from {low} to {high}"
+        assert f"Allowed: {bounds}. A number outside turns the box red and is not used" in (box.help or ""), box.key

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine import formatting
 from playground.common.fields import Choice, Float, Int, Kind, Names
 
 from .optimizer import OPTIMIZER_NAMES, SETTINGS
@@ -26,6 +27,17 @@ def widget_args(kind: Kind) -> dict[str, Any]:
     return {}
 
 
+def range_help(low: float, high: float) -> str:
+    """A number box's bounds in words: a number typed outside them turns the box red and is not used (Streamlit
+    keeps the last value), which the box itself does not say until hovered."""
+    bounds = (f"at least {readable(low)}" if high == math.inf else f"from {readable(low)} to {readable(high)}")
+    return f"Allowed: {bounds}. A number outside turns the box red and is not used: the last value stays."
+
+
+def readable(x: float) -> str:  # bounds as people read them: 1,000, 0.0001, 1 × 10⁻⁸
+    return f"{x:,}" if isinstance(x, int) else formatting.readable(x)
+
+
 @dataclass(frozen=True)
 class Control:
     widget: str  # the name of the Streamlit function
@@ -34,7 +46,11 @@ class Control:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def args(self) -> dict[str, Any]:
-        return {**widget_args(self.kind), **self.extra}
+        args = {**widget_args(self.kind), **self.extra}
+        if self.widget == "number_input" and isinstance(self.kind, Int | Float):
+            said = self.extra.get("help", "").rstrip(".")
+            args["help"] = f"{said + '. ' if said else ''}{range_help(self.kind.low, self.kind.high)}"
+        return args
 
 
 def _kind(name: str) -> Kind:

@@ -12,7 +12,7 @@ from playground.common.palette import LIGHT, for_theme
 from playground.common.play import play_button, play_in_browser, timed_fragment
 from playground.common.presets import lesson_note, load_presets
 from playground.mlp import animation, budget, captions, config, figures, heatmaps, words
-from playground.mlp.controls import DETAIL_ROWS, control
+from playground.mlp.controls import DETAIL_ROWS, control, range_help
 from playground.mlp.lab import neuron_gradients, unroll_query
 from playground.mlp.network_figure import edges_caption, network_dot
 from playground.mlp.panels import CAN_HIDE, CAN_LOCK, TITLES, downloads, for_student, gradient_charts, lesson
@@ -136,7 +136,7 @@ def _controls(trainer) -> None:
         c[i].button(f"+{n}", key=f"mlp_step{n}", width="stretch", disabled=bool(trainer.halted) or training.playing,
                     help=f"train {n} update{'s' * (n > 1)}", on_click=training.click, args=(n,))
     c[4].button("Reset", key="mlp_reset", icon=":material/restart_alt:", width="stretch", on_click=training.reset)
-    c[5].number_input("Play until update", 1, MAX_UPDATES, key="mlp_target", step=100)
+    c[5].number_input("Play until update", 1, MAX_UPDATES, key="mlp_target", step=100, help=range_help(1, MAX_UPDATES))
     heading, fraction, text = training.progress(ss.mlp_target)
     c[6].markdown(f"#### {heading}")
     st.progress(fraction, text=text)
@@ -187,7 +187,7 @@ def _network(trainer, data) -> None:
         layer = c[0].selectbox("Layer", range(1, len(hidden) + 1), key="mlp_layer")
         neuron = c[1].selectbox("Neuron", range(1, hidden[layer - 1] + 1), key=f"mlp_neuron_{layer}")
         ss.mlp_example = min(ss.get("mlp_example", 1), batch)  # a smaller batch than before: its last example
-        example = c[2].number_input("Example in the batch", 1, batch, key="mlp_example")
+        example = c[2].number_input("Example in the batch", 1, batch, key="mlp_example", help=range_help(1, batch))
         selected, info = (layer, neuron - 1), neuron_gradients(trainer, layer, neuron - 1, example - 1)
         if info:
             c[3].markdown(captions.neuron_caption(layer, neuron, info, trainer.updates))
@@ -214,8 +214,8 @@ def _loss_slice() -> None:
 
 
 def _unroll() -> None:
-    trainer = training.trainer
-    point = st.number_input("Training point #", 1, len(trainer.x_train), key="mlp_sample")  # as the neuron card
+    trainer, points = training.trainer, len(training.trainer.x_train)  # counted from 1, as the neuron card does
+    point = st.number_input("Training point #", 1, points, key="mlp_sample", help=range_help(1, points))
     query, why = unroll_query(trainer, int(point) - 1)
     if query:
         st.page_link("stepper/view.py", label="Open this sample's loss graph in the stepper",
