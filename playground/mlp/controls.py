@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine import formatting
+from engine.limits import MAX_UPDATES
 from playground.common.fields import Choice, Float, Int, Kind, Names
 
 from .optimizer import OPTIMIZER_NAMES, SETTINGS
@@ -27,15 +28,18 @@ def widget_args(kind: Kind) -> dict[str, Any]:
     return {}
 
 
-def range_help(low: float, high: float) -> str:
-    """A number box's bounds in words: a number typed outside them turns the box red and is not used (Streamlit
-    keeps the last value), which the box itself does not say until hovered."""
+def range_help(low: float, high: float, what: str = "") -> str:
+    """A number box's bounds in words after ``what`` it is: a number typed outside them turns the box red and is
+    not used (Streamlit keeps the last value), which the box itself does not say until hovered."""
     bounds = (f"at least {readable(low)}" if high == math.inf else f"from {readable(low)} to {readable(high)}")
-    return f"Allowed: {bounds}. A number outside turns the box red and is not used: the last value stays."
+    return f"{what}Allowed: {bounds}. A number outside turns the box red and is not used: the last value stays."
 
 
 def readable(x: float) -> str:  # bounds as people read them: 1,000, 0.0001, 1 × 10⁻⁸
     return f"{x:,}" if isinstance(x, int) else formatting.readable(x)
+
+
+TARGET_HELP = range_help(1, MAX_UPDATES, "Play trains until this update, then stops. ")
 
 
 @dataclass(frozen=True)

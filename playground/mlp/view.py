@@ -12,7 +12,7 @@ from playground.common.palette import LIGHT, for_theme
 from playground.common.play import play_button, play_in_browser, timed_fragment
 from playground.common.presets import lesson_note, load_presets
 from playground.mlp import animation, budget, captions, config, figures, heatmaps, words
-from playground.mlp.controls import DETAIL_ROWS, control, range_help
+from playground.mlp.controls import DETAIL_ROWS, TARGET_HELP, control, range_help
 from playground.mlp.lab import neuron_gradients, unroll_query
 from playground.mlp.network_figure import edges_caption, network_dot
 from playground.mlp.panels import CAN_HIDE, CAN_LOCK, TITLES, downloads, for_student, gradient_charts, lesson
@@ -136,7 +136,7 @@ def _controls(trainer) -> None:
         c[i].button(f"+{n}", key=f"mlp_step{n}", width="stretch", disabled=bool(trainer.halted) or training.playing,
                     help=f"train {n} update{'s' * (n > 1)}", on_click=training.click, args=(n,))
     c[4].button("Reset", key="mlp_reset", icon=":material/restart_alt:", width="stretch", on_click=training.reset)
-    c[5].number_input("Play until update", 1, MAX_UPDATES, key="mlp_target", step=100, help=range_help(1, MAX_UPDATES))
+    c[5].number_input("Target update", 1, MAX_UPDATES, key="mlp_target", step=100, help=TARGET_HELP)
     heading, fraction, text = training.progress(ss.mlp_target)
     c[6].markdown(f"#### {heading}")
     st.progress(fraction, text=text)
