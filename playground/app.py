@@ -31,6 +31,10 @@ PAGES = [
             url_path="surfaces"),
     st.Page(str(HERE / "mlp" / "view.py"), title="MLP lab", icon=":material/hub:", url_path="mlp"),
 ]
+# st.graphviz_chart sets every graph text to 9.6 px, over the point sizes Graphviz laid the boxes out for: a
+# node's name, value and gradient then sit small in boxes sized for them. Each size is put back.
+GRAPH_TEXT_SIZES = "\n".join(f"[data-testid='stGraphVizChart'] svg text[font-size='{pt}.00'] {{ font-size: {pt}px "
+                              "!important; }" for pt in range(8, 25))
 # Less empty space above each page's title, so a stepper's controls, graph and ledger fit a laptop screen; and
 # graphs keep their natural size (text never shrinks below what Graphviz laid out) and scroll sideways instead.
 st.html("""<style>
@@ -39,7 +43,7 @@ h1 { font-size: 2.25rem !important; padding: 0.25rem 0 0.5rem !important; }
 [data-testid='stAlertContainer'] { padding: 0.6rem 1rem !important; }
 [data-testid='stGraphVizChart'] { overflow-x: auto; }
 [data-testid='stGraphVizChart'] svg { width: auto !important; height: auto !important; max-width: none !important; }
-</style>""")
+</style>""" + f"<style>{GRAPH_TEXT_SIZES}</style>")
 for spec in (STEPPER_SPEC, SURFACES_SPEC, MLP_SPEC):  # a page left and come back to finds its settings
     spec.survive_page_switch(st.session_state)
 page = st.navigation(PAGES, position="top")

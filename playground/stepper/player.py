@@ -127,7 +127,7 @@ CSS = """
 .says { white-space: pre-line; font-size: 1rem; line-height: 1.5; margin-bottom: 0.5rem; min-height: 3em; }
 .graph { overflow-x: auto; }
 .graph svg { display: block; max-width: none; height: auto; }
-.graph svg * { font-family: var(--st-font); font-size: 9.6px; }  /* as st.graphviz_chart draws the page's graph */
+.graph svg * { font-family: var(--st-font); }  /* as the page draws its graph, at Graphviz's own sizes (app.py) */
 """
 
 # Runs in the page (no iframe). One state per mounted player, kept across the calls Streamlit makes when its data
