@@ -4,6 +4,8 @@ import base64
 import html
 import re
 
+import pytest
+
 from engine.formatting import format_array
 from playground.common.presets import load_presets
 from playground.common.teacher import TeacherView
@@ -130,3 +132,12 @@ def test_home_without_dot_draws_the_circuit_in_the_browser(tmp_path, monkeypatch
     at = run("home/view.py")
     assert not at.exception and not any("hero-wide" in h.proto.body for h in at.get("html"))
     assert "grad -4" in at.get("graphviz_chart")[0].proto.spec
+
+
+@pytest.mark.parametrize("title", ["(x + y) · z, step by step", "Quiz: predict the gradients"])
+def test_a_stepper_lesson_card_opens_with_its_own_note(title):
+    """The quiz card and the walk-through open the same circuit; each opens with its own card's words (the quiz
+    card's link showed the walk-through's)."""
+    lesson = next(item for section in load_presets("lessons") for item in section["lessons"] if item["title"] == title)
+    at = run("stepper/view.py", **lesson["query"])
+    assert any(f"**{title}** — {lesson['text']}" == i.value for i in at.info), [i.value for i in at.info]

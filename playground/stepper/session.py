@@ -162,9 +162,13 @@ def play_reached(ss: Session, walkthrough) -> None:
 
 
 def lesson_note(state: StepperState) -> str | None:
-    """The note of the Home lesson whose example this is (the step and mode may differ)."""
-    return presets.lesson_note("stepper", STEPPER_SPEC, state, lambda a, b: (a.expr, a.values, a.output_grad) ==
-                               (b.expr, b.values, b.output_grad))
+    """The note of the Home lesson whose example this is (the step may differ): the one in this mode if there is
+    one (the quiz card, not the walk-through of the same circuit), else any."""
+    def same_example(a, b) -> bool:
+        return (a.expr, a.values, a.output_grad) == (b.expr, b.values, b.output_grad)
+
+    return (presets.lesson_note("stepper", STEPPER_SPEC, state, lambda a, b: same_example(a, b) and a.mode == b.mode)
+            or presets.lesson_note("stepper", STEPPER_SPEC, state, same_example))
 
 
 def readable_values(ss: Session, variables) -> tuple[dict[str, str], dict[str, str]]:
