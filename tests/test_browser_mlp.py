@@ -302,7 +302,7 @@ def test_the_exploding_lesson_shows_the_eta_its_schedule_applies_and_what_the_re
     assert float(eta_box.input_value()) == pytest.approx(0.0885)
     page.get_by_role("button", name="+10", exact=True).click()
     page.get_by_text("NaN trap: update 33:").wait_for()
-    lower = "Rewind and set η to 0.0885, a tenth of update 33's 0.885, with no schedule"
+    lower = "Rewind; η 0.885 → 0.0885, schedule off"
     page.get_by_role("button", name=lower).click()
     page.get_by_text("update 29 ·").wait_for()
     expect(page.get_by_text("η now")).to_have_count(0)  # constant now: the box's η is the one in force

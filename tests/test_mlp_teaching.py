@@ -12,7 +12,7 @@ import pytest
 
 from engine.formatting import parse_readable
 from labs.mlp.train import REWIND_WINDOW
-from labs.update_rules import MiniBatches
+from labs.update_rules import MiniBatches, learning_rate
 from playground.common.presets import load_presets
 from playground.mlp.captions import formulas, readable
 from playground.mlp.figures import grad_norm_figure, gradient_histogram_figure
@@ -257,13 +257,15 @@ def test_the_eta_shown_beside_the_progress_is_the_one_the_next_update_applies(up
 
 
 def test_the_rewind_button_that_lowers_eta_says_what_it_sets():
+    lesson_setup = MLP_SPEC.from_query(lesson("Exploding gradients, caught by the NaN trap")["query"])[0]
     run = Training()
-    run.build(MLP_SPEC.from_query(lesson("Exploding gradients, caught by the NaN trap")["query"])[0], None)
+    run.build(lesson_setup, None)
     run.train(100)
     label = dict((how, label) for label, how in run.trap()[1])["lower"]
     state = run.rewind("lower")
-    assert f"set η to {readable(state.optimizer.lr)}" in label and state.optimizer.schedule == "constant"
-    assert "with no schedule" in label
+    used = learning_rate(lesson_setup.optimizer, 32)  # the η update 33 used: it blew up
+    assert label == f"Rewind; η {readable(used)} → {readable(state.optimizer.lr)}, schedule off"
+    assert state.optimizer.schedule == "constant" and state.optimizer.lr == pytest.approx(used / 10)
 
 
 def rewind_on_the_page(button: str):

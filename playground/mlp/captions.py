@@ -80,9 +80,9 @@ def nan_trap_message(halted: str, point: int, point_loss: float) -> str:
 def rewind_buttons(point: int, clip: float, lowered_lr: float, failed: int, failed_lr: float,
                    scheduled: bool) -> list[tuple[str, str]]:
     """The rewind buttons' labels and what each changes (training.REWIND_*): the last sets η to ``lowered_lr``,
-    a tenth of the ``failed_lr`` update ``failed`` used, and holds it (``scheduled``: it turns the schedule off)."""
-    lower = (f"Rewind and set η to {readable(lowered_lr)}, a tenth of update {failed}'s {readable(failed_lr)}"
-             + (", with no schedule" if scheduled else ""))
+    a tenth of the ``failed_lr`` update ``failed`` used, and holds it (``scheduled``: it turns the schedule off);
+    short, so that a third of a laptop's page shows it whole."""
+    lower = f"Rewind; η {readable(failed_lr)} → {readable(lowered_lr)}" + (", schedule off" if scheduled else "")
     return [(f"Rewind to update {point}", "only"), (f"Rewind and clip ‖g‖ at {format_number(clip)}", "clip"),
             (lower, "lower")]
 
