@@ -151,7 +151,7 @@ def _fail(message: str, column: int, text: str):
 def _precheck(text: str) -> None:
     """Cheap checks before Python's parser sees the text: it has its own limits we don't want to hit."""
     if not text.strip():
-        _fail("type an expression, for example (x + y) * z", 0, text)
+        _fail("type an expression, for example x * (y + 1)", 0, text)  # an example every page allows (a surface: x, y)
     if len(text) > MAX_LENGTH:
         _fail(f"expression too long ({len(text):,} characters; the limit is {MAX_LENGTH:,})", MAX_LENGTH, text)
     opened: list[int] = []  # columns of the brackets still open
@@ -182,7 +182,7 @@ def _unexpected(ch: str) -> str:
         return f"{ch} can't be typed here: {_TYPE_INSTEAD[ch]}"
     if ch.isprintable() and not ch.isspace():
         return (f"{ch} can't be typed here: use letters, digits, spaces and + - * / ** @ ( ) , . "
-                "(for example (x + y) * z)")
+                "(for example x * (y + 1))")
     return f"an invisible character (U+{ord(ch):04X}) can't be typed here: delete it and retype the spaces"
 
 

@@ -179,7 +179,7 @@ def test_textbook_symbols_say_what_to_type_instead(typed, column, hint):
 
 def test_an_unknown_symbol_is_named_and_the_echo_keeps_it():
     err = refusal("a \u2192 b")
-    assert "\u2192" in err.message and "(x + y) * z" in err.message
+    assert "\u2192" in err.message and "x * (y + 1)" in err.message
     shown, caret = err.format().splitlines()[:2]
     assert shown == "a \u2192 b" and caret.index("^") == 2
 
@@ -193,3 +193,16 @@ def test_e_is_eulers_number_as_pi_is_pi():
     node, leaves = parse("e ** x").build({"x": 2.0})
     assert leaves.keys() == {"x"}
     assert float(node.value) == pytest.approx(7.38905609893065, rel=1e-15)
+
+
+def test_an_empty_surface_function_suggests_one_the_surface_lab_can_draw():
+    """The hint for an empty box was the stepper's (x + y) * z, and a surface has no z (the labs' review)."""
+    import re
+
+    from engine import ParseError, parse
+    from labs.surfaces import surface_expression
+
+    with pytest.raises(ParseError) as empty:
+        parse("")
+    example = re.search(r"for example (.+)$", empty.value.message)[1]
+    surface_expression(example)  # raises if the surface lab could not draw it
