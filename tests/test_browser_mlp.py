@@ -302,8 +302,9 @@ def test_the_exploding_lesson_shows_the_eta_its_schedule_applies_and_what_the_re
     assert float(eta_box.input_value()) == pytest.approx(0.0885)
     page.get_by_role("button", name="+10", exact=True).click()
     page.get_by_text("NaN trap: update 33:").wait_for()
-    lower = "Rewind; η 0.885 → 0.0885, schedule off"
-    page.get_by_role("button", name=lower).click()
+    lower = page.get_by_role("button", name="Rewind; η 0.885 → 0.0885, schedule off")
+    assert lower.evaluate("b => [b, ...b.querySelectorAll('*')].every(e => e.scrollWidth <= e.clientWidth)")  # whole
+    lower.click()
     page.get_by_text("update 29 ·").wait_for()
     expect(page.get_by_text("η now")).to_have_count(0)  # constant now: the box's η is the one in force
     assert float(eta_box.input_value()) == pytest.approx(0.0885)
