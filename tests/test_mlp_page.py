@@ -371,3 +371,15 @@ def test_every_number_box_says_its_range_and_what_happens_outside_it():
             high = f"{int(box.max):,}" if float(box.max).is_integer() else readable(box.max)
             bounds = f"from {low} to {high}"
         assert f"Allowed: {bounds}. A number outside turns the box red and is not used" in (box.help or ""), box.key
+
+
+def test_the_xor_lesson_names_the_boxes_that_add_its_layer_of_8():
+    home = next(lesson for section in load_presets("lessons") for lesson in section["lessons"]
+                if lesson["title"] == "XOR needs a hidden layer")
+    at = start_page(**home["query"])
+    assert "Set Hidden layers to 1 and Layer 1: width to 8" in home["text"]
+    next(b for b in at.number_input if b.label == "Hidden layers").set_value(1).run()
+    width = next(b for b in at.number_input if b.label == "Layer 1: width")
+    assert f"a new layer starts at {width.value}" in home["text"]
+    width.set_value(8).run()
+    assert not at.exception and "hidden=8&" in "&".join(f"{k}={v}" for k, v in url(at).items()) + "&"
