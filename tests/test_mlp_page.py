@@ -383,3 +383,14 @@ def test_the_xor_lesson_names_the_boxes_that_add_its_layer_of_8():
     assert f"a new layer starts at {width.value}" in home["text"]
     width.set_value(8).run()
     assert not at.exception and "hidden=8&" in "&".join(f"{k}={v}" for k, v in url(at).items()) + "&"
+
+
+def test_after_a_rewind_the_export_says_its_script_replays_the_run_with_todays_settings():
+    at = start_page(**next(p for p in load_presets("mlp") if p["name"].startswith("Exploding"))["query"])
+    at.button(key="mlp_step100").click().run()
+    helps = lambda: [b.proto.help for b in at.get("download_button") if b.proto.label.endswith("script")]  # noqa: E731
+    assert len(helps()) == 2 and not any("rewound" in h for h in helps())
+    at.button(key="mlp_rewind_clip").click().run()
+    point = at.session_state["mlp_training"].trainer.updates
+    assert all(f"This run was rewound at update {point} after the NaN trap" in h for h in helps())
+    assert all(f"runs {point} updates with the current settings" in h for h in helps())

@@ -145,6 +145,8 @@ class Trainer:
         self.trajectory: list[np.ndarray] = [self.flat_params()]  # every stride-th update, bounded
         self.stride = 1
         self.halted: str | None = None
+        self.rewound_at: int | None = None  # the update of the first rewind: from there on, a replay from the
+        # initial weights (the exported scripts) differs, with the settings and mini-batches changed at that point
         # The last REWIND_WINDOW updates' weights and optimizer state (update 0's too while it is among them):
         # rewind() goes back to the one with the lowest training loss, before a blow-up that took a few updates.
         self.kept: deque[Kept] = deque([Kept(0, [p.value for p in self.params], list(self.optimizer.states), 0, 0,
@@ -274,6 +276,7 @@ class Trainer:
         point = self.rewind_point()
         if point is None:
             return
+        self.rewound_at = point.update if self.rewound_at is None else min(self.rewound_at, point.update)
         self._gradient_of(point)
         for p, value in zip(self.params, point.params, strict=True):
             p.value = value

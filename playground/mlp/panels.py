@@ -20,9 +20,14 @@ def downloads(trainer, state: MLPState, points: list[dict] | None) -> list[tuple
     """(label, content, file name, MIME type, help) of each download: the model as a numpy or PyTorch script that
     trains as far as this one has (at least 10 updates), and the settings as JSON."""
     updates = max(trainer.updates, 10)
-    return [("numpy script", numpy_script(trainer, updates), "gradlab_mlp_numpy.py", "text/x-python",
-             f"Rebuilds this model, data and training, and runs {updates} updates."),
-            ("PyTorch script", torch_script(trainer, updates), "gradlab_mlp_torch.py", "text/x-python", None),
+    what = f"Rebuilds this model, data and training, and runs {updates} updates."
+    if trainer.rewound_at is not None:  # its settings (and mini-batches) changed there: a replay differs
+        what = (f"Rebuilds this model and data, and runs {updates} updates with the current settings from the "
+                f"start. This run was rewound at update {trainer.rewound_at} after the NaN trap, where its settings "
+                "may have changed, so the script's weights can differ from the page's.")
+    return [("numpy script", numpy_script(trainer, updates), "gradlab_mlp_numpy.py", "text/x-python", what),
+            ("PyTorch script", torch_script(trainer, updates), "gradlab_mlp_torch.py", "text/x-python",
+             what.replace("Rebuilds", "With torch.nn and torch.optim, rebuilds", 1)),
             ("configuration (JSON)", config.to_text(state, points), "gradlab_mlp.json", "application/json",
              "Every setting, and your own points when the data is yours.")]
 
