@@ -239,21 +239,34 @@ def test_with_clipping_the_trap_stops_at_the_first_non_finite_gradient_norm():
     assert all(np.all(np.isfinite(p.value)) for p in trainer.params)
 
 
-@pytest.mark.parametrize("updates", [0, 29, 30, 31])
-def test_the_eta_shown_beside_the_progress_is_the_one_the_next_update_applies(updates):
+EXPLODING_QUERY = lesson("Exploding gradients, caught by the NaN trap")["query"]
+COSINE_QUERY = {"data": "xor", "hidden": "4", "act": "tanh", "opt": "sgd:lr=0.1,schedule=cosine,total=50,min_lr=0.01"}
+
+
+@pytest.mark.parametrize("query,updates", [(EXPLODING_QUERY, 0), (EXPLODING_QUERY, 29), (EXPLODING_QUERY, 30),
+                                           (EXPLODING_QUERY, 31), (COSINE_QUERY, 0), (COSINE_QUERY, 20),
+                                           (COSINE_QUERY, 60)])
+def test_the_eta_shown_beside_the_progress_is_the_one_the_next_update_applies(query, updates):
     """The exploding lesson's η box says 0.0885 throughout; its step schedule multiplies it by 10 from update 31.
     The η the page names is measured here from the next SGD step itself: Δw = −η ∂L/∂w."""
     run = Training()
-    run.build(MLP_SPEC.from_query(lesson("Exploding gradients, caught by the NaN trap")["query"])[0], None)
+    run.build(MLP_SPEC.from_query(query)[0], None)
     run.train(updates)
-    text = run.progress(500)[2]
-    shown = parse_readable(re.search(r"η now (\S+):", text)[1])
+    text = run.progress(500)[2].replace("\u00a0", " ")
+    shown = parse_readable(re.search(r"η now (.+?):", text)[1])
     weight = run.trainer.weights[0]
     before = weight.value
     run.trainer.step()
     applied = (before - weight.value) / weight.grad
     assert shown == pytest.approx(float(np.median(applied)), rel=1e-3)
     assert f"the η box's {readable(run.trainer.cfg.optimizer.lr)}" in text
+
+
+def test_a_constant_eta_is_the_boxs_and_is_not_repeated():
+    run = Training()
+    run.build(MLP_SPEC.from_query({**COSINE_QUERY, "opt": "sgd:lr=0.1"})[0], None)
+    run.train(5)
+    assert "η" not in run.progress(500)[2]
 
 
 def test_the_rewind_button_that_lowers_eta_says_what_it_sets():
