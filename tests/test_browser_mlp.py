@@ -141,7 +141,7 @@ def test_a_config_upload_with_nothing_usable_changes_nothing_and_says_why(page, 
     before = page.url
     upload_config(page, tmp_path, {"gradlab": 2, "hidden": "x²", "points": 1e999})  # dumped as Infinity
     expect(page.get_by_text("That file can't be loaded: nothing in it")).to_be_visible()
-    for named in ("The hidden layers (hidden) was ignored", "The number of points (points) was ignored"):
+    for named in ("Ignored hidden layers (hidden)", "Ignored number of points (points)"):
         expect(page.get_by_text(named)).to_be_visible()
     assert page.url == before  # the lesson's setup, unchanged
     no_exception(page)
@@ -150,7 +150,7 @@ def test_a_config_upload_with_nothing_usable_changes_nothing_and_says_why(page, 
 def test_a_config_upload_names_a_bad_activation_and_keeps_the_current_one(page, tmp_path):
     open_mlp(page, "?" + urlencode(lesson("Tiny 2-2-2 net (unroll it)")["query"]))
     upload_config(page, tmp_path, {"gradlab": 2, "hidden": [3], "activations": ["σ"]})
-    expect(page.get_by_text("The activations (activations) was ignored: 'σ' is not one of")).to_be_visible()
+    expect(page.get_by_text("Ignored activations (activations): 'σ' is not one of")).to_be_visible()
     page.wait_for_url(re.compile(r"hidden=3&act=tanh&"))
     no_exception(page)
 

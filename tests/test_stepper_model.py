@@ -182,7 +182,7 @@ def test_tampered_url_falls_back_with_a_warning(query, field):
 
 def test_out_of_range_step_names_the_field_and_its_bounds():
     _, warnings = STEPPER_SPEC.from_query({"step": "99999999"})
-    assert warnings == [f"The link's step (step=) was ignored: must be between 0 and {MAX_STEP:,}, not 99,999,999. "
+    assert warnings == [f"Ignored the link's step (step=): must be between 0 and {MAX_STEP:,}, not 99,999,999. "
                         "Using the default."]
 
 

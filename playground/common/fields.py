@@ -248,8 +248,8 @@ class StateSpec(Generic[T]):
                 continue
             try:
                 values[f.name] = f.kind.parse(query[key])
-            except (ValueError, TypeError, OverflowError) as e:
-                warnings.append(f"The link's {f.label} ({key}=) was ignored: {e}. Using the default.")
+            except (ValueError, TypeError, OverflowError) as e:  # "Ignored …" reads right for plural labels too
+                warnings.append(f"Ignored the link's {f.label} ({key}=): {e}. Using the default.")
         unknown = [k for k in query if k not in known]
         if unknown:
             warnings.append(f"This page has no setting called {', '.join(echo(k) for k in unknown[:5])}; "
@@ -281,7 +281,7 @@ class StateSpec(Generic[T]):
                     raise ValueError("not a finite number")
                 values[name] = f.kind.from_json(item)
             except (ValueError, TypeError, OverflowError, RecursionError) as e:
-                warnings.append(f"The {f.label} ({name}) was ignored: {e}. {instead}")
+                warnings.append(f"Ignored {f.label} ({name}): {e}. {instead}")
         return values, warnings
 
     # widgets
