@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from engine.formatting import readable
 from labs.update_rules import global_norm, initial_state, learning_rate, optimizer_step
 
 # learning_rate is re-exported: callers ask this module for the schedule of an OptimizerConfig.
@@ -74,8 +75,8 @@ class OptimizerConfig:
 # Where our defaults differ from PyTorch's, said in both labs' settings (issue 13: follow torch, or say why not).
 WHY_RHO = (f"{OptimizerConfig.rho:g} here, the value of Hinton's lecture that introduced RMSProp (and Keras's "
            "default); PyTorch's default alpha is 0.99")
-WHY_EPS = (f"{OptimizerConfig.eps:g} for all of them here, as Adam's paper; PyTorch's AdaGrad defaults to 1e-10 "
-           "(set it to match)")
+WHY_EPS = (f"{readable(OptimizerConfig.eps)} for all of them here, as Adam's paper; PyTorch's AdaGrad defaults to "
+           f"{readable(1e-10)} (set it to match)")
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@
 import inspect
 import re
 
+from engine.formatting import parse_readable
 from labs.optim import OptimizerConfig
 from playground.mlp.optimizer import SETTINGS
 from playground.surfaces.runs import COLUMNS
@@ -15,7 +16,9 @@ def help_of(key: str) -> str:
 
 
 def number_after(text: str, words: str) -> float:
-    return float(re.search(words + r"\D*?([0-9.]+(?:e-?\d+)?)", text).group(1))
+    """The number after ``words``, written as people read it (1 × 10⁻⁸, never 1e-08)."""
+    shown = re.search(words + r"\D*?([0-9.]+(?:[ \u00a0]×[ \u00a0]10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)?)(?![\deE])", text).group(1)
+    return parse_readable(shown)
 
 
 def test_the_rho_and_eps_help_names_ours_and_torchs_defaults():
