@@ -329,3 +329,40 @@ def test_on_x_times_y_every_run_that_slides_off_says_running_off_downhill(page):
         expect(row).to_contain_text("no minimum in reach")
     assert "diverged" not in results_text(page) and "still moving" not in results_text(page)
     no_exception(page)
+
+
+# --- the map on a phone: it fills its figure, with its Play / Pause row and iteration label right under it ---
+
+MAP_BOXES = """() => {
+    const gd = document.querySelector('.st-key-surfaces_chart .js-plotly-plot');
+    if (!gd || !gd._fullLayout || !gd._fullLayout.yaxis) return null;
+    const box = e => { const r = e.getBoundingClientRect(); return {top: r.top, bottom: r.bottom, left: r.left,
+                                                                   right: r.right}; };
+    const label = [...gd.querySelectorAll('.annotation')].find(a => /^iteration \\d+$/.test(a.textContent.trim()));
+    return {gap: gd._fullLayout._size.h - gd._fullLayout.yaxis._length,
+            map: box(gd.querySelector('.nsewdrag')), element: box(gd.closest('.stElementContainer')),
+            buttons: [...gd.querySelectorAll('.updatemenu-button')].map(box),
+            colorbar: box(gd.querySelector('.colorbar')), label: label && box(label)};
+}"""
+
+
+def overlap(a: dict, b: dict) -> bool:
+    return a["left"] < b["right"] and b["left"] < a["right"] and a["top"] < b["bottom"] and b["top"] < a["bottom"]
+
+
+@pytest.mark.parametrize("width,height", [(1366, 768), (390, 844)])
+@pytest.mark.parametrize("surface", ["Ill-conditioned ravine", "Himmelblau"])
+def test_the_map_fills_its_figure_with_play_and_its_iteration_right_under_it(page, width, height, surface):
+    page.set_viewport_size({"width": width, "height": height})
+    open_surfaces(page, f"?surface={surface}")
+    # the map as tall as its figure's plot area: no empty band under it (a phone's was ~100 px of 230)
+    page.wait_for_function(f"() => {{ const b = ({MAP_BOXES})(); return b && b.gap < 3 && b.label; }}")
+    boxes = page.evaluate(MAP_BOXES)
+    play, pause = boxes["buttons"]
+    assert 0 < play["top"] - boxes["map"]["bottom"] < 70  # under the x axis, not a band further down
+    assert boxes["element"]["bottom"] - play["bottom"] < 30  # and the page goes on right after the row
+    label = boxes["label"]
+    assert label["top"] > boxes["map"]["bottom"] and label["left"] >= pause["right"]  # on the row, after Pause
+    assert not overlap(label, boxes["colorbar"]) and not overlap(label, boxes["map"])
+    assert label["right"] <= boxes["element"]["right"]  # not cut off
+    no_exception(page)

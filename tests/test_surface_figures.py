@@ -90,3 +90,17 @@ def test_the_map_draws_no_grid_over_its_colours():
     layout = contour_figure(run_race(SurfaceState()), 0).layout
     assert layout.xaxis.showgrid is False and layout.yaxis.showgrid is False
     assert any(image.layer == "below" and image.source.startswith("data:image/png") for image in layout.images)
+
+
+def test_the_map_says_its_iteration_on_the_play_row_under_it_in_every_frame():
+    """Not inside the map's top-right corner (it hid the corner, and on a phone ran into the colour bar's f)."""
+    race = run_race(SurfaceState.for_surface("Himmelblau", iterations=60))
+    spec = contour_figure(race, 7).to_dict()
+    (label,) = spec["layout"]["annotations"]
+    assert label["text"] == "iteration 7"
+    assert label["yref"] == "paper" and label["y"] == 0 and label["yshift"] < -36  # under the plot, past its ticks
+    (row,) = spec["layout"]["updatemenus"]
+    assert row["y"] == 0 and row["yanchor"] == "top" and row["pad"]["t"] < -label["yshift"]  # on the buttons' row
+    assert not any(t.get("mode") == "text" for t in spec["data"])  # no label drawn in the map itself
+    for frame in spec["frames"]:
+        assert frame["layout"]["annotations"][0]["text"] == f"iteration {frame['name']}"

@@ -23,7 +23,8 @@ LAYOUT = dict(margin=dict(l=10, r=10, t=60, b=10), legend=dict(orientation="h", 
 
 MAX_LOG_TICKS = 8
 # A map's colour scale is thin, so that on a phone the map keeps most of the width.
-THIN = dict(thickness=12, xpad=4, len=0.6, lenmode="fraction", y=1, yanchor="top")
+# It runs the map's full height: a phone draws a wide map (the ravine) about 120 px tall.
+THIN = dict(thickness=12, xpad=4, len=1.0, lenmode="fraction", y=1, yanchor="top")
 
 
 def readable(fig: go.Figure) -> go.Figure:
@@ -106,11 +107,23 @@ def iteration_label(race, k: int, top: float, on_map: bool = True) -> dict:
                 x=[float(race.xs[-1])], y=[top])
 
 
+def map_iteration_label(k: int) -> dict:
+    """The iteration the map shows while it plays, on the Play / Pause row just after the buttons (a layout
+    annotation, which the frames change: the map redraws each frame). Inside the map's top-right corner it hid the
+    corner, and on a phone it ran into the colour bar's title; at the row's right end it ran into Pause."""
+    return dict(text=f"iteration {k}", xref="paper", x=0, xanchor="left", xshift=PLAY_BUTTONS_WIDTH, yref="paper",
+                y=0, yanchor="middle", yshift=-PLAY_ROW_SHIFT, showarrow=False, font=dict(size=15), name="iteration")
+
+
+PLAY_ROW_SHIFT = 54  # px from the plot's bottom edge to the middle of the Play / Pause row (pad 36 + half a button)
+PLAY_BUTTONS_WIDTH = 160  # px: ▶ Play and ❚❚ Pause at font size 14 take 150
+
+
 def animated(fig: PlainFigure, frames: list[tuple[int, list[dict]]], animated_traces: list[int],
-             redraw: bool = False) -> go.Figure:
+             redraw: bool = False, layout=None) -> go.Figure:
     """``fig`` with the animation frames (iteration, trace dicts for ``animated_traces``) and Play / Pause buttons
     under the chart, as plain dicts (Plotly's validating classes cost ~1 ms per trace per frame). ``redraw``: a 3-D
-    scene can't change its traces without one."""
+    scene can't change its traces without one. ``layout(k)``: what a frame changes in the layout (with redraw)."""
     duration = int(np.clip(1000 * PLAY_SECONDS / max(1, len(frames)), 40, 300))
     play = dict(label="▶ Play", method="animate", name=PLAY_ID,
                 args=[None, dict(frame=dict(duration=duration, redraw=redraw), transition=dict(duration=0),
@@ -122,7 +135,9 @@ def animated(fig: PlainFigure, frames: list[tuple[int, list[dict]]], animated_tr
                                         pad=dict(t=36), showactive=False, buttons=[play, pause],
                                         font=dict(size=14))])
     fig.update_layout(margin=dict(b=fig.layout.margin.b + 48), height=fig.layout.height + 48)
-    return fig.add_plain(frames=[dict(name=str(k), data=data, traces=animated_traces) for k, data in frames])
+    return fig.add_plain(frames=[dict(name=str(k), data=data, traces=animated_traces) | ({"layout": layout(k)}
+                                                                                         if layout else {})
+                                 for k, data in frames])
 
 
 class PlainFigure(go.Figure):
@@ -170,7 +185,7 @@ def _path_traces(race, k: int) -> list[dict]:
         pts = rounded(run.descent.points[: _frame_index(run, k) + 1], race)
         xs, ys = [p[0] for p in pts], [p[1] for p in pts]
         out += [dict(type="scatter", x=xs, y=ys), dict(type="scatter", x=xs[-1:], y=ys[-1:])]
-    return [*out, iteration_label(race, k, float(race.ys[-1]))]
+    return out
 
 
 def surface_image(race) -> dict:
@@ -215,13 +230,14 @@ def contour_figure(race, frame: int) -> go.Figure:
                                  marker=dict(size=15, color=run_color(i), symbol="circle",
                                              line=dict(color="white", width=2)), hoverinfo="skip"))
     first = len(fig.data) - 2 * len(race.runs)
-    fig.add_trace(iteration_label(race, frame, float(race.ys[-1])))
     mark_start_and_minima(fig, race)
-    fig.update_layout(**map_axes(race), height=map_height(race), clickmode="event+select", dragmode="pan", **LAYOUT)
+    fig.update_layout(**map_axes(race), height=map_height(race), clickmode="event+select", dragmode="pan",
+                      annotations=[map_iteration_label(frame)], **LAYOUT)
     frames = [(k, _path_traces(race, k)) for k in animation_frames(race)]
     # redraw: with redraw off, plotly.js blanks a contour trace when an animation starts (plotly.js#4491,
-    # plotly.py#2151): Play left the paths on white. A full redraw per frame keeps the map.
-    return animated(readable(fig), frames, list(range(first, first + 2 * len(race.runs) + 1)), redraw=True)
+    # plotly.py#2151): Play left the paths on white. A full redraw per frame keeps the map (and its label).
+    return animated(readable(fig), frames, list(range(first, first + 2 * len(race.runs))), redraw=True,
+                    layout=lambda k: {"annotations": [map_iteration_label(k)]})
 
 
 MAX_ASPECT = 5.0  # beyond this a map to scale is a sliver: its axes are then stretched, and the caption says so

@@ -14,6 +14,7 @@ from playground.common.teacher import TeacherView
 from playground.surfaces import controls
 from playground.surfaces.drag import drag_caption, drag_figure, drag_script, run_drag
 from playground.surfaces.figures import contour_figure, curve_figure, loss_figure, surface3d_figure
+from playground.surfaces.fit import fit_maps_script
 from playground.surfaces.live import explorer_figure, run_sweep
 from playground.surfaces.numbers import readable_text
 from playground.surfaces.race import inspection, point_at, results_rows, run_race, stepper_query
@@ -201,15 +202,13 @@ def _view() -> None:
 def _drag_start(frame: int) -> None:  # off at first, as the sliders below
     drag, why = run_drag(race) if race.dims == 2 and not locked and st.toggle(
         "Drag the start point: every path redrawn from where you drop it", key="surfaces_drag_on") else (None, None)
-    if drag is None:
-        if why:
-            st.info(f"No dragging on this surface: {why}.")
-        return
-    st.caption(drag_caption(race, drag, frame))
-    fig = drag_figure(race, drag, frame)
-    st.plotly_chart(fig, width="stretch", key="surfaces_drag", on_select=lambda: _click_start("surfaces_drag"),
-                    selection_mode="points")
-    st.html(drag_script("surfaces_drag", fig), unsafe_allow_javascript=True)
+    if why:
+        st.info(f"No dragging on this surface: {why}.")
+    if drag is not None:
+        st.caption(drag_caption(race, drag, frame))
+        st.plotly_chart(fig := drag_figure(race, drag, frame), width="stretch", key="surfaces_drag",
+                        on_select=lambda: _click_start("surfaces_drag"), selection_mode="points")
+        st.html(drag_script("surfaces_drag", fig), unsafe_allow_javascript=True)
 
 
 def _explore(frame: int) -> None:  # off at first: the page's first drawing doesn't wait for a map it may not use
@@ -248,3 +247,4 @@ def _inspect(frame: int) -> None:
 
 ss.pop("surfaces_rerun_all", None)  # this full run redraws the whole page
 st.fragment(_view)()
+st.html(fit_maps_script(("surfaces_chart", "surfaces_drag", "surfaces_live")), unsafe_allow_javascript=True)
