@@ -153,3 +153,22 @@ def test_axes_use_powers_of_ten_never_si_prefixes():
     decades = np.ptp(np.log10(losses[np.isfinite(losses) & (losses > 0)])) + 1
     assert decades > 30 and fig.layout.yaxis.type == "log"
     assert decades / fig.layout.yaxis.dtick <= surface_figures.MAX_LOG_TICKS + 1  # a legible number of labels
+
+
+def test_a_typed_f_that_cant_be_read_is_echoed_as_typed_never_as_markdown():
+    """`__import__('os')` showed as a bold "import" (the labs' review): the message is plain text and the typed f
+    sits in a code block, with the caret under its column."""
+    at = start_page()
+    at.text_input(key="surfaces_expr").input("__import__('os')").run()
+    assert not at.exception
+    error = next(e.value for e in at.error if "Can't draw" in e.value)
+    assert "unknown function" in error and "__" not in error.replace("\\_", "")  # every underscore escaped
+    echo = next(c.value for c in at.code if "import" in c.value).splitlines()
+    assert echo[0] == "__import__('os')" and echo[1].strip() == "^"
+
+
+def test_the_step_size_lesson_button_is_off_on_the_lesson_itself():
+    at = start_page()
+    assert not at.button(key="surfaces_lesson").disabled
+    at.button(key="surfaces_lesson").click().run()
+    assert at.button(key="surfaces_lesson").disabled

@@ -98,6 +98,17 @@ def run_race(state: SurfaceState) -> Race:
     return _race(replace(state, frame=0, view="contour"))
 
 
+def race_or_trouble(state: SurfaceState, trouble: str | None) -> tuple[Race | None, str | None, str | None]:
+    """The race, or why there is none, and for a typed f that can't be read the text with a caret under the
+    column (for a code block: the learner's text is never read as Markdown, as the stepper shows it)."""
+    if trouble is not None:
+        return None, trouble, None
+    try:
+        return run_race(state), None, None
+    except EngineError as e:
+        return None, f"Can't draw this surface: {getattr(e, 'message', e)}", getattr(e, "format", lambda: None)()
+
+
 @functools.lru_cache(maxsize=16)
 def _race(state: SurfaceState) -> Race:
     expression = surface_expression(state.expr)

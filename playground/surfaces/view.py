@@ -6,7 +6,6 @@ import math
 
 import streamlit as st
 
-from engine import EngineError
 from labs.surfaces import SURFACES
 from playground.common.page import page_header, plain, read_link, share_panel
 from playground.common.palette import for_theme
@@ -17,7 +16,7 @@ from playground.surfaces.figures import contour_figure, curve_figure, loss_figur
 from playground.surfaces.fit import fit_maps_script
 from playground.surfaces.live import explorer_figure, run_sweep
 from playground.surfaces.numbers import readable_text
-from playground.surfaces.race import inspection, point_at, results_rows, run_race, stepper_query
+from playground.surfaces.race import inspection, point_at, race_or_trouble, results_rows, stepper_query
 from playground.surfaces.runs import COLUMNS, NAMES, Column
 from playground.surfaces.state import CUSTOM, SURFACES_SPEC, SurfaceState
 from playground.surfaces.words import describe_losses, describe_map
@@ -106,7 +105,8 @@ def _setup() -> None:
     top = st.columns([2.2, 1.3, 1])
     top[0].selectbox("Surface", KIND["surface"].options, key=key("surface"), on_change=_pick_surface,
                      disabled=locked, format_func=lambda n: "Custom: type f(x, y) below" if n == CUSTOM else n)
-    top[1].button("Open the step-size lesson (|x|)", key="surfaces_lesson", disabled=locked,
+    top[1].button("Open the step-size lesson (|x|)", key="surfaces_lesson", disabled=locked or ss[key("surface")]
+                  == controls.LESSON,  # on the lesson itself the button would only undo what was changed
                   help="Replaces this setup with the lesson: |x| from 10 with steps 1, 5 and 11.",
                   on_click=lambda: _load(controls.step_size_lesson()), icon=":material/school:", width="stretch")
     top[2].segmented_control("View", KIND["view"].options, key=key("view"),
@@ -148,14 +148,11 @@ if teacher.shows("setup"):
 state = SPEC.from_session(ss)
 for problem in KIND["runs"].problems(key("runs"), ss):
     st.error(problem + " — this row is left out.", icon=":material/error:")
-race, trouble = None, controls.unusable(state)
-if trouble is None:
-    try:
-        race = run_race(state)
-    except EngineError as e:
-        trouble = f"Can't draw this surface: {e.format() if hasattr(e, 'format') else e}"
+race, trouble, echo = race_or_trouble(state, controls.unusable(state))
 if race is None:
-    st.error(trouble, icon=":material/error:")
+    st.error(plain(trouble), icon=":material/error:")
+    if echo:
+        st.code(echo, language=None)
     _share(state)  # the link still says what the widgets hold
     st.stop()
 if race.notice:
