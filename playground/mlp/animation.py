@@ -12,7 +12,7 @@ import numpy as np
 
 from engine.formatting import readable
 from playground.common.palette import LIGHT, Palette
-from playground.surfaces.figures import PlainFigure
+from playground.common.plain_figure import PlainFigure
 
 from . import figures, words
 from .history import chart_records

@@ -22,19 +22,9 @@ from engine.formatting import format_number
 from labs.optim import OptimizerConfig
 from labs.surfaces import StartSweep, elementwise, surface_expression, sweep_starts
 from playground.common.palette import LIGHT
+from playground.common.plain_figure import PlainFigure
 
-from .figures import (
-    LAYOUT,
-    PlainFigure,
-    map_axes,
-    map_height,
-    mark_minima,
-    readable,
-    rounded,
-    run_color,
-    surface_contour,
-    to_scale,
-)
+from .figures import LAYOUT, map_axes, map_height, mark_minima, readable, rounded, run_color, surface_contour, to_scale
 from .race import SECONDS_PER_NODE_STEP, STEP_OVERHEAD_NODES, graph_size
 
 MAX_POINTS = 60_000  # path points sent (runs × starts × iterations): 480 KB as float32

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from playground.common.palette import LIGHT, Palette
+from playground.common.plain_figure import PlainFigure
 from playground.common.png import png
 
 # Okabe-Ito, in an order where neighbours stay distinguishable: one colour per optimizer run.
@@ -138,30 +139,6 @@ def animated(fig: PlainFigure, frames: list[tuple[int, list[dict]]], animated_tr
     return fig.add_plain(frames=[dict(name=str(k), data=data, traces=animated_traces) | ({"layout": layout(k)}
                                                                                          if layout else {})
                                  for k, data in frames])
-
-
-class PlainFigure(go.Figure):
-    """A Plotly figure that also carries traces and animation frames as plain dicts, which Plotly's checking classes
-    take tenths of a second to build when there are hundreds of them. They are sent with the figure (Streamlit
-    reads a figure through ``to_dict()``); ``data`` and ``layout`` are the checked part only."""
-
-    def __init__(self, *args, **kwargs):
-        self._more, self._frame_specs = [], []
-        super().__init__(*args, **kwargs)
-
-    def add_plain(self, traces: list[dict] = (), frames: list[dict] = ()) -> PlainFigure:
-        self._more += traces
-        self._frame_specs += frames
-        return self
-
-    @property
-    def plain_frames(self) -> list[dict]:
-        return self._frame_specs
-
-    def to_dict(self) -> dict:
-        spec = super().to_dict()
-        spec["data"] += self._more
-        return spec | ({"frames": self._frame_specs} if self._frame_specs else {})
 
 
 def to_screen(values, span: float) -> list:

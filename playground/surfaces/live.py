@@ -20,10 +20,10 @@ from engine.formatting import format_number
 from labs.optim import OptimizerConfig
 from labs.surfaces import Sweep, elementwise, surface_expression, sweep
 from playground.common.palette import LIGHT
+from playground.common.plain_figure import PlainFigure
 
 from .figures import (
     LAYOUT,
-    PlainFigure,
     map_axes,
     map_height,
     mark_start_and_minima,
