@@ -86,13 +86,9 @@ def shown_steps(page) -> list[int]:
     return [int(re.match(r"Step (\d+) /", text)[1]) for text in page.evaluate("window.stepsShown")]
 
 
-def test_play_animates_in_the_browser_without_a_server_rerun_per_step(page):
-    """The honest observable is what the browser sends the server: the timer fragment Play used to be sent a rerun
-    request for every step. Now one element shows step after step, and the browser asks only for the next batch of
-    frames (the first batch is a small one, so that Play starts sooner)."""
-    sent = []
-    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
-    open_stepper(page, "?" + urlencode({"expr": NESTED, "at": "x=0.5"}))
+def play_fast(page):
+    """Set the speed to fast, wait for that run, start recording the player's steps and press Play; the speed
+    slider, for tests that change it again."""
     speed = page.get_by_role("slider")
     speed.focus()
     speed.press("End")
@@ -100,6 +96,17 @@ def test_play_animates_in_the_browser_without_a_server_rerun_per_step(page):
     page.locator(SCRIPT_DONE).wait_for()
     page.evaluate(RECORD_PLAYER)
     page.get_by_role("button", name="Play").click()
+    return speed
+
+
+def test_play_animates_in_the_browser_without_a_server_rerun_per_step(page):
+    """The honest observable is what the browser sends the server: the timer fragment Play used to be sent a rerun
+    request for every step. Now one element shows step after step, and the browser asks only for the next batch of
+    frames (the first batch is a small one, so that Play starts sooner)."""
+    sent = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
+    open_stepper(page, "?" + urlencode({"expr": NESTED, "at": "x=0.5"}))
+    play_fast(page)
     step = page.locator(PLAYER_STEP)
     step.wait_for()
     shown, before = step.element_handle(), len(sent)  # the press of Play has been sent
@@ -167,13 +174,7 @@ def test_the_next_batch_and_a_new_speed_play_on_from_the_step_shown(page):
     """LARGE has 41 nodes: 14 frames a batch. Half way through each, the player asks for the next one and plays on;
     a new speed mid-way reruns the page, and the player goes on from the step it shows, none skipped or repeated."""
     open_stepper(page, "?" + urlencode({"expr": LARGE}))
-    speed = page.get_by_role("slider")
-    speed.focus()
-    speed.press("End")
-    expect(speed).to_have_attribute("aria-valuetext", "fast")
-    page.locator(SCRIPT_DONE).wait_for()
-    page.evaluate(RECORD_PLAYER)
-    page.get_by_role("button", name="Play").click()
+    speed = play_fast(page)
     expect(page.locator(PLAYER_STEP)).to_have_text(re.compile(r"Step [3-9] / "))
     speed.focus()
     speed.press("ArrowLeft")  # the slider's own key: not Back
