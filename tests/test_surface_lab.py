@@ -172,3 +172,22 @@ def test_the_step_size_lesson_button_is_off_on_the_lesson_itself():
     assert not at.button(key="surfaces_lesson").disabled
     at.button(key="surfaces_lesson").click().run()
     assert at.button(key="surfaces_lesson").disabled
+
+
+def test_a_momentum_run_names_its_mu_even_at_the_default():
+    """Rosenbrock's "Momentum (η=0.001)" left out μ = 0.9 while the ravine's said μ=0.4 (the labs' review)."""
+    from playground.surfaces.race import run_label
+
+    assert run_label(OptimizerConfig("momentum", lr=0.001, momentum=0.9)) == "Momentum (η=0.001, μ=0.9)"
+    assert run_label(OptimizerConfig("sgd", lr=0.001)) == "SGD (η=0.001)"
+
+
+def test_range_and_start_messages_write_numbers_as_people_read_them():
+    at = start_page()
+    at.number_input(key="surfaces_start_x").set_value(1e6).run()
+    said = " ".join(e.value for e in at.error)
+    assert "outside the plotted range" in said and "1 × 10⁶" in said.replace("\u00a0", " ")
+    assert "1000000.0" not in said and "e+06" not in said
+    at = start_page(xr="-1e7,1e7")
+    said = " ".join(w.value for w in at.warning).replace("\u00a0", " ")
+    assert "at most 1 × 10⁶ wide" in said and "1e+06" not in said

@@ -57,7 +57,7 @@ class Race:
 
 def run_label(cfg: OptimizerConfig) -> str:
     extras = []
-    if cfg.name in ("momentum", "nesterov") and cfg.momentum != 0.9:
+    if cfg.name in ("momentum", "nesterov"):  # always: μ shapes the path as much as η does
         extras.append(f"μ={format_number(cfg.momentum)}")
     if cfg.weight_decay:
         extras.append(f"λ={format_number(cfg.weight_decay)}")
@@ -116,8 +116,9 @@ def _race(state: SurfaceState) -> Race:
     start = state.start[:dims]
     (x0, x1), (y0, y1) = state.x_range, state.y_range
     if not x0 <= start[0] <= x1 or (dims == 2 and not y0 <= start[1] <= y1):
-        raise EngineError(f"the start point {tuple(start)} is outside the plotted range; move it inside "
-                          f"x ∈ [{x0:g}, {x1:g}]" + (f", y ∈ [{y0:g}, {y1:g}]" if dims == 2 else ""))
+        raise EngineError(f"the start point {readable_point(start)} is outside the "
+                          f"plotted range; move it inside x ∈ [{readable(x0)}, {readable(x1)}]"
+                          + (f", y ∈ [{readable(y0)}, {readable(y1)}]" if dims == 2 else ""))
     preset = SURFACES.get(state.surface)
     min_value = preset.min_value if preset and preset.expr == state.expr else None
     xs, ys, z = _grid(state.expr, state.x_range, state.y_range if dims == 2 else None)

@@ -12,6 +12,7 @@ from labs.optim import OptimizerConfig
 from labs.surfaces import SURFACES, surface_expression
 from playground.common.fields import Choice, Field, Float, Int, Kind, StateSpec, finite_float, format_float
 
+from .numbers import readable
 from .runs import DEFAULT as DEFAULT_RUN
 from .runs import RunsKind, decode_runs, encode_run
 
@@ -59,7 +60,7 @@ class RangeKind(Kind):
         if not low < high:
             raise ValueError(f"needs low < high, not {format_float(low)} and {format_float(high)}")
         if high - low > MAX_SPAN:
-            raise ValueError(f"can be at most {MAX_SPAN:g} wide")
+            raise ValueError(f"can be at most {readable(MAX_SPAN)} wide")
         return low, high
 
     def parse(self, text: str) -> tuple[float, float]:
