@@ -191,3 +191,17 @@ def test_range_and_start_messages_write_numbers_as_people_read_them():
     at = start_page(xr="-1e7,1e7")
     said = " ".join(w.value for w in at.warning).replace("\u00a0", " ")
     assert "at most 1 × 10⁶ wide" in said and "1e+06" not in said
+
+
+def test_the_inspector_says_a_gradient_at_an_undefined_point_means_nothing():
+    """log(x) from -3.5: f is NaN while the formula 1/x gives -0.2857 (the labs' review); the stepper says the same
+    at its log node."""
+    from playground.surfaces.race import inspection
+
+    race = run_race(SurfaceState(surface="custom", expr="log(x)", x_range=(-4, 4), start=(-3.5, 0.0),
+                                 runs=(OptimizerConfig("sgd", lr=0.1),), iterations=5, frame=0))
+    lines, _ = inspection(race, race.runs[0], 0)
+    assert "loss f = NaN" in lines[1] and any("no slope" in line for line in lines)
+    defined = run_race(SurfaceState(surface="custom", expr="log(x)", x_range=(0.5, 4), start=(3.5, 0.0),
+                                    runs=(OptimizerConfig("sgd", lr=0.1),), iterations=5, frame=0))
+    assert not any("no slope" in line for line in inspection(defined, defined.runs[0], 0)[0])

@@ -210,6 +210,9 @@ def inspection(race: Race, run: Run, frame: int) -> tuple[list[str], str | None]
     lines = [f"point: {readable_point(point, names, 6)}",
              f"loss f = {readable(loss, 6)}",
              f"gradient ∇f = {readable_point(grad, None, 6)}, ‖∇f‖ = {readable(float(np.linalg.norm(grad)))}"]
+    if np.isnan(loss) and np.all(np.isfinite(grad)):  # log at -3.5: f undefined, its derivative's formula finite
+        lines.append("f is undefined here (NaN), so it has no slope: the gradient is its derivative's formula "
+                     "evaluated at the point anyway (as PyTorch and JAX do), and means nothing")
     if not 1 <= frame <= len(run.descent.updates):
         return lines, None
     u = run.descent.updates[frame - 1]
