@@ -205,3 +205,13 @@ def test_the_inspector_says_a_gradient_at_an_undefined_point_means_nothing():
     defined = run_race(SurfaceState(surface="custom", expr="log(x)", x_range=(0.5, 4), start=(3.5, 0.0),
                                     runs=(OptimizerConfig("sgd", lr=0.1),), iterations=5, frame=0))
     assert not any("no slope" in line for line in inspection(defined, defined.runs[0], 0)[0])
+
+
+def test_the_map_says_its_play_is_the_browsers_and_the_numbers_stay():
+    """The chart's Play animated while the slider, caption and inspector stayed put, unexplained (the labs'
+    review). The numbers below the map are those of the slider's iteration."""
+    at = start_page(frame="40")
+    assert any("Play runs in your browser; the numbers below stay at the iteration shown" in c.value
+               for c in at.caption)
+    assert at.slider(key="surfaces_frame").value == 40
+    assert any("iteration 40" in m.value.lower() for m in [*at.markdown, *at.caption, *at.subheader])

@@ -178,8 +178,8 @@ def _view() -> None:
     else:
         st.plotly_chart(contour_figure(race, frame), width="stretch", key="surfaces_chart",
                         on_select="ignore" if locked else _click_start, selection_mode="points")
-        st.caption("✕ start · ★ minimum." if locked else
-                   "Click anywhere on the contour map to start every optimizer from there. ✕ start · ★ minimum.")
+        st.caption(("" if locked else "Click anywhere on the contour map to start every optimizer from there. ")
+                   + "✕ start · ★ minimum. ▶ Play runs in your browser; the numbers below stay at the iteration shown.")
     st.caption(plain(describe_map(race, frame, now.view)))  # the chart in words (f may come from a link)
     left, right = st.columns([3, 2], gap="large")
     with left:
