@@ -334,6 +334,7 @@ def test_pages_left_and_come_back_to_keep_their_settings(page):
     expect(page.get_by_role("textbox", name="f(x, y) =")).to_have_value("(1 - x)**2 + 100*(y - x**2)**2")
     page.get_by_role("link", name="Backprop stepper").click()
     expect(page.get_by_role("textbox", name="Expression")).to_have_value("sin(x)*y")
+    expect(page.get_by_role("textbox", name="y", exact=True)).to_have_value("2")  # not 1, the default
     page.wait_for_selector("svg g.node")
     assert page.get_by_text("can't be read").count() == 0
     no_exception(page)

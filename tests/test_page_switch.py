@@ -43,3 +43,16 @@ def test_a_new_link_to_a_page_visited_before_opens_its_example(page, link, key, 
     at.switch_page(page).run()
     assert not at.exception, at.exception
     assert getattr(at, kind)(key=key).value == value
+
+
+def test_the_stepper_keeps_each_variables_value_too():
+    """The boxes per variable are named by the expression, not by the field spec: they came back as 1, 1, 1 (the
+    second review), with the step and mode kept, so the step was worked out on other numbers."""
+    at = open_page("stepper/view.py", expr="(x + y) * z", at="x=-2;y=5;z=-4", step="4")
+    at.text_input(key="stepper_values_y").input("7").run()
+    at.query_params.clear()
+    at.switch_page("surfaces/view.py").run()
+    at.query_params.clear()
+    at.switch_page("stepper/view.py").run()
+    assert not at.exception
+    assert [at.text_input(key=f"stepper_values_{n}").value for n in "xyz"] == ["-2", "7", "-4"]

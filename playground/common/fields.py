@@ -76,6 +76,11 @@ class Kind:
     def widget_keys(self, key: str) -> tuple[str, ...]:
         return (key,)
 
+    def widget_prefix(self, key: str) -> str | None:
+        """For a field whose widgets come and go with the state (the stepper's box per variable): the prefix of
+        their keys, which ``widget_keys`` can't list."""
+        return None
+
 
 def _json_number(data: Any) -> float:
     if isinstance(data, bool) or not isinstance(data, int | float):
@@ -312,6 +317,14 @@ class StateSpec(Generic[T]):
                 kept[k] = session[k]
             elif k in kept:
                 session[k] = kept[k]
+        for f in self.fields:  # widgets named by the state (x's box, y's box): the whole set, as last drawn
+            if (prefix := f.kind.widget_prefix(self.widget_key(f.name))) is None:
+                continue
+            drawn = {k: v for k, v in session.items() if isinstance(k, str) and k.startswith(prefix)}
+            if drawn:
+                kept[prefix] = drawn
+            elif prefix in kept:
+                session.update(kept[prefix])
 
     def keep_widgets(self, session: MutableMapping[str, Any]) -> None:
         """Streamlit forgets a widget's value in a run that doesn't draw it (a panel hidden for the class,

@@ -98,6 +98,9 @@ class ValuesKind(Kind):
     def widget_keys(self, key: str) -> tuple[str, ...]:
         return ()  # one box per variable of the expression, always drawn
 
+    def widget_prefix(self, key: str) -> str:
+        return f"{key}_"
+
 
 def settle(state: StepperState) -> tuple[StepperState, list[str]]:
     """One value per variable of the expression, each readable; a missing or unreadable one is 1."""
