@@ -98,6 +98,9 @@ def test_play_runs_to_its_target_a_batch_a_server_run():
     assert run.playing and target == 500
     run.frame(target)
     assert run.playing and run.trainer.updates == training_module.UPDATES_PER_BATCH
+    shots = run.batch.snapshots  # the progress line says what the charts replay, behind the numbers beside them
+    assert f"replay updates {shots[0].update}–{shots[-1].update}" in run.progress(target)[2]
+    assert shots[-1].update == run.trainer.updates and shots[0].update == 0
     run.train(500 - run.trainer.updates - 2)
     run.frame(target)
     assert run.trainer.updates == 500 and not run.playing  # stopped at the target

@@ -73,8 +73,17 @@ class Training:
         last, updates = self.last, self.trainer.updates
         heading = f"update {updates} · epoch {captions.epochs(last.epoch if last else 0.0)}"
         eta = captions.eta_note(self.trainer.cfg.optimizer, self.trainer.optimizer.t)
-        return heading, min(updates / target, 1.0), (f"{updates} / {target} updates" + (" — playing" * self.playing)
+        return heading, min(updates / target, 1.0), (f"{updates} / {target} updates" + self._replaying()
                                                      + (f" · {eta}" if eta else ""))
+
+    def _replaying(self) -> str:
+        """While playing, what the map and loss curve show: the batch trained a moment ago, replayed behind the
+        heading and metrics, which are already at its end (the second review: 'the heading says 200, the map 174')."""
+        if not self.playing:
+            return ""
+        shots = self.batch.snapshots if self.batch else ()
+        return (" — playing" + (f": the map and loss curve replay updates {shots[0].update}–{shots[-1].update}, "
+                                "trained a moment ago; the numbers here are at its end" if len(shots) > 1 else ""))
 
     def reset(self) -> None:
         """Forget the model: the next run builds it afresh from the current setup."""
