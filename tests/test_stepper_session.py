@@ -103,11 +103,17 @@ def test_a_full_check_is_graded_and_the_prompt_is_gone():
     assert ss["stepper_quiz"][2].points == 2 and session.unfilled_prompt(ss, 2) is None
 
 
-def playing(state: StepperState, walk) -> dict:
+def playing(state: StepperState) -> dict:
     """A session just after Play was pressed."""
     ss = fresh(state)
     session.set_playing(ss, True)
     return ss
+
+
+def classic_playing():
+    """The classic circuit's walkthrough, and a session just after Play was pressed at its step 1."""
+    state = StepperState("(x + y) * z", {"x": "-2", "y": "5", "z": "-4"}, step=1)
+    return build_walkthrough(state.expr, state.values), playing(state)
 
 
 def sends(ss: dict, step, then: str, play=None) -> None:
@@ -117,9 +123,7 @@ def sends(ss: dict, step, then: str, play=None) -> None:
 
 
 def test_pause_in_the_browser_stops_at_the_step_the_player_shows():
-    state = StepperState("(x + y) * z", {"x": "-2", "y": "5", "z": "-4"}, step=1)
-    walk = build_walkthrough(state.expr, state.values)
-    ss = playing(state, walk)
+    walk, ss = classic_playing()
     sends(ss, 4, "pause")
     session.play_reached(ss, walk)
     assert ss[key("step")] == 4 and not ss["stepper_playing"]
@@ -130,9 +134,7 @@ def test_pause_in_the_browser_stops_at_the_step_the_player_shows():
 
 
 def test_back_and_next_in_the_browser_go_from_the_step_the_player_shows():
-    state = StepperState("(x + y) * z", {"x": "-2", "y": "5", "z": "-4"}, step=1)
-    walk = build_walkthrough(state.expr, state.values)
-    ss = playing(state, walk)
+    walk, ss = classic_playing()
     sends(ss, 4, "next")
     session.play_reached(ss, walk)
     assert ss[key("step")] == 5 and not ss["stepper_playing"]
@@ -143,9 +145,7 @@ def test_back_and_next_in_the_browser_go_from_the_step_the_player_shows():
 
 
 def test_half_way_through_a_batch_the_page_moves_on_and_keeps_playing():
-    state = StepperState("(x + y) * z", {"x": "-2", "y": "5", "z": "-4"}, step=1)
-    walk = build_walkthrough(state.expr, state.values)
-    ss = playing(state, walk)
+    walk, ss = classic_playing()
     sends(ss, 3, "more")
     session.play_reached(ss, walk)
     assert ss[key("step")] == 3 and ss["stepper_playing"]
@@ -155,9 +155,7 @@ def test_half_way_through_a_batch_the_page_moves_on_and_keeps_playing():
 
 
 def test_what_an_earlier_play_sent_changes_nothing():
-    state = StepperState("(x + y) * z", {"x": "-2", "y": "5", "z": "-4"}, step=1)
-    walk = build_walkthrough(state.expr, state.values)
-    ss = playing(state, walk)
+    walk, ss = classic_playing()
     session.set_playing(ss, False)
     session.set_playing(ss, True)  # a second press of Play
     sends(ss, 5, "pause", play=ss["stepper_play_id"] - 1)
@@ -172,7 +170,7 @@ def test_what_an_earlier_play_sent_changes_nothing():
 def test_the_player_cannot_take_the_page_past_a_question_or_back_from_where_it_started():
     state = StepperState("x * y", {"x": "2", "y": "3"}, output_grad=5.0, mode="quiz")
     walk = build_walkthrough(state.expr, state.values, state.output_grad)
-    ss = playing(state, walk)
+    ss = playing(state)
     sends(ss, walk.total_steps, "pause")  # the question at step 2 waits for an answer
     session.play_reached(ss, walk)
     assert ss[key("step")] == 2 and session.open_question(ss, walk) and ss["stepper_quiz"] == {}
@@ -190,9 +188,7 @@ def test_the_player_cannot_take_the_page_past_a_question_or_back_from_where_it_s
 def test_the_frames_are_drawn_once_per_play_and_step():
     if not player.available():
         pytest.skip("the frames are drawn by Graphviz's dot")
-    state = StepperState("(x + y) * z", {"x": "-2", "y": "5", "z": "-4"}, step=1)
-    walk = build_walkthrough(state.expr, state.values)
-    ss = playing(state, walk)
+    walk, ss = classic_playing()
     ss["stepper_speed"] = "normal"
     first = session.player_data(ss, walk, LIGHT)
     assert [f["step"] for f in first["frames"]] == list(range(1, walk.total_steps + 1))
@@ -210,7 +206,7 @@ def test_a_plays_first_batch_is_small_so_it_starts_sooner_and_the_next_is_bigger
     state = StepperState("1 / (1 + exp(-(w0*x0 + w1*x1 + w2)))", {"w0": "2", "x0": "-1", "w1": "-3", "x1": "-2",
                                                                   "w2": "-3"})  # 15 nodes, 21 steps
     walk = build_walkthrough(state.expr, state.values)
-    ss = playing(state, walk)
+    ss = playing(state)
     ss["stepper_speed"] = "normal"
     first = session.player_data(ss, walk, LIGHT)
     assert first["ends"] == "batch" and len(first["frames"]) == player.FIRST_FRAMES + 1
