@@ -31,6 +31,7 @@ st.caption("A playground for computational graphs and backpropagation: type an e
 
 example = StepperState()
 walk = build_walkthrough(example.expr, example.values, example.output_grad)
+solved = replace(walk.view(walk.total_steps), current=None)  # every number shown, no "now" marker
 
 
 @st.cache_data(show_spinner=False)
@@ -38,7 +39,6 @@ def hero_html(theme: str | None) -> str:
     """The solved circuit drawn by Graphviz on the server, twice: left to right for a laptop, top to bottom for a
     phone (left to right it is 670 px wide, cut off on a 390 px screen), CSS showing the one that fits. Drawn
     here, it needs no graph renderer in the browser, so the page paints sooner."""
-    solved = replace(walk.view(walk.total_steps), current=None)  # every number shown, no "now" marker
     wide, tall = graph_dot(walk, solved, for_theme(theme)), graph_dot(walk, solved, for_theme(theme))
     tall.graph_attr.update(rankdir="TB", ranksep="0.45", nodesep="0.2")
     words = html.escape(graph_in_words(walk, solved).replace("\n- ", "; "), quote=True)  # what a screen reader says
@@ -58,7 +58,6 @@ with graph_col:
     if graph_export.dot_available():
         st.html(hero_html(st.context.theme.type))
     else:  # drawn in the browser instead, at its natural size (it scrolls sideways on a phone)
-        solved = replace(walk.view(walk.total_steps), current=None)
         st.graphviz_chart(graph_dot(walk, solved, for_theme(st.context.theme.type)), width="content")
 with text_col:
     st.subheader(f"Start here: {example.expr}")
