@@ -53,18 +53,24 @@ def graph_downloads(key: str, make_graph: Callable[[], object] | None, name: str
 
 
 _SCROLL_TO_FILL = """<script>/* %(step)s */
-(function attempt(left) {  // the chart is drawn after this script runs: try for up to 3 s
-  let found = false;
+(function attempt(left, done) {
+  // The chart is drawn after this script runs, and may be drawn again when the page's width settles (a scroll
+  // bar appearing), which puts it back at its left edge: for 15 s, centre the node again whenever the drawing or
+  // its width is new, and never otherwise, so a learner's own sideways scroll is left alone.
   for (const chart of document.querySelectorAll('[data-testid="stGraphVizChart"]')) {
+    const svg = chart.querySelector('svg');
+    if (!svg || done.get(chart) === svg && chart.dataset.centredWidth === String(chart.scrollWidth)) continue;
     for (const shape of chart.querySelectorAll('g.node polygon, g.node ellipse')) {
       if ((shape.getAttribute('fill') || '').toLowerCase() !== '%(fill)s') continue;
       const box = chart.getBoundingClientRect(), node = shape.getBoundingClientRect();
+      if (!node.width) continue;  // not laid out yet
       chart.scrollLeft += node.left + node.width / 2 - (box.left + box.width / 2);
-      found = true;
+      done.set(chart, svg);
+      chart.dataset.centredWidth = String(chart.scrollWidth);
     }
   }
-  if (!found && left > 0) setTimeout(() => attempt(left - 1), 100);
-})(30);
+  if (left > 0) setTimeout(() => attempt(left - 1, done), 100);
+})(150, new WeakMap());
 </script>"""
 
 
