@@ -127,6 +127,7 @@ class Descent:
     reached_tolerance_at: int | None = None  # first iteration within tolerance of the known minimum
     cycle_from: int | None = None  # "never converges": the first iteration of the repeating cycle
     period: int | None = None  # and its length in iterations
+    floor: float | None = None  # "running off" judged on leaving the map: the lowest f anywhere on the map
 
     @property
     def iterations(self) -> int:
@@ -134,12 +135,16 @@ class Descent:
 
 
 def descend(expression: Expression, start, cfg: OptimizerConfig, iterations: int = 200,
-            tolerance: float = 1e-6, min_value: float | None = None, bound: float = BOUND) -> Descent:
+            tolerance: float = 1e-6, min_value: float | None = None, bound: float = BOUND,
+            area: tuple | None = None, floor: float | None = None) -> Descent:
     """Run ``cfg`` from ``start`` for up to ``iterations`` updates, stopping early when it converges
     (gradient ≈ 0), diverges (NaN/inf, or |p| > bound with f not falling: the steps overshoot) or runs off
     downhill (|p| > bound with f at its lowest yet, or f = -inf: f has no minimum along the path). A run still in
     bounds at the end whose f falls faster at every one of its last DOWNHILL_STEPS steps, its gradient growing,
-    is running off too (x*y: the same behaviour as a run that left the bound, said with the same words).
+    is running off too (x*y: the same behaviour as a run that left the bound, said with the same words); so is one
+    that ends outside the plotted ``area`` (a (low, high) range per coordinate), lower than ``floor`` (the lowest f
+    on the map), still falling with a gradient that does not shrink (``leaving_downhill``: AdaGrad on x*y, whose
+    steps shrink as 1/√t, falls at a steady pace, never faster).
 
     A run whose point *and* optimizer state (velocity, moments, and the iteration count while later updates
     depend on it) repeat an earlier iteration's is in a cycle and never converges: it is marked so and still
@@ -193,6 +198,12 @@ def descend(expression: Expression, start, cfg: OptimizerConfig, iterations: int
         run.reason = (f"f fell faster at each of the last {DOWNHILL_STEPS} iterations, to "
                       f"{format_number(run.losses[-1])} at iteration {run.iterations}, while ‖∇f‖ grew: the point is "
                       "running off downhill, with no minimum in reach along its path")
+    elif (run.status == "still moving" and min_value is None and area is not None and floor is not None
+          and leaving_downhill(run.points, run.losses, run.grads, area, floor)):
+        run.status, run.floor = "running off", floor
+        run.reason = (f"the point left the map and f fell to {format_number(run.losses[-1])} at iteration "
+                      f"{run.iterations}, lower than anywhere on the map ({format_number(floor)}), still falling while "
+                      "‖∇f‖ grows: it is running off downhill, with no minimum in reach along its path")
     return run
 
 
@@ -211,6 +222,20 @@ def speeding_downhill(losses: np.ndarray, grads: np.ndarray, steps: int = DOWNHI
     norms = np.linalg.norm(grads[-(steps + 1):], axis=-1)
     return bool(np.all(drops > 0) and np.all(np.diff(drops) > 0) and drops[-1] >= SPEEDUP * drops[0]
                 and np.all(np.diff(norms) > 0))
+
+
+def leaving_downhill(points: np.ndarray, losses: np.ndarray, grads: np.ndarray, area, floor: float,
+                     steps: int = DOWNHILL_STEPS) -> bool:
+    """Whether a run ends outside the plotted ``area``, with f below ``floor`` (the lowest f on the map), having
+    fallen at each of its last ``steps`` iterations while ‖∇f‖ never shrank: a slope that keeps steepening, no
+    minimum ahead (one would flatten it). A run reaching for a minimum just off the map has a shrinking gradient;
+    one that overshoots it has f rising again."""
+    if len(losses) < steps + 2 or not losses[-1] < floor:
+        return False
+    outside = any(not low <= v <= high for v, (low, high) in zip(points[-1], area, strict=False))
+    drops = -np.diff(losses[-(steps + 1):])
+    norms = np.linalg.norm(grads[-(steps + 1):], axis=-1)
+    return bool(outside and np.all(drops > 0) and np.all(np.diff(norms) >= 0))
 
 
 def _ending(point, losses: list[float], grad, bound, tolerance, t) -> tuple[str, str] | None:

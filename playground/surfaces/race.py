@@ -131,8 +131,11 @@ def _race(state: SurfaceState) -> Race:
                   f"would take about {wanted:.1f} s of server time, more than the {WORK_SECONDS:g} s one page may "
                   f"use: the race runs the first {iterations:,} iterations. Fewer runs, fewer iterations or a "
                   "shorter f let it run further.")
-    runs = [Run(run_label(cfg), cfg, descend(expression, start, cfg, iterations, state.tolerance, min_value))
-            for cfg in state.runs]
+    area = (state.x_range, state.y_range)[:dims]
+    finite = z[np.isfinite(z)]
+    floor = float(finite.min()) if finite.size else None
+    runs = [Run(run_label(cfg), cfg, descend(expression, start, cfg, iterations, state.tolerance, min_value,
+                                             area=area, floor=floor)) for cfg in state.runs]
     minima = preset.minima if preset and preset.expr == state.expr else ()
     return Race(expression, dims, xs, ys, z, runs, min_value, minima, state.tolerance, notice)
 
@@ -163,6 +166,9 @@ def status_text(d: Descent, min_value: float | None = None, tolerance: float = 1
             return f"diverged at step {d.stopped_at}: f grew to {readable(loss)}, the steps overshoot (η too large)"
         return f"diverged at step {d.stopped_at}" + ("" if np.isfinite(loss) else f": f = {readable(loss)}")
     if d.status == "running off":  # downhill with no end in sight: the same words whether it left the bound or not
+        if d.floor is not None:
+            return (f"running off downhill: after {d.iterations} steps f = {readable(loss)}, lower than anywhere on "
+                    f"the map ({readable(d.floor)}), and still falling (‖∇f‖ = {gradient}); no minimum in reach")
         if d.stopped_at is None:
             return (f"running off downhill: after {d.iterations} steps f = {readable(loss)}, falling faster each step "
                     f"(‖∇f‖ = {gradient}); no minimum in reach")
@@ -180,6 +186,7 @@ STATUS = "status (a run stops when ‖∇f‖ ≈ 0)"
 
 
 def results_rows(race: Race) -> list[dict[str, str]]:
+    """One row per run; the steps to tolerance only for a surface with a known minimum (there is no min f else)."""
     rows = []
     for run in race.runs:
         d = run.descent
@@ -187,11 +194,12 @@ def results_rows(race: Race) -> list[dict[str, str]]:
             "optimizer": run.label,
             "final loss": readable(d.losses[-1]),
             "final point": readable_point(d.points[-1]),
-            STEPS_TO_TOLERANCE: ("—" if race.min_value is None else
-                                   str(d.reached_tolerance_at) if d.reached_tolerance_at is not None
-                                   else "not reached"),
+            STEPS_TO_TOLERANCE: (str(d.reached_tolerance_at) if d.reached_tolerance_at is not None
+                                 else "not reached"),
             STATUS: status_text(d, race.min_value, race.tolerance),
         })
+        if race.min_value is None:
+            del rows[-1][STEPS_TO_TOLERANCE]
     return rows
 
 

@@ -19,7 +19,7 @@ from playground.surfaces.numbers import readable_text
 from playground.surfaces.race import inspection, point_at, race_or_trouble, results_rows, stepper_query
 from playground.surfaces.runs import COLUMNS, NAMES, Column
 from playground.surfaces.state import CUSTOM, SURFACES_SPEC, SurfaceState
-from playground.surfaces.words import describe_losses, describe_map
+from playground.surfaces.words import describe_losses, describe_map, map_caption, off_the_map
 
 CAN_HIDE = {"setup": "surface and optimizer settings", "results": "results table", "inspector": "iteration inspector"}
 CAN_LOCK = {"setup": "surface, start and optimizers"}
@@ -178,8 +178,9 @@ def _view() -> None:
     else:
         st.plotly_chart(contour_figure(race, frame), width="stretch", key="surfaces_chart",
                         on_select="ignore" if locked else _click_start, selection_mode="points")
-        st.caption(("" if locked else "Click anywhere on the contour map to start every optimizer from there. ")
-                   + "✕ start · ★ minimum. ▶ Play runs in your browser; the numbers below stay at the iteration shown.")
+        st.caption(map_caption(race, locked))
+    if off_map := off_the_map(race):
+        st.info(off_map, icon=":material/zoom_out_map:")
     st.caption(plain(describe_map(race, frame, now.view)))  # the chart in words (f may come from a link)
     left, right = st.columns([3, 2], gap="large")
     with left:

@@ -42,3 +42,34 @@ def describe_losses(race, frame: int) -> str:
         parts.append(f"{run.label} from {readable(losses[0])} to {readable(losses[-1])} after "
                      f"{run.descent.iterations} iterations{low}")
     return f"Loss per iteration, one line per run; the dashed line marks iteration {frame}. " + "; ".join(parts) + "."
+
+
+def map_caption(race, locked: bool) -> str:
+    """The contour map's key: the ★ only where the surface has a minimum marked on it."""
+    return (("" if locked else "Click anywhere on the contour map to start every optimizer from there. ")
+            + "✕ start" + (" · ★ minimum" if race.minima else "")
+            + ". ▶ Play runs in your browser; the numbers below stay at the iteration shown.")
+
+
+def left_the_map(race, run) -> int | None:
+    """The first iteration at which ``run``'s point is outside the plotted ranges (None: it stays on the map)."""
+    ranges = [(race.xs[0], race.xs[-1])] + ([(race.ys[0], race.ys[-1])] if race.dims == 2 else [])
+    points = run.descent.points[:, : race.dims]
+    with np.errstate(invalid="ignore"):
+        outside = np.zeros(len(points), dtype=bool)
+        for axis, (low, high) in enumerate(ranges):
+            outside |= ~((points[:, axis] >= low) & (points[:, axis] <= high))
+    return int(np.argmax(outside)) if outside.any() else None
+
+
+def off_the_map(race) -> str | None:
+    """Which paths leave the map, and when: past the frame nothing of them is drawn."""
+    left = [(run, at) for run in race.runs if (at := left_the_map(race, run)) is not None]
+    if not left:
+        return None
+    frame = f"x from {readable(float(race.xs[0]))} to {readable(float(race.xs[-1]))}" + (
+        f", y from {readable(float(race.ys[0]))} to {readable(float(race.ys[-1]))}" if race.dims == 2 else "")
+    when = "; ".join(f"{run.label} at iteration {at}" for run, at in left)
+    who = ("The path leaves" if len(race.runs) == 1 else "Every path leaves" if len(left) == len(race.runs) else
+           f"{len(left)} of the {len(race.runs)} paths leave")
+    return f"{who} the map ({frame}): {when}. The results table says where each one ended."
