@@ -8,7 +8,8 @@ from engine import EngineError
 from engine.formatting import format_number
 from labs.optim import OptimizerConfig
 from labs.surfaces import SURFACES, descend, elementwise, surface_expression, sweep
-from playground.surfaces.live import explorer_figure, grid, run_sweep
+from playground.surfaces.live import NOTE_CHARACTERS, explorer_figure, grid, note_lines, run_sweep, sweep_note
+from playground.surfaces.numbers import readable, readable_point
 from playground.surfaces.race import run_race
 from playground.surfaces.state import SurfaceState
 
@@ -87,3 +88,47 @@ def test_on_a_curve_the_eta_slider_switches_between_descend_s_paths_along_f():
         np.testing.assert_allclose(path["x"], run.points[:, 0], atol=1e-3)
         np.testing.assert_allclose(path["y"], run.losses, atol=1e-3)  # each point drawn on the curve f(x)
     assert 10.0 in found.lrs  # from η = 5, the slider reaches the step that lands on the minimum at once
+
+
+# --- the play review: η = 0.2 drew lines shooting off the map, with no word of why or where the arrows went ---
+
+def ravine_sweep(frame: int):
+    race = run_race(SurfaceState(iterations=100, frame=frame))
+    found, _ = run_sweep(race, race.runs[1])  # momentum, η = 0.1, μ = 0.4
+    return race, found, list(found.lrs).index(0.2), list(found.momenta).index(0.4)
+
+
+def test_a_diverging_eta_and_mu_says_so_and_where_its_point_and_arrows_are():
+    race, found, i, j = ravine_sweep(100)
+    run = descend(surface_expression(race.expression.text), (-3.5, 1.5),
+                  OptimizerConfig("momentum", lr=0.2, momentum=0.4), 100)
+    assert run.status == "diverged"
+    end = run.stopped_at
+    off = next(t for t, (x, y) in enumerate(run.points) if not (-4 <= x <= 4 and -2 <= y <= 2))
+    note = sweep_note(race, found, i, j, 100)
+    assert note == (f"η = 0.2, μ = 0.4 diverges: f grows from {readable(run.losses[0])} to {readable(run.losses[-1])} "
+                    f"by iteration {end}. It leaves the map at iteration {off}. At iteration {end} (where the run "
+                    f"stops), the point and its arrows are at {readable_point(run.points[end])}, off the map.")
+    _, found_early, *_ = ravine_sweep(1)  # before the run stops: where the point is at the iteration shown
+    assert sweep_note(race, found_early, i, j, 1).endswith(
+        f"At iteration 1, the point and its arrows are at {readable_point(run.points[1])}, off the map.")
+    own = list(found.lrs).index(0.1)
+    assert sweep_note(race, found, own, j, 100) is None  # the table's own run converges on the map
+
+
+def test_the_note_shows_with_its_eta_and_mu_only_above_the_map():
+    race, found, i, j = ravine_sweep(100)
+    spec = explorer_figure(race, 1, found, 100).to_dict()
+    eta, mu = spec["layout"]["sliders"]
+    for a in range(len(found.lrs)):
+        for b in range(len(found.momenta)):
+            visible, opacity = eta["steps"][a]["args"][0]["visible"], mu["steps"][b]["args"][0]["opacity"]
+            notes = [t["text"][0] for t, v, o in zip(spec["data"], visible, opacity, strict=True)
+                     if v and o and t.get("name") == "note"]
+            expected = sweep_note(race, found, a, b, 100)
+            assert notes == ([] if expected is None else ["<br>".join(note_lines(expected))])
+            if (a, b) == (i, j):
+                assert notes and "diverges" in notes[0]
+    note = next(t for t in spec["data"] if t.get("name") == "note")
+    assert note["y"] == [float(race.ys[-1])] and note["textposition"] == "top right"  # over the map's top edge
+    assert all(len(line) <= NOTE_CHARACTERS for line in note["text"][0].split("<br>"))

@@ -11,6 +11,7 @@ both agree. No Streamlit import.
 from __future__ import annotations
 
 import functools
+import textwrap
 
 import numpy as np
 import plotly.graph_objects as go
@@ -33,6 +34,8 @@ from .figures import (
     surface_contour,
     to_screen,
 )
+from .numbers import readable as number
+from .numbers import readable_point
 from .race import SECONDS_PER_NODE_STEP, STEP_OVERHEAD_NODES, graph_size
 
 LR_FACTORS = 2.0 ** (np.arange(-6, 5) / 2)  # η × 1/8 … × 4, in steps of √2 (× 1 is the table's own η)
@@ -89,6 +92,45 @@ def _arrow(tail, step, color: str, label: str, name: str, where: str) -> dict:
                 marker=dict(symbol="arrow", size=[0, 0 if still else 14], angleref="previous", color=color))
 
 
+def sweep_note(race, found: Sweep, i: int, j: int, frame: int) -> str | None:
+    """What the (η, μ) at index ``[i, j]`` does when its path shoots off: it diverges (f not a number, or above
+    where it started), or leaves the map; and where the point and its arrows are at the iteration shown, when
+    that is off the map. None for a run that stays on the map without blowing up."""
+    end = int(found.ends[i, j])
+    shown = min(frame, end)
+    losses, points = found.losses[i, j, : end + 1], found.points[i, j, : end + 1, : race.dims]
+    ranges = [(race.xs[0], race.xs[-1])] + ([(race.ys[0], race.ys[-1])] if race.dims == 2 else [])
+    with np.errstate(invalid="ignore"):
+        inside = np.all([(points[:, a] >= low) & (points[:, a] <= high) for a, (low, high) in enumerate(ranges)],
+                        axis=0)
+    off = int(np.argmin(inside)) if not inside.all() else None
+    name = f"η = {format_number(found.lrs[i])}" + (f", μ = {format_number(found.momenta[j])}"
+                                                    if found.momenta.size > 1 else "")
+    if not (np.isfinite(losses[-1]) and np.all(np.isfinite(points[-1]))):
+        lines = [f"{name} diverges: f is {number(losses[-1])} at iteration {end}."]
+    elif off is None:
+        return None
+    elif losses[-1] > losses[0]:
+        lines = [f"{name} diverges: f grows from {number(losses[0])} to {number(losses[-1])} by iteration {end}."]
+    else:
+        lines = [f"{name} runs off: f falls to {number(losses[-1])} by iteration {end}."]
+    if off is not None:
+        lines.append(f"It leaves the map at iteration {off}.")
+        if shown >= off:
+            at = f"At iteration {shown}" + (" (where the run stops)" if shown < frame else "")
+            lines.append(f"{at}, the point and its arrows are at {readable_point(points[shown])}, off the map."
+                         if np.all(np.isfinite(points[shown])) else f"{at}, the point is not a number: not drawn.")
+    return " ".join(lines)
+
+
+NOTE_CHARACTERS = 44  # per line: on a phone the note has about 330 px
+NOTE_LINE = 17  # px
+
+
+def note_lines(note: str) -> list[str]:
+    return textwrap.wrap(note, NOTE_CHARACTERS)  # numbers hold together: their spaces are non-breaking
+
+
 def explorer_figure(race, index: int, found: Sweep, frame: int) -> go.Figure:
     """The contour map with run ``index``'s path for every (η, μ) of ``found`` up to iteration ``frame``, one shown
     at a time by two sliders that start at the table's η and μ; arrows at the iteration shown."""
@@ -114,7 +156,9 @@ def explorer_figure(race, index: int, found: Sweep, frame: int) -> go.Figure:
     def step(vector) -> np.ndarray:  # a step of the point, drawn in the chart's plane
         return np.array(rounded(np.append(vector, 0.0)[:2], race))
 
-    traces, which = [], []  # which: (η index, μ index) of every trace after the fixed ones
+    traces, which, notes = [], [], 0  # which: (η index, μ index) of every trace after the fixed ones
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    note_height = high + 0.05 * f_span if flat else float(race.ys[-1])  # the plot's top edge
     for (i, j), end in np.ndenumerate(found.ends):
         k, lr = int(min(frame, end)), found.lrs[i]
         pts = in_plane(found.points[i, j, : k + 1], found.losses[i, j, : k + 1])
@@ -129,6 +173,12 @@ def explorer_figure(race, index: int, found: Sweep, frame: int) -> go.Figure:
         if found.velocities is not None and k < min(end, found.steps.shape[2]):
             path.append(_arrow(here, step(-lr * found.velocities[i, j, k]), VELOCITY_COLOR, "−ηv", "velocity arrow",
                                "top right"))
+        note = note_lines(sweep_note(race, found, i, j, frame) or "")
+        if note:  # above the map, where the path shot off from
+            path.append(dict(type="scatter", x=[float(race.xs[0])], y=[note_height], mode="text",
+                             text=["<br>".join(note)], textposition="top right", cliponaxis=False,
+                             showlegend=False, hoverinfo="skip", name="note", textfont=dict(size=13)))
+            notes = max(notes, len(note))
         for trace in path:
             trace.update(visible=i == own_i, opacity=float(j == own_j))
         traces += path
@@ -145,9 +195,11 @@ def explorer_figure(race, index: int, found: Sweep, frame: int) -> go.Figure:
     if len(found.momenta) > 1:
         sliders.append(_slider("μ = ", [format_number(v) for v in found.momenta], own_j,
                                [shown(j=j) for j in range(len(found.momenta))], 0))
-    extra = SLIDER_HEIGHT * len(sliders)  # the sliders sit above the map, which a phone draws short
+    note = NOTE_LINE * notes + 8 * bool(notes)
+    for slider in sliders:  # above the note
+        slider["pad"]["b"] += note
+    extra = SLIDER_HEIGHT * len(sliders) + note  # the sliders sit above the map, which a phone draws short
     if flat:
-        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
         axes = dict(xaxis=dict(range=[float(race.xs[0]), float(race.xs[-1])], title="x"),
                     yaxis=dict(range=[low - 0.05 * f_span, high + 0.05 * f_span], title="f(x)"))
     else:
