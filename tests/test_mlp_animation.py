@@ -10,7 +10,7 @@ import pytest
 from playground.mlp import animation, budget
 from playground.mlp.lab import build_trainer, decision_grid, load_data
 from playground.mlp.state import MLP_SPEC, MLPState
-from playground.mlp.training import Training
+from playground.mlp.training import TRAP_SHOWN_AFTER, Training
 
 
 def playing(**query) -> Training:
@@ -155,3 +155,60 @@ def test_the_first_batchs_lines_are_named_in_the_legend():
     lines = fig["data"][-2:]  # the batch's, which start empty: update 0 has no loss yet
     assert [t["name"] for t in lines] == ["train loss", "test loss"] and all(t["showlegend"] for t in lines)
     assert not any(t.get("showlegend", True) and len(t["x"]) for t in fig["data"][:-2])  # named once
+
+
+# --- Play into the NaN trap: the batch replays the updates that trained normally, then the page shows the trap ---
+
+EXPLODING = "Exploding gradients, caught by the NaN trap"
+
+
+def exploding_lesson_playing() -> Training:
+    from playground.common.presets import load_presets
+
+    return playing(**next(p for p in load_presets("mlp") if p["name"] == EXPLODING)["query"])
+
+
+def test_the_batch_that_hits_the_nan_trap_ends_at_the_last_finite_update_and_hides_the_trap_while_it_plays():
+    run = exploding_lesson_playing()
+    run.frame(5000)
+    trainer, shots = run.trainer, run.batch.snapshots
+    assert trainer.halted and run.playing and run.revealing and not run.trapped
+    kept = trainer.updates - 1  # the trap put back the weights from before the update that failed
+    assert shots[0].update == 0 and shots[-1].update == kept and [s.update for s in shots] == sorted(
+        {s.update for s in shots})
+    assert np.allclose(shots[-1].z, decision_grid(trainer, run.data, animation.RESOLUTION)[2], atol=1e-6)
+    record = next(r for r in trainer.history if r.update == kept)
+    assert shots[-1].train_loss == record.train_loss and math.isfinite(record.train_loss)
+    assert not math.isfinite(trainer.history[-1].train_loss)  # the failed update's inf is not replayed
+    # the heading, the metrics and the text alternatives are at the replay's end: no trap, no inf yet
+    assert run.trap() is None and run.last is record
+    assert run.progress(5000)[0].startswith(f"update {kept} ·")
+    (_, map_text), (_, loss_text) = animation.charts(trainer, run.data, run.batch, False)
+    assert "inf" not in loss_text and f"at update {kept}" in loss_text
+    runs = 0
+    while run.playing:  # the trap is shown a set number of server runs later, with nothing trained meanwhile
+        run.frame(5000)
+        runs += 1
+    assert runs == TRAP_SHOWN_AFTER and trainer.updates == kept + 1 and run.trapped
+    message, _ = run.trap()
+    assert f"update {kept + 1}:" in message and run.progress(5000)[0].startswith(f"update {kept + 1} ·")
+
+
+def test_pause_while_the_trap_batch_plays_shows_the_trap_at_once():
+    run = exploding_lesson_playing()
+    run.frame(5000)
+    run.set_playing(False, 5000)
+    assert run.trapped and run.trap() is not None
+    run.set_playing(True, 5000)  # Play is off after the trap: even pressed, it doesn't hide the trap again
+    assert run.trapped and run.trap() is not None
+
+
+def test_the_map_after_the_trap_is_labelled_with_the_update_whose_weights_it_kept():
+    run = exploding_lesson_playing()
+    run.set_playing(False, 5000)
+    run.train(100)
+    trainer = run.trainer
+    assert trainer.halted
+    (fig, _), _ = animation.charts(trainer, run.data, None, False)
+    text = fig.to_dict()["data"][-1]["text"][0]
+    assert label(fig.to_dict()["data"][-1]) == trainer.updates - 1 and "kept by the NaN trap" in text

@@ -397,3 +397,29 @@ def test_after_a_rewind_the_export_says_its_script_replays_the_run_with_todays_s
     point = at.session_state["mlp_training"].trainer.updates
     assert all(f"This run was rewound at update {point} after the NaN trap" in h for h in helps())
     assert all(f"runs {point} updates with the current settings" in h for h in helps())
+
+
+def test_play_into_the_nan_trap_replays_the_batch_before_the_page_shows_the_trap():
+    """The review: 0.1 s after Play the trap's box, its Rewind buttons, 'update 33' and inf were on the page, before
+    the map had replayed a single update. Now the batch plays first, with Pause still at hand; later runs show it."""
+    lesson = next(p for p in load_presets("mlp") if p["name"] == "Exploding gradients, caught by the NaN trap")
+    at = start_page(**lesson["query"])
+    at.button(key="mlp_play").click().run()
+    assert not at.exception and not any("NaN trap:" in e.value for e in at.error)
+    assert not any(b.key and b.key.startswith("mlp_rewind_") for b in at.button)
+    trainer = at.session_state["mlp_training"].trainer
+    assert trainer.halted  # trained to the trap already: the page holds it back
+    kept = trainer.updates - 1
+    the_map = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if json.loads(c.proto.spec).get("frames"))
+    assert the_map["frames"][-1]["name"] == str(kept)
+    assert any(f"update {kept} ·" in m.value for m in at.markdown)
+    assert all(m.value != "inf" for m in at.metric)
+    assert not at.button(key="mlp_pause").disabled
+    for _ in range(training_module.TRAP_SHOWN_AFTER - 1):  # the browser's replay has these runs' time to end
+        at.run()
+        assert not any("NaN trap:" in e.value for e in at.error)
+    at.run()
+    trap = next(e.value for e in at.error if "NaN trap:" in e.value)
+    assert f"update {kept + 1}:" in trap and any(f"update {kept + 1} ·" in m.value for m in at.markdown)
+    assert at.button(key="mlp_play").disabled and at.button(key="mlp_step1").disabled
+    assert metric(at, "train loss") == "inf"

@@ -6,7 +6,7 @@ No server round trip per frame. Pure functions; no Streamlit import."""
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -58,6 +58,17 @@ def snapshot(trainer, data) -> Snapshot:
     last = trainer.history[-1] if trainer.history else None
     return Snapshot(trainer.updates, decision_grid(trainer, data, RESOLUTION)[2].astype(np.float32),
                     last.train_loss if last else None, last.test_loss if last else None)
+
+
+def before_trap(shots: list[Snapshot], trainer) -> list[Snapshot]:
+    """The snapshots of a batch that hit the NaN trap, ending at the last finite update: the trap put back the weights
+    of the update before the one that failed, so the snapshot taken after it shows those, and is labelled with
+    that update and its losses (not the failed update's number and inf, the weights the trap discarded)."""
+    kept = trainer.updates - 1
+    record = next((r for r in reversed(trainer.history) if r.update == kept), None)
+    last = replace(shots[-1], update=kept, train_loss=record.train_loss if record else None,
+                   test_loss=record.test_loss if record else None)
+    return [s for s in shots[:-1] if s.update < kept] + [last]
 
 
 def stride(updates: int) -> int:
@@ -162,13 +173,15 @@ def charts(trainer, data, batch: Batch | None, discrete: bool, pal: Palette = LI
     """The decision map and the loss curve, each with its text alternative: playing ``batch`` in the browser, or
     (None) the trainer's own state."""
     train, test, history = trainer.train_set, trainer.test_set, trainer.history
-    if batch is None:
-        grid = decision_grid(trainer, data)
-        return ((figures.boundary_figure(*grid, train, test, data.task, discrete, trainer.updates),
+    if batch is None:  # after the NaN trap, the weights it kept: those of the update before the one that failed
+        grid, trapped = decision_grid(trainer, data), bool(trainer.halted)
+        return ((figures.boundary_figure(*grid, train, test, data.task, discrete, trainer.updates - trapped,
+                                         trapped=trapped),
                  words.describe_map(*grid, train, test, data.task)),
                 (figures.loss_figure(history, pal), words.describe_losses(history)))
     first, last = batch.snapshots[0].update, batch.snapshots[-1].update
     playing = f"Playing updates {first} to {last} in the browser; at update {last}: "
+    replayed = [r for r in history if r.update <= last]  # the NaN trap's batch ends before the update that failed
     return ((map_figure(batch, data, train, test, discrete),
              playing + words.describe_map(*grid_axes(data), batch.snapshots[-1].z, train, test, data.task)),
-            (loss_figure(history, batch, pal), playing + words.describe_losses(history)))
+            (loss_figure(history, batch, pal), playing + words.describe_losses(replayed)))

@@ -21,8 +21,9 @@ VANISHING, EXPLODING = 1e-5, 1e2  # gradient-norm bands drawn on the norm chart
 
 
 def boundary_figure(xs, ys, z, train, test, task: str, discrete: bool = False, update: int | None = None,
-                    heatmap: bool = False) -> go.Figure:
-    """The decision map with the points, and ``update``, the update it shows, in its corner; ``discrete`` colours
+                    heatmap: bool = False, trapped: bool = False) -> go.Figure:
+    """The decision map with the points, and ``update``, the update it shows, in its corner (``trapped``: the
+    weights the NaN trap kept, said so); ``discrete`` colours
     only the predicted class (P(class 1) ≥ 0.5 or not), as TensorFlow Playground's "discretize output". A
     regression's map is a contour, or a heatmap when ``heatmap`` (plotly.js blanks a contour trace while it
     animates: plotly.js#4491)."""
@@ -49,7 +50,7 @@ def boundary_figure(xs, ys, z, train, test, task: str, discrete: bool = False, u
                     marker=dict(color=CLASS_COLORS[c % 10], symbol=CLASS_SYMBOLS[c % 10], size=8,
                                 line=dict(color=outline, width=1.5))))
     if update is not None:
-        fig.add_trace(update_label(xs, ys, update))
+        fig.add_trace(update_label(xs, ys, update, trapped))
     fig.update_layout(height=460, xaxis_title="x1", yaxis_title="x2", **LAYOUT)
     return readable(fig)
 
@@ -59,10 +60,12 @@ def discretized(z):
     return np.where(np.isnan(z), np.nan, (z >= 0.5).astype(float))
 
 
-def update_label(xs, ys, update: int) -> dict:
+def update_label(xs, ys, update: int, trapped: bool = False) -> dict:
     """The update a map shows, in its top-right corner, as a text trace (an animation frame can change a trace,
-    not the layout): dark on a white halo, legible on every colour of the map."""
-    return dict(type="scatter", mode="text", text=[f"update {update} "], textposition="bottom left",
+    not the layout): dark on a white halo, legible on every colour of the map. ``trapped``: the weights the NaN
+    trap kept, whose box says it 'keeps the ones from before update N + 1'."""
+    text = f"update {update} <br>kept by the NaN trap " if trapped else f"update {update} "  # two lines: a phone's map
+    return dict(type="scatter", mode="text", text=[text], textposition="bottom left",
                 hoverinfo="skip", cliponaxis=False, showlegend=False, name="update", x=[float(xs[-1])],
                 y=[float(ys[-1])], textfont=dict(size=15, color=LIGHT.ink, shadow="0 0 3px white"))
 

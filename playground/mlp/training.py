@@ -21,6 +21,11 @@ from .state import MLPState
 REWIND_ONLY, REWIND_CLIP_NORM, REWIND_LOWER_ETA = "only", "clip", "lower"  # what a rewind button changes
 REWIND_CLIP = 0.05  # the clipping lesson's ‖g‖ limit
 PLAY_MORE = 500  # Play at the target trains this many more
+# While playing, the NaN trap is shown this many server runs after the batch that hit it. The browser plays a batch in
+# animation.PLAY_SHARE of the time to the next run, but from when it has drawn it: on a busy machine that was a second
+# late, and the next run, showing the trap, cut the replay short at update 6. One more run keeps the map at the last
+# finite update for a moment instead.
+TRAP_SHOWN_AFTER = 2
 
 
 def lowered(optimizer: OptimizerConfig, update: int) -> OptimizerConfig:
@@ -41,6 +46,7 @@ class Training:
     play_started: float = 0.0  # time.monotonic() when Play was pressed
     batch: animation.Batch | None = None  # while playing, the last batch trained, for the browser to play
     batches: int = 0  # batches trained this session: each one's number
+    runs_since_trap: int = 0  # server runs while playing since the batch that hit the NaN trap (TRAP_SHOWN_AFTER)
 
     def build(self, state: MLPState, own_csv: str | None) -> tuple[MLPState, str | None]:
         """A new model when the setup changed. Returns the setup the model is built for and, when this setup
@@ -65,12 +71,34 @@ class Training:
         return [m for m in (self.limit, self.notice) if m]
 
     @property
+    def revealing(self) -> bool:
+        """Still playing, though the NaN trap has stopped training: the browser replays the batch that hit it, up
+        to the last finite update, and TRAP_SHOWN_AFTER server runs later the page shows the trap. Shown at once,
+        the trap's box, heading and inf came before the replay of the updates that trained normally (the review:
+        'the learner never sees "trains normally for 30 updates"')."""
+        return self.playing and self.batch is not None and bool(self.trainer.halted)
+
+    @property
+    def trapped(self) -> bool:
+        """The NaN trap has stopped training, and the page says so: Play and +N are off until a rewind or Reset."""
+        return self.trainer is not None and bool(self.trainer.halted) and not self.playing
+
+    @property
+    def shown_update(self) -> int:
+        """The update the heading and metrics are at: the trainer's, or while ``revealing``, the replay's end."""
+        return self.batch.snapshots[-1].update if self.revealing else self.trainer.updates
+
+    @property
     def last(self) -> StepRecord | None:
-        return self.trainer.history[-1] if self.trainer and self.trainer.history else None
+        """The record of ``shown_update`` (the latest one before it when the history is thinned)."""
+        if not (self.trainer and self.trainer.history):
+            return None
+        shown = self.shown_update
+        return next((r for r in reversed(self.trainer.history) if r.update <= shown), None)
 
     def progress(self, target: int) -> tuple[str, float, str]:
         """The heading (update and epoch), and the progress bar's fraction and text."""
-        last, updates = self.last, self.trainer.updates
+        last, updates = self.last, self.shown_update
         heading = f"update {updates} · epoch {captions.epochs(last.epoch if last else 0.0)}"
         eta = captions.eta_note(self.trainer.cfg.optimizer, self.trainer.optimizer.t)
         return heading, min(updates / target, 1.0), (f"{updates} / {target} updates" + self._replaying()
@@ -122,9 +150,10 @@ class Training:
         return state
 
     def trap(self) -> tuple[str, list[tuple[str, str]]] | None:
-        """The NaN trap's message and its rewind buttons, (label, how) for ``rewind``; None when not halted."""
+        """The NaN trap's message and its rewind buttons, (label, how) for ``rewind``; None when not halted, or
+        while the batch that hit it is still replayed (``revealing``)."""
         point = self.trainer.rewind_point()
-        if point is None:
+        if point is None or self.playing:
             return None
         optimizer, failed = self.trainer.cfg.optimizer, self.trainer.updates
         return (captions.nan_trap_message(self.trainer.halted, point.update, point.train_loss),
@@ -133,7 +162,7 @@ class Training:
 
     def set_playing(self, on: bool, target: int) -> int:
         """Play or pause; returns the update to play until (further on when it was already reached)."""
-        self.playing, self.notice, self.batch = on, None, None
+        self.playing, self.notice, self.batch = on and not self.trainer.halted, None, None
         self.play_started = time.monotonic()
         if on and self.trainer.updates >= target:
             return self.trainer.updates + PLAY_MORE
@@ -143,8 +172,13 @@ class Training:
         """One server run while playing (every BATCH_SECONDS): trains the next batch, up to UPDATES_PER_BATCH
         updates within the work budget, and keeps it as ``batch``: a snapshot where the last batch ended, then one
         every animation.stride updates, which the browser plays until the next run. Playing stops at the target,
-        the NaN trap, the limit, or when it has played for ``play_minutes``."""
+        the NaN trap (TRAP_SHOWN_AFTER runs after the batch that hit it: see ``revealing``), the limit, or when it
+        has played for ``play_minutes``."""
         if not self.playing or self.trainer is None:
+            return
+        if self.trainer.halted:  # the batch that hit the trap is replayed: then the page shows the trap
+            self.runs_since_trap += 1
+            self.playing = self.runs_since_trap < TRAP_SHOWN_AFTER
             return
         if time.monotonic() - self.play_started >= 60 * self.play_minutes:
             self.playing, self.notice = False, budget.PLAY_STOPPED
@@ -158,7 +192,9 @@ class Training:
         while self.playing and self.trainer.updates < end:
             self.train(min(every, end - self.trainer.updates))
             shots.append(animation.snapshot(self.trainer, self.data))
+        if self.trainer.halted:  # replayed up to the last finite update first; the trap is shown after it
+            shots, self.playing, self.runs_since_trap = animation.before_trap(shots, self.trainer), True, 0
+        elif self.trainer.updates >= target:
+            self.playing = False
         self.batches += 1
         self.batch = animation.Batch(self.batches, tuple(shots))
-        if self.trainer.updates >= target:
-            self.playing = False

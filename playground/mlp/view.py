@@ -128,12 +128,12 @@ if problem:
         st.stop()
 
 
-def _controls(trainer) -> None:
+def _controls() -> None:
     c = st.columns([1, 0.8, 0.8, 0.8, 1, 1.2, 2.6], vertical_alignment="bottom")
     play_button(c[0], "mlp", training.playing, lambda on: ss.update(mlp_target=training.set_playing(on, ss.mlp_target)),
-                disabled=bool(trainer.halted))
+                disabled=training.trapped)
     for i, n in ((1, 1), (2, 10), (3, 100)):
-        c[i].button(f"+{n}", key=f"mlp_step{n}", width="stretch", disabled=bool(trainer.halted) or training.playing,
+        c[i].button(f"+{n}", key=f"mlp_step{n}", width="stretch", disabled=training.trapped or training.playing,
                     help=f"train {n} update{'s' * (n > 1)}", on_click=training.click, args=(n,))
     c[4].button("Reset", key="mlp_reset", icon=":material/restart_alt:", width="stretch", on_click=training.reset)
     c[5].number_input("Target update", 1, MAX_UPDATES, key="mlp_target", step=100, help=TARGET_HELP)
@@ -144,7 +144,7 @@ def _controls(trainer) -> None:
 
 def _view() -> None:
     trainer, data = training.trainer, training.data
-    _controls(trainer)
+    _controls()
     for message in training.messages:
         st.warning(message, icon=":material/block:")
     if trap := training.trap():
