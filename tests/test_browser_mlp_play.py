@@ -5,9 +5,11 @@ import re
 from urllib.parse import urlencode
 
 import pytest
+from playwright.sync_api import expect
 
 from playground.common.presets import load_presets
 from tests.test_browser import no_exception, open_mlp
+from tests.test_browser_surfaces import choose
 
 pytestmark = pytest.mark.browser
 
@@ -53,4 +55,24 @@ def test_play_into_the_nan_trap_replays_the_normal_updates_before_the_trap_is_sh
     assert not any(s["heading"] and s["heading"].startswith(f"update {failed} ") for s in before)
     point = re.search(r"Rewind goes back to update (\d+)", trap.inner_text())[1]
     page.get_by_role("button", name=f"Rewind to update {point}").wait_for()  # with its buttons, as after +10
+    no_exception(page)
+
+
+def test_choosing_regression_data_sets_the_loss_and_plus_10_trains_the_regression_shown(page):
+    """The review: choosing Regression said 'Can't build this network: regression data needs the mse loss … The
+    previous model is kept', and Play still trained the circle model kept from before."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    open_mlp(page)
+    loss_box = page.get_by_role("combobox", name="Loss")
+    expect(loss_box).to_have_value("cross_entropy")
+    choose(page, "Dataset", "Regression")
+    expect(page.get_by_text("The loss is now mse: regression data needs it.")).to_be_visible()
+    expect(loss_box).to_have_value("mse")
+    expect(page.get_by_text("Can't build this network")).to_have_count(0)
+    page.get_by_role("button", name="+10", exact=True).click()
+    page.get_by_text("update 10 ·").wait_for()
+    # the model trained is the regression shown: its map is coloured by the prediction, with no accuracy beside it
+    expect(page.locator(".st-key-mlp_boundary").get_by_text("prediction").first).to_be_visible()
+    expect(page.locator(".st-key-mlp_boundary").get_by_text("P(class 1)")).to_have_count(0)
+    expect(page.locator('[data-testid="stMetric"]').filter(has_text="accuracy")).to_have_count(0)
     no_exception(page)

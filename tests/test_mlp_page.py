@@ -241,14 +241,37 @@ def test_exploding_lesson_trips_the_trap_on_the_page():
     assert at.button(key="mlp_step1").disabled
 
 
-def test_bad_setup_keeps_the_previous_model():
-    at = start_page()
+def test_bad_setup_keeps_the_previous_model_to_look_at_but_not_to_train():
+    """The review: the page said it couldn't build Regression, and Play trained the circle model kept from before."""
+    at = start_page(data="regression", loss="mse")
     at.button(key="mlp_step10").click().run()
-    at.selectbox(key="mlp_dataset").select("regression").run()  # with the cross-entropy loss: can't be built
+    at.selectbox(key="mlp_loss").select("cross_entropy").run()  # regression data with cross-entropy: can't be built
     assert not at.exception
     assert any("Can't build" in e.value and "previous model is kept" in e.value for e in at.error)
     assert any("update 10" in m.value for m in at.markdown)
-    assert url(at)["data"] == "circle"  # the link keeps the setup that was built
+    assert url(at)["loss"] == "mse"  # the link keeps the setup that was built
+    assert all(at.button(key=k).disabled for k in ("mlp_play", "mlp_step1", "mlp_step10", "mlp_step100"))
+    at.selectbox(key="mlp_loss").select("mse").run()  # the setup that was built: it trains on
+    assert not at.error and not at.button(key="mlp_play").disabled
+    at.button(key="mlp_step10").click().run()
+    assert any("update 20" in m.value for m in at.markdown)
+
+
+def test_choosing_regression_data_sets_the_loss_to_mse_and_back_to_cross_entropy_for_classes():
+    at = start_page(data="circle", loss="cross_entropy")
+    at.selectbox(key="mlp_dataset").select("regression").run()
+    assert not at.exception and not at.error  # built, not refused
+    assert at.selectbox(key="mlp_loss").value == "mse" and url(at)["loss"] == "mse" and url(at)["data"] == "regression"
+    assert any("loss is now mse" in i.value and "regression" in i.value for i in at.info)
+    run = at.session_state["mlp_training"]
+    assert run.data.task == "regression" and run.trainer.cfg.loss == "mse"
+    at.selectbox(key="mlp_dataset").select("moons").run()
+    assert at.selectbox(key="mlp_loss").value == "cross_entropy" and not at.error
+    assert any("loss is now cross_entropy" in i.value for i in at.info)
+    at.selectbox(key="mlp_loss").select("mse").run()  # mse on classes is a learner's choice: other classes keep it
+    at.selectbox(key="mlp_dataset").select("xor").run()
+    assert at.selectbox(key="mlp_loss").value == "mse" and not any("loss is now" in i.value for i in at.info)
+    assert at.session_state["mlp_training"].trainer.cfg.loss == "mse"
 
 
 def test_layers_added_copy_the_layer_before_them():

@@ -81,12 +81,17 @@ GENERATORS = {"circle": _circle, "xor": _xor, "gaussians": _gaussians, "spiral":
               "regression": _regression}
 
 
+def task_of(name: str) -> str:
+    """What a generated dataset's targets are: "regression" (numbers) or "classification" (class labels)."""
+    return "regression" if name == "regression" else "classification"
+
+
 def make_dataset(name: str, n: int = 200, noise: float = 0.05, seed: int = 0) -> Dataset:
     if name not in GENERATORS:
         raise EngineError(f"unknown dataset {name!r}; choose one of {', '.join(GENERATORS)}")
     n = max(4, min(int(n), MAX_POINTS))
     x, y = GENERATORS[name](np.random.default_rng(seed), n, max(0.0, float(noise)))
-    return Dataset(np.asarray(x, float), np.asarray(y), "regression" if name == "regression" else "classification")
+    return Dataset(np.asarray(x, float), np.asarray(y), task_of(name))
 
 
 def parse_csv(text: str, task: str = "classification") -> Dataset:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.limits import MAX_LAYERS, MAX_WIDTH
-from labs.mlp.datasets import FEATURES, GENERATORS
+from labs.mlp.datasets import FEATURES, GENERATORS, task_of
 from labs.mlp.nn import ACTIVATIONS as NET_ACTIVATIONS
 from labs.mlp.nn import INITS, LOSSES, NetConfig
 from labs.mlp.train import TrainConfig
@@ -24,6 +24,9 @@ from .optimizer import OptimizerKind
 OWN_DATA = "own data"
 DATASETS = (*GENERATORS, OWN_DATA)
 NEW_LAYER = (4, "relu")  # the width and activation of a layer added below none
+# The loss each kind of data is trained with: regression needs mse (Training.build refuses cross-entropy for it);
+# mse can fit classes too, but cross-entropy is their usual loss and the lab's default.
+LOSS_FOR_TASK = {"regression": "mse", "classification": "cross_entropy"}
 
 
 @dataclass(frozen=True)
@@ -204,6 +207,19 @@ def fill_new_layers(session: MutableMapping[str, Any]) -> int:
         if act not in session:
             session[act] = session[before[1]] if before else NEW_LAYER[1]
     return count
+
+
+def fit_loss_to_data(session: MutableMapping[str, Any], before: str, note_key: str) -> None:
+    """The dataset box's on_change, given the dataset it showed ``before``: choosing regression data sets the loss
+    box to mse, and going from regression back to classes sets it to cross-entropy, each saying so under
+    ``note_key``. (The box used to be left at cross-entropy: the page refused to build, and Play went on training the
+    previous model while the box said Regression.) A loss chosen for classes (mse on the circle) stays."""
+    task, was, loss_key = task_of(session[MLP_SPEC.widget_key("dataset")]), task_of(before), MLP_SPEC.widget_key("loss")
+    fitting = LOSS_FOR_TASK[task]
+    if session[loss_key] != fitting and (task == "regression" or was == "regression"):
+        session[loss_key] = fitting
+        session[note_key] = (f"The loss is now {fitting}: " + ("regression data needs it." if task == "regression"
+                                                               else "the usual loss for classes."))
 
 
 def share_note(state: MLPState) -> str:

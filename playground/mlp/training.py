@@ -16,7 +16,7 @@ from labs.update_rules import learning_rate
 from . import animation, budget, captions
 from .animation import UPDATES_PER_BATCH
 from .lab import build_trainer, load_data
-from .state import MLPState
+from .state import LOSS_FOR_TASK, MLPState
 
 REWIND_ONLY, REWIND_CLIP_NORM, REWIND_LOWER_ETA = "only", "clip", "lower"  # what a rewind button changes
 REWIND_CLIP = 0.05  # the clipping lesson's ‖g‖ limit
@@ -46,22 +46,26 @@ class Training:
     play_started: float = 0.0  # time.monotonic() when Play was pressed
     batch: animation.Batch | None = None  # while playing, the last batch trained, for the browser to play
     batches: int = 0  # batches trained this session: each one's number
+    unbuilt: bool = False  # the setup shown can't be built: the model kept is another setup's, and isn't trained
     runs_since_trap: int = 0  # server runs while playing since the batch that hit the NaN trap (TRAP_SHOWN_AFTER)
 
     def build(self, state: MLPState, own_csv: str | None) -> tuple[MLPState, str | None]:
         """A new model when the setup changed. Returns the setup the model is built for and, when this setup
-        can't be built, why (the previous model, if any, is kept)."""
+        can't be built, why (the previous model, if any, is kept to look at, but not trained: ``can_train``)."""
+        self.unbuilt = False
         if self.trainer is not None and self.built_for == (state, own_csv):
             return state, None
         try:
             data = load_data(state, own_csv)
-            if data.task == "regression" and state.loss != "mse":
+            if data.task == "regression" and state.loss != LOSS_FOR_TASK["regression"]:
                 raise EngineError("regression data needs the mse loss: choose it under Training")
             self.trainer, self.data = build_trainer(state, data), data
         except (EngineError, ValueError) as e:
             kept = self.trainer is not None
+            self.unbuilt, self.playing = kept, False
             return (self.built_for[0] if kept else state), (
-                f"Can't build this network: {e}." + (" The previous model is kept." if kept else ""))
+                f"Can't build this network: {e}." + (" The previous model is kept to look at; Play and +N train "
+                                                     "again once the settings above can be built." if kept else ""))
         self.built_for, self.playing, self.limit, self.notice = (state, own_csv), False, None, None
         return state, None
 
@@ -82,6 +86,13 @@ class Training:
     def trapped(self) -> bool:
         """The NaN trap has stopped training, and the page says so: Play and +N are off until a rewind or Reset."""
         return self.trainer is not None and bool(self.trainer.halted) and not self.playing
+
+    @property
+    def can_train(self) -> bool:
+        """Play (or Pause) and +N may be pressed: not after the NaN trap, nor while the settings shown can't be
+        built (the model on the page is the previous setup's: the review's Play trained the circle model while the
+        dataset box said Regression)."""
+        return not (self.trapped or self.unbuilt)
 
     @property
     def shown_update(self) -> int:

@@ -17,7 +17,7 @@ from playground.mlp.lab import neuron_gradients, unroll_query
 from playground.mlp.network_figure import edges_caption, network_dot
 from playground.mlp.panels import CAN_HIDE, CAN_LOCK, TITLES, downloads, for_student, gradient_charts, lesson
 from playground.mlp.points import COLUMNS, EXAMPLE_POINTS, OwnPoints
-from playground.mlp.state import MLP_SPEC, OWN_DATA, fill_new_layers, share_note
+from playground.mlp.state import MLP_SPEC, OWN_DATA, fill_new_layers, fit_loss_to_data, share_note
 from playground.mlp.training import Training
 
 ss, key = st.session_state, MLP_SPEC.widget_key
@@ -56,14 +56,14 @@ if teacher.shows("lessons") and not locked:
         for i, preset in enumerate(load_presets("mlp")):
             cols[i % 3].button(preset["name"], key=f"mlp_preset_{i}", help=preset["note"], width="stretch",
                                on_click=_load, args=lesson(preset))
-if ss.get("mlp_note"):
-    st.info(ss.mlp_note)
+for note in filter(None, (ss.get("mlp_note"), ss.pop("mlp_loss_note", None))):  # the lesson's; a loss the data set
+    st.info(note)
 
 
-def _w(where, name: str) -> None:
-    """The widget of one setting, as controls.py describes it, under its session key."""
+def _w(where, name: str, **more) -> None:
+    """The widget of one setting, as controls.py describes it (and ``more``), under its session key."""
     c = control(name)
-    getattr(where, c.widget)(c.label, key=key(name), disabled=locked, **c.args())
+    getattr(where, c.widget)(c.label, key=key(name), disabled=locked, **c.args(), **more)
 
 
 def _row(*names: str) -> None:
@@ -91,7 +91,7 @@ def _setup() -> None:
     data_col, net_col, train_col = st.columns(3, gap="medium")
     with data_col:
         st.markdown("**Data**")
-        _w(st, "dataset")
+        _w(st, "dataset", on_change=fit_loss_to_data, args=(ss, ss[key("dataset")], "mlp_loss_note"))
         if ss[key("dataset")] == OWN_DATA:
             _own_points()
         else:
@@ -131,9 +131,9 @@ if problem:
 def _controls() -> None:
     c = st.columns([1, 0.8, 0.8, 0.8, 1, 1.2, 2.6], vertical_alignment="bottom")
     play_button(c[0], "mlp", training.playing, lambda on: ss.update(mlp_target=training.set_playing(on, ss.mlp_target)),
-                disabled=training.trapped)
+                disabled=not training.can_train)
     for i, n in ((1, 1), (2, 10), (3, 100)):
-        c[i].button(f"+{n}", key=f"mlp_step{n}", width="stretch", disabled=training.trapped or training.playing,
+        c[i].button(f"+{n}", key=f"mlp_step{n}", width="stretch", disabled=not training.can_train or training.playing,
                     help=f"train {n} update{'s' * (n > 1)}", on_click=training.click, args=(n,))
     c[4].button("Reset", key="mlp_reset", icon=":material/restart_alt:", width="stretch", on_click=training.reset)
     c[5].number_input("Target update", 1, MAX_UPDATES, key="mlp_target", step=100, help=TARGET_HELP)
