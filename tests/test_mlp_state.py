@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from engine.limits import MAX_LAYERS, MAX_WIDTH
 from labs.mlp.datasets import FEATURES, GENERATORS
 from labs.mlp.nn import ACTIVATIONS, INITS, LOSSES
+from labs.mlp.train import DEFAULT_LR, TrainConfig
 from labs.optim import OPTIMIZERS, SCHEDULES, OptimizerConfig
 from playground.common.fields import Float, Int
 from playground.mlp.config import FILE_FORMAT
@@ -224,6 +225,29 @@ def test_optimizer_in_json_is_every_setting_and_reads_the_link_form_too():
     assert kind.from_json({"name": "rmsprop", "lr": 0.01, "clip_norm": 2, "clip_value": 0}) == cfg  # 0: off
 
 
+# --- the default η, and η in a link ---
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+@pytest.mark.parametrize("lr", [OptimizerConfig.lr, DEFAULT_LR, 0.5])
+def test_a_link_always_writes_eta_and_reads_it_back(name, lr):
+    """The optimizer lab's run text leaves out its own default η (0.1): the MLP lab, whose default is another,
+    wrote 'adam' for 0.1 beside /mlp's 0.03 (the review)."""
+    cfg = OptimizerConfig(name, lr=lr, momentum=0.5)
+    text = MLP_SPEC.field("optimizer").kind.format(cfg)
+    assert text.startswith(f"{name}:lr=") and MLP_SPEC.from_query({"opt": text})[0].optimizer == cfg
+
+
+def test_the_lab_opens_at_its_default_eta_and_a_bare_optimizer_name_keeps_its_old_meaning():
+    assert DEFAULT.optimizer == TrainConfig().optimizer and DEFAULT.optimizer.lr == DEFAULT_LR  # one default
+    assert MLP_SPEC.from_query({"opt": "adam"})[0].optimizer == OptimizerConfig("adam")  # links shared before: 0.1
+    at = open_page("mlp/view.py")
+    assert at.number_input(key="mlp_optimizer_lr").value == DEFAULT_LR
+    assert MLP_SPEC.from_query(url(at))[0].optimizer.lr == DEFAULT_LR  # the address bar says the η shown
+    at.number_input(key="mlp_optimizer_lr").set_value(OptimizerConfig.lr).run()
+    assert "lr=" in url(at)["opt"] and MLP_SPEC.from_query(url(at))[0].optimizer.lr == OptimizerConfig.lr
+
+
 # --- the links the page made before MLP_SPEC ---
 
 OLD_DEFAULT = {"data": "circle", "n": "300", "noise": "0.05", "dseed": "0", "test": "0.3", "features": "x1,x2",
@@ -307,7 +331,7 @@ OLD_LINKS = [  # (a link, what the page before MLP_SPEC made of it beyond OLD_DE
     ({"opt": "rmsprop:lr=0.01,rho=0.95,eps=1e-06,clip_value=0.5"},
      {"opt": "rmsprop:lr=0.01,rho=0.95,eps=1e-06,clip_value=0.5"}, False),
     ({"opt": "sgd:lr=0.1,schedule=cosine,total=500,min_lr=0.001"},
-     {"opt": "sgd:schedule=cosine,total=500,min_lr=0.001"}, False),
+     {"opt": "sgd:lr=0.1,schedule=cosine,total=500,min_lr=0.001"}, False),  # η 0.1 written out now
     ({"opt": "nesterov:lr=0.2,momentum=0.7,schedule=step,step_every=50,gamma=0.3"},
      {"opt": "nesterov:lr=0.2,momentum=0.7,schedule=step,step_every=50,gamma=0.3"}, False),
     ({"opt": "adagrad:lr=0.5,clip_norm=2.5", "batch": "1000", "n": "1000", "noise": "0.5", "test": "0.9"},

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from labs.optim import OPTIMIZERS, SCHEDULES, WHY_EPS, WHY_RHO, OptimizerConfig
-from playground.common.fields import Choice, Float, Int, Kind, echo
+from playground.common.fields import Choice, Float, Int, Kind, echo, format_float
 from playground.surfaces.state import decode_runs, encode_run
 
 BELOW_ONE = 0.999999  # momentum, ρ and the betas are in [0, 1): the widgets' largest value
@@ -80,7 +80,13 @@ class OptimizerKind(Kind):
         return self.check(runs[0])
 
     def format(self, value: OptimizerConfig) -> str:
-        return encode_run(value)
+        """The optimizer lab's run text, always with η: it leaves out the η that is its own default (0.1), which in
+        this lab read as if the lab's default (0.03, labs.mlp.train.DEFAULT_LR) were meant (the review: /mlp opens
+        at 0.03, and its link for 0.1 said just 'adam'). Read back, 'adam' alone is still 0.1, as it always was."""
+        name, _, changed = encode_run(value).partition(":")
+        if value.lr == OptimizerConfig.lr:
+            changed = ",".join(filter(None, (f"lr={format_float(value.lr)}", changed)))
+        return f"{name}:{changed}" if changed else name
 
     def to_json(self, value: OptimizerConfig) -> dict[str, Any]:
         return dataclasses.asdict(value)

@@ -15,7 +15,7 @@ from engine.limits import MAX_LAYERS, MAX_WIDTH
 from labs.mlp.datasets import FEATURES, GENERATORS, task_of
 from labs.mlp.nn import ACTIVATIONS as NET_ACTIVATIONS
 from labs.mlp.nn import INITS, LOSSES, NetConfig
-from labs.mlp.train import TrainConfig
+from labs.mlp.train import TrainConfig, default_optimizer
 from labs.optim import OptimizerConfig
 from playground.common.fields import Choice, Field, Flag, Float, Int, Kind, Names, StateSpec, echo
 
@@ -43,7 +43,7 @@ class MLPState:
     init_scale: float = 1.0
     bias: bool = True
     loss: str = "cross_entropy"
-    optimizer: OptimizerConfig = field(default_factory=lambda: OptimizerConfig("adam", lr=0.03))
+    optimizer: OptimizerConfig = field(default_factory=default_optimizer)  # Adam at η 0.03: see DEFAULT_LR
     batch_size: int = 0
     l1: float = 0.0
     l2: float = 0.0
