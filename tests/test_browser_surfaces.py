@@ -331,18 +331,24 @@ def test_on_x_times_y_every_run_that_slides_off_says_running_off_downhill(page):
     no_exception(page)
 
 
-# --- the map on a phone: it fills its figure, with its Play / Pause row and iteration label right under it ---
+# --- the map on a phone: it fills its figure, with its colour bar, Play row and iteration label right under it ---
 
 MAP_BOXES = """() => {
     const gd = document.querySelector('.st-key-surfaces_chart .js-plotly-plot');
     if (!gd || !gd._fullLayout || !gd._fullLayout.yaxis) return null;
     const box = e => { const r = e.getBoundingClientRect(); return {top: r.top, bottom: r.bottom, left: r.left,
                                                                    right: r.right}; };
+    const union = bs => ({top: Math.min(...bs.map(b => b.top)), bottom: Math.max(...bs.map(b => b.bottom)),
+                          left: Math.min(...bs.map(b => b.left)), right: Math.max(...bs.map(b => b.right))});
     const label = [...gd.querySelectorAll('.annotation')].find(a => /^iteration \\d+$/.test(a.textContent.trim()));
-    return {gap: gd._fullLayout._size.h - gd._fullLayout.yaxis._length,
+    const toolbar = gd.querySelector('.modebar');  // its container has no height
+    return {gap: gd._fullLayout._size.h - gd._fullLayout.yaxis._length, figure: box(gd),
             map: box(gd.querySelector('.nsewdrag')), element: box(gd.closest('.stElementContainer')),
             buttons: [...gd.querySelectorAll('.updatemenu-button')].map(box),
-            colorbar: box(gd.querySelector('.colorbar')), label: label && box(label)};
+            colorbar: union([...gd.querySelectorAll('.colorbar .cbfills, .colorbar text')].map(box)),
+            label: label && box(label),
+            legend: [...gd.querySelectorAll('.legend .traces')].map(box),
+            toolbar: toolbar && toolbar.getClientRects().length ? box(toolbar) : null};  // none: not displayed
 }"""
 
 
@@ -359,50 +365,58 @@ def test_the_map_fills_its_figure_with_play_and_its_iteration_right_under_it(pag
     page.wait_for_function(f"() => {{ const b = ({MAP_BOXES})(); return b && b.gap < 3 && b.label; }}")
     boxes = page.evaluate(MAP_BOXES)
     play, pause = boxes["buttons"]
-    assert 0 < play["top"] - boxes["map"]["bottom"] < 70  # under the x axis, not a band further down
+    bar = boxes["colorbar"]
+    assert 0 < bar["top"] - boxes["map"]["bottom"] < 80  # the colour bar under the x axis...
+    assert 0 <= play["top"] - bar["bottom"] < 20  # ... then the Play row, not a band further down
     assert boxes["element"]["bottom"] - play["bottom"] < 30  # and the page goes on right after the row
     label = boxes["label"]
     assert label["top"] > boxes["map"]["bottom"] and label["left"] >= pause["right"]  # on the row, after Pause
-    assert not overlap(label, boxes["colorbar"]) and not overlap(label, boxes["map"])
+    assert not any(overlap(bar, other) for other in (label, play, pause, boxes["map"]))
     assert label["right"] <= boxes["element"]["right"]  # not cut off
+    if width < 600:  # a phone: the map takes the figure's width (the colour bar beside it left it 236 px of 358)
+        drawn, figure = boxes["map"], boxes["figure"]
+        assert drawn["right"] - drawn["left"] > 0.74 * (figure["right"] - figure["left"])
+    toolbar = boxes["toolbar"]  # Plotly's toolbar sat on the legend's entries on a phone
+    assert toolbar is None or not any(overlap(toolbar, entry) for entry in boxes["legend"])
+    assert boxes["legend"]
     no_exception(page)
 
 
-NOTE_SHOWN = """() => {
-    const gd = document.querySelector('.st-key-surfaces_live .js-plotly-plot');
-    const shown = ((gd && gd._fullData) || []).filter(t => t.name === 'note' && t.visible === true && t.opacity > 0);
-    if (shown.length !== 1) return null;
-    const text = shown[0].text[0], first = text.split('<br>')[0];
-    const drawn = [...gd.querySelectorAll('.textpoint')].find(e => e.textContent.startsWith(first));
-    const box = e => { const r = e.getBoundingClientRect(); return {top: r.top, bottom: r.bottom, left: r.left,
-                                                                   right: r.right}; };
-    return drawn && {text, figure: box(gd), map: box(gd.querySelector('.nsewdrag')), note: box(drawn)};
-}"""
+START_LABEL_BOX = """() => {
+    const gd = document.querySelector('CHART'), r = e => e.getBoundingClientRect();
+    const label = [...gd.querySelectorAll('.textpoint')].find(e => / start \\(/.test(e.textContent));
+    if (!label) return null;
+    const [a, b, map] = [r(label), r(gd), r(gd.querySelector('.nsewdrag'))];
+    return {text: label.textContent, label: {left: a.left, right: a.right, top: a.top, bottom: a.bottom},
+            figure: {left: b.left, right: b.right}, map: {left: map.left, right: map.right, top: map.top}};
+}""".replace("CHART", DRAG_CHART)
+TO_PIXEL = """([x, y]) => {
+    const gd = document.querySelector('CHART'), box = gd.getBoundingClientRect();
+    const [xa, ya] = [gd._fullLayout.xaxis, gd._fullLayout.yaxis];
+    return [box.left + xa._offset + xa.l2p(x), box.top + ya._offset + ya.l2p(y)];
+}""".replace("CHART", DRAG_CHART)
 
 
 @pytest.mark.parametrize("width,height", [(1366, 768), (390, 844)])
-def test_a_diverging_eta_says_so_above_the_map_with_where_its_arrows_went(page, width, height):
-    from playground.surfaces.live import note_lines, run_sweep, sweep_note
-    from playground.surfaces.race import run_race
-    from playground.surfaces.state import SurfaceState
-
+def test_the_start_label_is_never_cut_off_at_the_maps_edge(page, width, height):
     page.set_viewport_size({"width": width, "height": height})
-    sent = sent_messages(page)
-    open_surfaces(page, "?iters=100&frame=100")
-    page.get_by_text("Drag η and μ").click()
+    open_surfaces(page, "?iters=30&frame=30")  # the ravine's start, (-3.5, 1.5), near the map's top-left corner
+    page.get_by_text("Drag the start point").click()
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
-    live_traces(page)
-    assert page.evaluate(NOTE_SHOWN) is None  # the table's own η = 0.1 converges on the map: no note
-    sent.clear()
-    rail_click(page, 0, 0.8)  # η = 0.2, the ninth of eleven steps
-    shown = page.wait_for_function(NOTE_SHOWN).json_value()
-    race = run_race(SurfaceState(iterations=100, frame=100))
-    found, _ = run_sweep(race, race.runs[1])
-    expected = sweep_note(race, found, list(found.lrs).index(0.2), list(found.momenta).index(0.4), 100)
-    assert expected.startswith("η = 0.2, μ = 0.4 diverges") and "off the map" in expected
-    assert shown["text"] == "<br>".join(note_lines(expected))
-    note, figure, drawn_map = shown["note"], shown["figure"], shown["map"]
-    assert figure["left"] <= note["left"] and note["right"] <= figure["right"]  # not cut off, on a phone too
-    assert figure["top"] <= note["top"] and note["bottom"] <= drawn_map["top"] + 2  # above the map, not over it
-    assert sent == []  # the browser switched to it
+    page.locator(DRAG_CHART).scroll_into_view_if_needed()
+    before = drawn_from_start(page)
+    for corner, text in (((3.5, -1.5), "snapped start (3.5, -1.5)"), ((-3.5, -1.5), "snapped start (-3.5, -1.5)")):
+        box = page.wait_for_function(START_LABEL_BOX).json_value()
+        # inside the map's width: "race st…" was cut at the left edge on a phone, "ace start" at 1366 px
+        assert box["map"]["left"] - 1 <= box["label"]["left"] and box["label"]["right"] <= box["map"]["right"] + 1, box
+        assert box["label"]["top"] >= box["map"]["top"] - 1, box  # not up in the legend
+        x, y = before["pixel"]
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(*page.evaluate(TO_PIXEL, list(corner)), steps=8)
+        page.mouse.up()
+        page.wait_for_function(f"() => (({START_LABEL_BOX})() || {{}}).text === '{text}'")
+        before = drawn_from_start(page)
+    box = page.evaluate(START_LABEL_BOX)
+    assert box["map"]["left"] - 1 <= box["label"]["left"] and box["label"]["right"] <= box["map"]["right"] + 1, box
     no_exception(page)

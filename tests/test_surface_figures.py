@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from playground.surfaces.figures import contour_figure, shown_z, surface3d_figure
+from playground.surfaces.figures import contour_figure, label_position, shown_z, surface3d_figure
 from playground.surfaces.race import run_race
 from playground.surfaces.state import SurfaceState
 from playground.surfaces.words import describe_losses, describe_map
@@ -104,3 +104,16 @@ def test_the_map_says_its_iteration_on_the_play_row_under_it_in_every_frame():
     assert not any(t.get("mode") == "text" for t in spec["data"])  # no label drawn in the map itself
     for frame in spec["frames"]:
         assert frame["layout"]["annotations"][0]["text"] == f"iteration {frame['name']}"
+
+
+@pytest.mark.parametrize("start,expected", [
+    ((-3.5, 1.5), "bottom right"),  # the ravine's start, by the top-left corner: "race st…" was cut off there
+    ((0.0, 0.0), "top center"),
+    ((3.5, -1.5), "top left"),
+    ((-3.5, -1.5), "top right"),
+])
+def test_the_start_label_runs_away_from_the_nearer_edge(start, expected):
+    race = run_race(SurfaceState(start=start, iterations=5, frame=5))  # the ravine: x from -4 to 4, y from -2 to 2
+    assert label_position(start, race) == expected
+    marker = next(t for t in contour_figure(race, 5).data if getattr(t, "mode", None) == "markers+text")
+    assert marker.textposition == expected and tuple(marker.x + marker.y) == start

@@ -24,7 +24,20 @@ from labs.surfaces import StartSweep, elementwise, surface_expression, sweep_sta
 from playground.common.palette import LIGHT
 from playground.common.plain_figure import PlainFigure
 
-from .figures import LAYOUT, map_axes, map_height, mark_minima, readable, rounded, run_color, surface_contour, to_scale
+from .figures import (
+    COLOUR_BAR_BAND,
+    EDGE,
+    LAYOUT,
+    label_position,
+    map_axes,
+    map_height,
+    mark_minima,
+    readable,
+    rounded,
+    run_color,
+    surface_contour,
+    to_scale,
+)
 from .race import SECONDS_PER_NODE_STEP, STEP_OVERHEAD_NODES, graph_size
 
 MAX_POINTS = 60_000  # path points sent (runs × starts × iterations): 480 KB as float32
@@ -159,21 +172,24 @@ def drag_figure(race, drag: Drag, frame: int) -> PlainFigure:
     start = race.runs[0].descent.points[0]
     start_trace = len(fig.data) + len(traces)
     traces.append(dict(type="scatter", x=[float(start[0])], y=[float(start[1])], mode="markers+text",
-                       name=START_TRACE, text=[start_label(start)], textposition="top center", showlegend=False,
+                       name=START_TRACE, text=[start_label(start)], textposition=label_position(start, race),
+                       showlegend=False,
                        hoverinfo="skip", cliponaxis=False,
                        textfont=dict(size=14, color="white", shadow="0 0 3px black"),
                        marker=dict(size=22, color="rgba(255,255,255,0.85)", symbol="circle-x",
                                    line=dict(color=LIGHT.ink, width=2))))
-    meta = dict(runs=runs, start=start_trace, xs=drag.xs.tolist(), ys=drag.ys.tolist(), iterations=k,
+    meta = dict(runs=runs, start=start_trace, xs=drag.xs.tolist(), ys=drag.ys.tolist(), iterations=k, edge=EDGE,
+                x_range=[float(race.xs[0]), float(race.xs[-1])], y_range=[float(race.ys[0]), float(race.ys[-1])],
                 xlabels=[format_number(v) for v in drag.xs], ylabels=[format_number(v) for v in drag.ys])
     meta["batch"] = format(zlib.crc32(json.dumps([meta, start.tolist()]).encode()), "08x")
-    button = dict(type="buttons", direction="right", x=0, xanchor="left", y=0, yanchor="top", pad=dict(t=36),
+    button = dict(type="buttons", direction="right", x=0, xanchor="left", y=0, yanchor="top",
+                  pad=dict(t=36 + COLOUR_BAR_BAND),
                   showactive=False, font=dict(size=14),
                   buttons=[dict(label="⤓ Start the race here", method="skip", name=START_HERE, args=[None])])
     height = map_height(race) - 60 if to_scale(race) else map_height(race)
-    fig.update_layout(**map_axes(race), height=height + 48, dragmode="pan", clickmode="none", showlegend=True,
-                      meta=dict(drag=meta), updatemenus=[button],
-                      **(LAYOUT | dict(margin=dict(l=10, r=10, t=60, b=58))))
+    fig.update_layout(**map_axes(race), height=height + 48 + COLOUR_BAR_BAND, dragmode="pan", clickmode="none",
+                      showlegend=True, meta=dict(drag=meta), updatemenus=[button],
+                      **(LAYOUT | dict(margin=dict(l=10, r=10, t=60, b=58 + COLOUR_BAR_BAND))))
     return readable(fig).add_plain(traces)
 
 
@@ -230,7 +246,11 @@ _DRAG_IN_BROWSER = """<script>/* start drag %(batch)s */
       xs.push(px, [px[n - 1]]); ys.push(py, [py[n - 1]]); traces.push(r.path, r.now);
     }
     window.Plotly.restyle(gd, {x: [...xs, [m.xs[ix]]], y: [...ys, [m.ys[iy]]]}, [...traces, m.start]);
-    window.Plotly.restyle(gd, {text: [['snapped start (' + m.xlabels[ix] + ', ' + m.ylabels[iy] + ')']]}, [m.start]);
+    const across = (m.xs[ix] - m.x_range[0]) / (m.x_range[1] - m.x_range[0]);  // as figures.label_position
+    const up = (m.ys[iy] - m.y_range[0]) / (m.y_range[1] - m.y_range[0]);
+    const side = across < m.edge ? 'right' : across > 1 - m.edge ? 'left' : 'center';
+    window.Plotly.restyle(gd, {text: [['snapped start (' + m.xlabels[ix] + ', ' + m.ylabels[iy] + ')']],
+                               textposition: [(up > 0.75 ? 'bottom ' : 'top ') + side]}, [m.start]);
   }
   function place(ev) {
     const box = gd.getBoundingClientRect(), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;

@@ -23,9 +23,14 @@ LAYOUT = dict(margin=dict(l=10, r=10, t=60, b=10), legend=dict(orientation="h", 
 
 
 MAX_LOG_TICKS = 8
-# A map's colour scale is thin, so that on a phone the map keeps most of the width.
-# It runs the map's full height: a phone draws a wide map (the ravine) about 120 px tall.
-THIN = dict(thickness=12, xpad=4, len=1.0, lenmode="fraction", y=1, yanchor="top")
+# A map's colour scale lies under it, on its right (beside it, it took a sixth of a phone's width, and the ravine's
+# map came out about 235 × 120 px), its title on the x axis title's row, right of it; the rows under a map (Play /
+# Pause, "Start the race here") go down by COLOUR_BAR_BAND. Pixel offsets from the plot's bottom edge, so they hold at
+# any height the page fits the map to.
+COLOUR_BAR_PAD = 40  # px from the map's bottom edge to the bar's title: under the x axis's numbers
+COLOUR_BAR_BAND = 62  # px the bar and its numbers add under the x axis
+UNDER_MAP = dict(orientation="h", thickness=10, len=0.45, lenmode="fraction", x=1, xanchor="right", y=0,
+                 yanchor="top", ypad=COLOUR_BAR_PAD)
 
 
 def readable(fig: go.Figure) -> go.Figure:
@@ -71,7 +76,7 @@ def surface_contour(race, every: int = 1) -> go.Contour:
     # float32: half the bytes sent (Plotly sends arrays as binary), and still more digits than a contour can show
     return go.Contour(x=race.xs[::every], y=race.ys[::every], z=z[::every, ::every].astype(np.float32),
                       colorscale="Viridis", ncontours=BANDS, hoverinfo="skip",
-                      colorbar=THIN | dict(title=dict(text=z_title, side="top")), name="surface")
+                      colorbar=UNDER_MAP | dict(title=dict(text=z_title, side="top")), name="surface")
 
 
 def map_axes(race) -> dict:
@@ -116,15 +121,17 @@ def map_iteration_label(k: int) -> dict:
                 y=0, yanchor="middle", yshift=-PLAY_ROW_SHIFT, showarrow=False, font=dict(size=15), name="iteration")
 
 
-PLAY_ROW_SHIFT = 54  # px from the plot's bottom edge to the middle of the Play / Pause row (pad 36 + half a button)
+PLAY_ROW_SHIFT = 54 + COLOUR_BAR_BAND  # px from a map's bottom edge to the middle of its Play / Pause row (pad 36
+# + half a button, under the colour bar)
 PLAY_BUTTONS_WIDTH = 160  # px: ▶ Play and ❚❚ Pause at font size 14 take 150
 
 
 def animated(fig: PlainFigure, frames: list[tuple[int, list[dict]]], animated_traces: list[int],
-             redraw: bool = False, layout=None) -> go.Figure:
+             redraw: bool = False, layout=None, below: int = 0) -> go.Figure:
     """``fig`` with the animation frames (iteration, trace dicts for ``animated_traces``) and Play / Pause buttons
     under the chart, as plain dicts (Plotly's validating classes cost ~1 ms per trace per frame). ``redraw``: a 3-D
-    scene can't change its traces without one. ``layout(k)``: what a frame changes in the layout (with redraw)."""
+    scene can't change its traces without one. ``layout(k)``: what a frame changes in the layout (with redraw).
+    ``below``: px more between the chart and the buttons (a map's colour bar)."""
     duration = int(np.clip(1000 * PLAY_SECONDS / max(1, len(frames)), 40, 300))
     play = dict(label="▶ Play", method="animate", name=PLAY_ID,
                 args=[None, dict(frame=dict(duration=duration, redraw=redraw), transition=dict(duration=0),
@@ -133,9 +140,9 @@ def animated(fig: PlainFigure, frames: list[tuple[int, list[dict]]], animated_tr
                  args=[[None], dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0),
                                     mode="immediate")])
     fig.update_layout(updatemenus=[dict(type="buttons", direction="right", x=0, xanchor="left", y=0, yanchor="top",
-                                        pad=dict(t=36), showactive=False, buttons=[play, pause],
+                                        pad=dict(t=36 + below), showactive=False, buttons=[play, pause],
                                         font=dict(size=14))])
-    fig.update_layout(margin=dict(b=fig.layout.margin.b + 48), height=fig.layout.height + 48)
+    fig.update_layout(margin=dict(b=fig.layout.margin.b + 48 + below), height=fig.layout.height + 48 + below)
     return fig.add_plain(frames=[dict(name=str(k), data=data, traces=animated_traces) | ({"layout": layout(k)}
                                                                                          if layout else {})
                                  for k, data in frames])
@@ -214,7 +221,7 @@ def contour_figure(race, frame: int) -> go.Figure:
     # redraw: with redraw off, plotly.js blanks a contour trace when an animation starts (plotly.js#4491,
     # plotly.py#2151): Play left the paths on white. A full redraw per frame keeps the map (and its label).
     return animated(readable(fig), frames, list(range(first, first + 2 * len(race.runs))), redraw=True,
-                    layout=lambda k: {"annotations": [map_iteration_label(k)]})
+                    layout=lambda k: {"annotations": [map_iteration_label(k)]}, below=COLOUR_BAR_BAND)
 
 
 MAX_ASPECT = 5.0  # beyond this a map to scale is a sliver: its axes are then stretched, and the caption says so
@@ -235,11 +242,25 @@ def map_height(race) -> int:
     return int(np.clip(600 * aspect(race), 260, 560)) + 170 if to_scale(race) else 560
 
 
+EDGE = 1 / 3  # a start label in the map's left or right third of the width runs away from that edge
+
+
+def label_position(point, race) -> str:
+    """Where a start marker's label goes: above it (below it in the map's top quarter), running away from the
+    nearer side edge, so that it is never cut off at the map's edge ("race st…" at x = -3.5 of -4 … 4)."""
+    across = (float(point[0]) - float(race.xs[0])) / float(race.xs[-1] - race.xs[0])
+    up = (float(point[1]) - float(race.ys[0])) / float(race.ys[-1] - race.ys[0])
+    side = "right" if across < EDGE else "left" if across > 1 - EDGE else "center"
+    return ("bottom " if up > 0.75 else "top ") + side
+
+
 def mark_start_and_minima(fig, race) -> None:
     start = race.runs[0].descent.points[0] if race.runs else None
     if start is not None:
         fig.add_trace(go.Scatter(x=[start[0]], y=[start[1]], mode="markers+text", text=["start"],
-                                 textposition="top center", showlegend=False, hoverinfo="skip",
+                                 textposition=label_position(start, race),
+                                 textfont=dict(color="white", shadow="0 0 3px black"),  # on any band of the map
+                                 showlegend=False, hoverinfo="skip",
                                  marker=dict(size=14, color="white", symbol="x",
                                              line=dict(color=LIGHT.ink, width=2))))
     mark_minima(fig, race)

@@ -1,7 +1,9 @@
 """A map drawn to scale fills its figure at any width: the server sets a figure's height for a laptop's width
 (it can't know the browser's), and on a phone the map, as wide as the screen, came out short, with an empty band
 under it before its Play / Pause row. A script in the page shrinks each such figure, once drawn, to the height its
-map needs at the width it got (never taller than the server's height). No Streamlit import.
+map needs at the width it got (never taller than the server's height). On a phone (a figure narrower than NARROW
+px) it also hides Plotly's toolbar, which sat on the legend's entries there (the map still pans with a finger, and a
+double tap resets it). No Streamlit import.
 """
 
 from __future__ import annotations
@@ -18,8 +20,12 @@ _FIT_IN_BROWSER = """<script>/* fit maps %(keys)s */
   if (window.__gradlabFitsMaps) return;  // one watcher per page, however often this script is drawn
   window.__gradlabFitsMaps = true;
   const keys = %(keys)s;
+  const style = document.createElement('style');
+  style.textContent = '.gradlab-narrow .modebar-container { display: none !important; }';
+  document.head.appendChild(style);
   function fit(gd) {
     const L = gd._fullLayout;
+    if (L && L.width) gd.classList.toggle('gradlab-narrow', L.width < %(narrow)s);
     if (!L || !L.yaxis || L.yaxis.scaleanchor !== 'x' || !window.Plotly) return;
     if (L.height !== gd._fittedHeight) gd._serverHeight = L.height;  // a figure (or a height) from the server
     if (L.height !== gd._fittedHeight || L.width !== gd._fittedWidth) gd._fits = 0;  // or a new width
@@ -53,6 +59,9 @@ _FIT_IN_BROWSER = """<script>/* fit maps %(keys)s */
 </script>"""
 
 
+NARROW = 600  # px: in a figure narrower than this the toolbar ran into the legend
+
+
 def fit_maps_script(keys: tuple[str, ...]) -> str:
     """The page script that fits the maps of the charts under ``keys`` (st.plotly_chart keys) to their width."""
-    return _FIT_IN_BROWSER % {"keys": json.dumps(list(keys))}
+    return _FIT_IN_BROWSER % {"keys": json.dumps(list(keys)), "narrow": NARROW}

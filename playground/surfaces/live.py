@@ -24,6 +24,8 @@ from playground.common.palette import LIGHT
 from playground.common.plain_figure import PlainFigure
 
 from .figures import (
+    COLOUR_BAR_BAND,
+    COLOUR_BAR_PAD,
     LAYOUT,
     map_axes,
     map_height,
@@ -204,8 +206,10 @@ def explorer_figure(race, index: int, found: Sweep, frame: int) -> go.Figure:
                     yaxis=dict(range=[low - 0.05 * f_span, high + 0.05 * f_span], title="f(x)"))
     else:
         axes = map_axes(race)
-    fig.update_layout(**axes, height=(420 if flat else map_height(race) - 60) + extra, sliders=sliders,
-                      dragmode="pan", showlegend=False, **(LAYOUT | dict(margin=dict(l=10, r=10, t=20 + extra, b=10))))
+    below = 0 if flat else 10 + COLOUR_BAR_PAD + COLOUR_BAR_BAND - 36  # the colour bar under the x axis
+    fig.update_layout(**axes, height=(420 if flat else map_height(race) - 60) + extra + below, sliders=sliders,
+                      dragmode="pan", showlegend=False,
+                      **(LAYOUT | dict(margin=dict(l=10, r=10, t=20 + extra, b=10 + below))))
     return readable(fig).add_plain(traces)
 
 
