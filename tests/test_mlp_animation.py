@@ -7,10 +7,12 @@ import math
 import numpy as np
 import pytest
 
+from engine.formatting import parse_readable
 from playground.mlp import animation, budget
 from playground.mlp.lab import build_trainer, decision_grid, load_data
 from playground.mlp.state import MLP_SPEC, MLPState
 from playground.mlp.training import TRAP_SHOWN_AFTER, Training
+from playground.surfaces.figures import MAX_LOG_TICKS
 
 
 def playing(**query) -> Training:
@@ -212,3 +214,36 @@ def test_the_map_after_the_trap_is_labelled_with_the_update_whose_weights_it_kep
     (fig, _), _ = animation.charts(trainer, run.data, None, False)
     text = fig.to_dict()["data"][-1]["text"][0]
     assert label(fig.to_dict()["data"][-1]) == trainer.updates - 1 and "kept by the NaN trap" in text
+
+
+def test_a_regression_batch_that_blew_up_gives_each_frame_its_own_colour_scale():
+    """One scale up to the blown-up update's 10¹¹ painted the updates that trained normally one flat colour."""
+    run = exploding_lesson_playing()
+    run.frame(5000)
+    shots = run.batch.snapshots
+    fig = animation.map_figure(run.batch, run.data, run.trainer.train_set, run.trainer.test_set, False).to_dict()
+    for frame, snap in zip(fig["frames"], shots[1:], strict=True):
+        heat = frame["data"][0]
+        codes = bytes_of(heat["z"])
+        assert codes.min() == 0 and codes.max() == animation.LEVELS  # the frame's own range, end to end
+        ticks = [float(parse_readable(t)) for t in heat["colorbar"]["ticktext"]]
+        assert snap.z.min() <= min(ticks) and max(ticks) <= snap.z.max()  # labelled in the frame's own values
+        assert heat["colorbar"]["title"] == fig["data"][0]["colorbar"]["title"]  # the bar keeps its title
+    early, late = (max(abs(float(parse_readable(t))) for t in f["data"][0]["colorbar"]["ticktext"])
+                   for f in (fig["frames"][0], fig["frames"][-1]))
+    assert late > 1e6 * early  # the explosion is read off the colour bar
+    # a regression that trains normally keeps the batch's one scale (the colour bar stays put)
+    run = playing(data="regression", loss="mse", hidden="8", act="tanh")
+    run.frame(5000)
+    fig = animation.map_figure(run.batch, run.data, run.trainer.train_set, run.trainer.test_set, False).to_dict()
+    assert not any("colorbar" in f["data"][0] for f in fig["frames"])
+
+
+def test_the_loss_curve_of_a_batch_that_blew_up_labels_a_few_powers_of_ten():
+    """Play's curve starts with less than its frames draw: its labels were spaced for update 0, every decade, and
+    the exploding lesson's 24 decades were written one on another."""
+    run = exploding_lesson_playing()
+    run.frame(5000)
+    axis = animation.loss_figure(run.trainer.history, run.batch).to_dict()["layout"]["yaxis"]
+    low, high = axis["range"]
+    assert high - low > 20 and (high - low) / axis["dtick"] <= MAX_LOG_TICKS + 1

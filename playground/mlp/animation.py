@@ -96,10 +96,28 @@ def scale(batch: Batch, task: str, binary: bool, classes: int) -> tuple[float, f
     regression's predictions over every snapshot."""
     if task != "regression":
         return 0.0, 1.0 if binary else float(max(classes - 1, 1))
-    z = np.concatenate([s.z.ravel() for s in batch.snapshots])
+    return _span(np.concatenate([s.z.ravel() for s in batch.snapshots]))
+
+
+def _span(z: np.ndarray) -> tuple[float, float]:
     z = z[np.isfinite(z)]
     low, high = (float(z.min()), float(z.max())) if z.size else (0.0, 1.0)
     return low, high if high > low else low + 1.0
+
+
+BLOWN_UP = 1000  # a regression batch whose range is this many times a snapshot's has blown up: see scales()
+
+
+def scales(batch: Batch, task: str, binary: bool, classes: int) -> list[tuple[float, float]]:
+    """Each snapshot's colour scale: the batch's one scale, or each snapshot's own when the batch is a regression
+    that blew up (a snapshot spans under 1/BLOWN_UP of the batch's range). In the exploding lesson, the batch's scale
+    up to 1.7 × 10¹¹ painted the 30 updates that trained normally, predictions of about ±2, in one flat colour."""
+    low, high = scale(batch, task, binary, classes)
+    if task == "regression":
+        own = [_span(s.z.ravel()) for s in batch.snapshots]
+        if min(h - lo for lo, h in own) * BLOWN_UP < high - low:
+            return own
+    return [(low, high)] * len(batch.snapshots)
 
 
 def levels(z: np.ndarray, low: float, high: float) -> np.ndarray:
@@ -129,14 +147,20 @@ def map_figure(batch: Batch, data, train, test, discrete: bool) -> PlainFigure:
     xs, ys = grid_axes(data)
     binary = data.task != "regression" and data.classes == 2
     shown = [figures.discretized(s.z) if binary and discrete else s.z for s in batch.snapshots]
-    low, high = scale(batch, data.task, binary, data.classes)
+    ranges = scales(batch, data.task, binary, data.classes)
     fig = PlainFigure(figures.boundary_figure(xs, ys, shown[0], train, test, data.task, discrete,
                                               batch.snapshots[0].update, heatmap=True))
     classes = data.task != "regression" and (discrete or not binary)
-    fig.update_traces(z=levels(shown[0], low, high), zmin=0, zmax=LEVELS, colorbar=colour_ticks(low, high, classes),
-                      selector=0)
-    frames = [(s.update, [dict(type="heatmap", z=typed(levels(z, low, high))), figures.update_label(xs, ys, s.update)])
-              for s, z in zip(batch.snapshots[1:], shown[1:], strict=True)]
+    fig.update_traces(z=levels(shown[0], *ranges[0]), zmin=0, zmax=LEVELS,
+                      colorbar=colour_ticks(*ranges[0], classes), selector=0)
+    bar = fig.data[0].colorbar.to_plotly_json()  # a frame's colour bar replaces the whole bar: title and all
+
+    def heat(z, low: float, high: float) -> dict:  # with its colour bar when the scale changes from frame to frame
+        return dict(type="heatmap", z=typed(levels(z, low, high)),
+                    **({"colorbar": bar | colour_ticks(low, high, classes)} if len(set(ranges)) > 1 else {}))
+
+    frames = [(s.update, [heat(z, *span), figures.update_label(xs, ys, s.update)])
+              for s, z, span in zip(batch.snapshots[1:], shown[1:], ranges[1:], strict=True)]
     return _animated(fig, batch, frames, [0, len(fig.data) - 1])
 
 

@@ -9,7 +9,7 @@ from plotly.colors import sample_colorscale
 
 from engine.formatting import readable as format_readable
 from playground.common.palette import LIGHT, Palette
-from playground.surfaces.figures import LAYOUT, readable
+from playground.surfaces.figures import LAYOUT, MAX_LOG_TICKS, readable
 
 from .history import chart_records
 
@@ -120,7 +120,12 @@ def log_range(values) -> dict:
         return {}
     low, high = np.log10(min(ys)), np.log10(max(ys))
     pad = 0.05 * (high - low) if high > low else 0.1
-    return dict(range=[low - pad, high + pad]) | log_ticks(ys)
+    axis = dict(range=[low - pad, high + pad]) | log_ticks(ys)
+    if "tickvals" not in axis:  # Plotly's powers of ten, spaced for this range as readable() spaces them for the data
+        # a figure starts with: Play's loss curve starts with less than its frames draw, and labelled every one of
+        # the exploding lesson's 24 decades, one on another
+        axis["dtick"] = max(1, int(np.ceil((high - low + 1) / MAX_LOG_TICKS)))
+    return axis
 
 
 def even_ticks(low: float, high: float) -> list[float]:
