@@ -420,3 +420,31 @@ def test_the_start_label_is_never_cut_off_at_the_maps_edge(page, width, height):
     box = page.evaluate(START_LABEL_BOX)
     assert box["map"]["left"] - 1 <= box["label"]["left"] and box["label"]["right"] <= box["map"]["right"] + 1, box
     no_exception(page)
+
+
+MAP_LABEL = """() => {
+    const gd = document.querySelector('.st-key-surfaces_chart .js-plotly-plot');
+    const label = ((gd && gd.layout && gd.layout.annotations) || []).find(a => a.name === 'iteration');
+    return label ? parseInt(label.text.replace('iteration ', ''), 10) : null;
+}"""
+
+
+def test_pause_shows_the_iteration_the_map_stopped_at_everywhere_on_the_page(page):
+    """The map stopped at 'iteration 74' while the slider, the inspector and the link stayed at 100 (the review)."""
+    open_surfaces(page, "?iters=40&frame=40")
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    run = "SGD (η=0.09)"
+    page.locator(".st-key-surfaces_chart .updatemenu-button").filter(has_text="Play").click()
+    page.wait_for_function(f"() => {{ const n = ({MAP_PATH_LENGTH})('{run}'); return n > 1 && n < 15; }}")
+    page.locator(".st-key-surfaces_chart .updatemenu-button").filter(has_text="Pause").click()
+    # the server's answer: the link and the inspector at the iteration the map stopped at, and the map drawn there
+    page.wait_for_function(f"() => {FRAME_IN_LINK} < 40")
+    stopped = page.evaluate(f"() => {FRAME_IN_LINK}")
+    assert 0 < stopped < 40
+    expect(page.get_by_text(f"At iteration {stopped}", exact=True)).to_be_visible()
+    thumb = page.locator("[data-testid=stSlider]").filter(has_text="Iteration shown").locator(
+        "[data-testid=stSliderThumbValue]")
+    expect(thumb).to_have_text(str(stopped))
+    page.wait_for_function(f"() => ({MAP_LABEL})() === {stopped} && ({MAP_PATH_LENGTH})('{run}') === {stopped + 1}")
+    assert page.evaluate("() => new URLSearchParams(location.search).get('start')") in (None, "-3.5,1.5")
+    no_exception(page)

@@ -207,11 +207,15 @@ def test_the_inspector_says_a_gradient_at_an_undefined_point_means_nothing():
     assert not any("no slope" in line for line in inspection(defined, defined.runs[0], 0)[0])
 
 
-def test_the_map_says_its_play_is_the_browsers_and_the_numbers_stay():
+def test_the_map_says_its_play_is_the_browsers_and_pause_shows_where_it_stopped():
     """The chart's Play animated while the slider, caption and inspector stayed put, unexplained (the labs'
-    review). The numbers below the map are those of the slider's iteration."""
+    review); Pause now hands the map's iteration to them (the play review). The numbers below the map are those of
+    the slider's iteration."""
     at = start_page(frame="40")
-    assert any("Play runs in your browser; the numbers below stay at the iteration shown" in c.value
+    assert any("Play runs in your browser; ❚❚ Pause shows the iteration it stopped at in the numbers below" in c.value
                for c in at.caption)
+    locked = open_page("surfaces/view.py", lock="setup")  # a locked map takes no selection: its Pause can't
+    assert any("Play runs in your browser; the numbers below stay at the iteration shown" in c.value
+               for c in locked.caption)
     assert at.slider(key="surfaces_frame").value == 40
     assert any("iteration 40" in m.value.lower() for m in [*at.markdown, *at.caption, *at.subheader])

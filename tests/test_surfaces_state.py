@@ -3,6 +3,7 @@ format and the optimizer table; the decisions its controls make; and today's lin
 
 import json
 import math
+from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, reject, settings
@@ -312,6 +313,16 @@ def test_a_click_on_the_map_starts_every_run_there():
     assert controls.start_from_click(state, event) == SurfaceState(start=(1.235, -0.5), iterations=40, frame=40)
     assert controls.start_from_click(state, {"selection": {"points": []}}) is None
     assert controls.start_from_click(state, None) is None
+
+
+def test_the_maps_pause_shows_the_iteration_it_stopped_at():
+    from playground.surfaces.pause import PAUSED
+
+    state = SurfaceState(start=(-3.5, 1.5), iterations=40, frame=40)
+    paused = {"selection": {"points": [{"x": 17, "y": 0, "curve_number": PAUSED, "point_number": 3}]}}
+    assert controls.start_from_click(state, paused) == replace(state, frame=17)  # the start stays
+    clicked = {"selection": {"points": [{"x": 17, "y": 0, "curve_number": 1, "point_number": 3}]}}
+    assert controls.start_from_click(state, clicked).start == (17, 0)  # a click on the map's grid starts there
 
 
 def test_picking_a_surface_keeps_the_runs():

@@ -12,6 +12,7 @@ from labs.optim import OptimizerConfig
 from labs.surfaces import SURFACES
 from playground.common.fields import StateSpec
 
+from .pause import PAUSED
 from .runs import run_to_row
 from .state import CUSTOM, RangeKind, SurfaceState
 
@@ -28,10 +29,13 @@ def step(frame: int, last: int) -> int:
 # --- what the buttons and the map change ---
 
 def start_from_click(state: SurfaceState, event: Mapping[str, Any] | None) -> SurfaceState | None:
-    """A click on the contour map starts every run there, shown to the end; None if it selected no point."""
+    """A click on the contour map starts every run there, shown to the end; None if it selected no point. The map's
+    Pause selects a point of curve PAUSED whose x is the iteration the map stopped at: that iteration is shown."""
     points = ((event or {}).get("selection") or {}).get("points") or []
     if not points:
         return None
+    if points[0].get("curve_number") == PAUSED:
+        return replace(state, frame=min(max(0, int(points[0]["x"])), state.iterations))
     x, y = (round(float(points[0][c]), CLICK_DIGITS) for c in ("x", "y"))
     return replace(state, start=(x, y), frame=state.iterations)
 

@@ -13,9 +13,9 @@ from playground.common.teacher import TeacherView
 from playground.surfaces import controls
 from playground.surfaces.drag import drag_caption, drag_figure, drag_script, run_drag
 from playground.surfaces.figures import contour_figure, curve_figure, loss_figure, surface3d_figure
-from playground.surfaces.fit import fit_maps_script
 from playground.surfaces.live import explorer_figure, run_sweep
 from playground.surfaces.numbers import readable_text
+from playground.surfaces.pause import map_scripts
 from playground.surfaces.race import inspection, point_at, race_or_trouble, results_rows, stepper_query
 from playground.surfaces.runs import COLUMNS, NAMES, Column
 from playground.surfaces.state import CUSTOM, SURFACES_SPEC, SurfaceState
@@ -245,4 +245,5 @@ def _inspect(frame: int) -> None:
 
 ss.pop("surfaces_rerun_all", None)  # this full run redraws the whole page
 st.fragment(_view)()
-st.html(fit_maps_script(("surfaces_chart", "surfaces_drag", "surfaces_live")), unsafe_allow_javascript=True)
+st.html(map_scripts(("surfaces_chart", "surfaces_drag", "surfaces_live"), paused="surfaces_chart"),
+        unsafe_allow_javascript=True)

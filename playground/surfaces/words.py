@@ -45,10 +45,12 @@ def describe_losses(race, frame: int) -> str:
 
 
 def map_caption(race, locked: bool) -> str:
-    """The contour map's key: the ★ only where the surface has a minimum marked on it."""
+    """The contour map's key: the ★ only where the surface has a minimum marked on it. A locked map takes no
+    selection, so its Pause can't hand the iteration back (pause.py)."""
     return (("" if locked else "Click anywhere on the contour map to start every optimizer from there. ")
-            + "✕ start" + (" · ★ minimum" if race.minima else "")
-            + ". ▶ Play runs in your browser; the numbers below stay at the iteration shown.")
+            + "✕ start" + (" · ★ minimum" if race.minima else "") + ". ▶ Play runs in your browser; "
+            + ("the numbers below stay at the iteration shown." if locked else
+               "❚❚ Pause shows the iteration it stopped at in the numbers below."))
 
 
 def left_the_map(race, run) -> int | None:
