@@ -9,6 +9,8 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from playground.common.chart_script import FIND_CHARTS
+
 
 def play_button(where, key: str, playing: bool, set_playing: Callable[[bool], None], **button_args) -> None:
     """Play, or Pause while playing. They are two widgets (``{key}_play``, ``{key}_pause``) and each only sets
@@ -45,29 +47,30 @@ def timed_fragment(body: Callable[[], None], timer: Callable[[], tuple], tick: C
 # on the clock: a browser that draws slower skips some and still ends the batch in time for the next one.
 # (gd._transitionData._frames is where plotly.js keeps a figure's frames: it has no public getter.)
 _PLAY_IN_BROWSER = """<script>/* batch %(batch)s */
-(function attempt(left) {
-  const charts = %(keys)s.map(key => [...document.querySelectorAll('.st-key-' + key + ' .js-plotly-plot')].find(
-    gd => gd.layout && gd.layout.meta && gd.layout.meta.batch === %(batch)s));  // not a chart kept from the last run
-  if (!charts.every(Boolean) || !window.Plotly) {
-    if (left > 0) setTimeout(() => attempt(left - 1), 50);
-    return;
+(function () {%(find)s
+  whenDrawn(() => {
+    const found = %(keys)s.map(key => charts(key).find(
+      gd => gd.layout && gd.layout.meta && gd.layout.meta.batch === %(batch)s));  // not a chart kept from the last run
+    return found.every(Boolean) && found;
+  }, play);
+  function play(found) {
+    for (const gd of found) {
+      const frames = gd._transitionData._frames, every = gd.layout.meta.every, start = performance.now();
+      let shown = -1;
+      (function next() {
+        if (!gd.isConnected) return;  // the next batch's chart has replaced this one
+        const due = Math.min(frames.length - 1, Math.floor((performance.now() - start) / every) - 1);
+        if (due > shown) {
+          shown = due;
+          const data = gd.data.slice();
+          frames[due].traces.forEach((t, i) => { data[t] = Object.assign({}, data[t], frames[due].data[i]); });
+          window.Plotly.react(gd, data, gd.layout);
+        }
+        if (shown < frames.length - 1) setTimeout(next, Math.max(0, start + (shown + 2) * every - performance.now()));
+      })();
+    }
   }
-  for (const gd of charts) {
-    const frames = gd._transitionData._frames, every = gd.layout.meta.every, start = performance.now();
-    let shown = -1;
-    (function next() {
-      if (!gd.isConnected) return;  // the next batch's chart has replaced this one
-      const due = Math.min(frames.length - 1, Math.floor((performance.now() - start) / every) - 1);
-      if (due > shown) {
-        shown = due;
-        const data = gd.data.slice();
-        frames[due].traces.forEach((t, i) => { data[t] = Object.assign({}, data[t], frames[due].data[i]); });
-        window.Plotly.react(gd, data, gd.layout);
-      }
-      if (shown < frames.length - 1) setTimeout(next, Math.max(0, start + (shown + 2) * every - performance.now()));
-    })();
-  }
-})(100);
+})();
 </script>"""
 
 
@@ -76,5 +79,5 @@ def play_in_browser(keys: tuple[str, ...], batch: str) -> None:
     drawn them: each chart's ``layout.meta`` names the ``batch`` it plays and ``every``, the milliseconds between
     two frames. One script per batch: a new ``batch`` makes a new script, which the browser runs (the same one
     again would not run)."""
-    script = _PLAY_IN_BROWSER % {"batch": json.dumps(str(batch)), "keys": json.dumps(list(keys))}
+    script = _PLAY_IN_BROWSER % {"batch": json.dumps(str(batch)), "keys": json.dumps(list(keys)), "find": FIND_CHARTS}
     st.html(script, unsafe_allow_javascript=True)

@@ -21,6 +21,7 @@ from engine import EngineError
 from engine.formatting import format_number
 from labs.optim import OptimizerConfig
 from labs.surfaces import StartSweep, elementwise, surface_expression, sweep_starts
+from playground.common.chart_script import FIND_CHARTS
 from playground.common.palette import LIGHT
 from playground.common.plain_figure import PlainFigure
 
@@ -221,91 +222,90 @@ def drag_caption(race, drag: Drag, frame: int) -> str:
 # paths of the nearest grid start are drawn with Plotly.restyle. gd._fullLayout.xaxis._offset and p2l are
 # plotly.js internals with no public getter.
 _DRAG_IN_BROWSER = """<script>/* start drag %(batch)s */
-(function attempt(left) {
-  const gd = [...document.querySelectorAll('.st-key-' + %(key)s + ' .js-plotly-plot')].find(
-    g => g.layout && g.layout.meta && g.layout.meta.drag && g.layout.meta.drag.batch === %(batch)s);
-  if (!gd || !window.Plotly || !gd._fullLayout || !gd._fullLayout.xaxis) {
-    if (left > 0) setTimeout(() => attempt(left - 1), 50);
-    return;
-  }
-  if (gd._startDragOff) gd._startDragOff();  // a chart redrawn in place keeps its element: one set of handlers
-  const m = gd.layout.meta.drag;
-  const decode = (spec, Type) => new Type(Uint8Array.from(atob(spec.bdata), c => c.charCodeAt(0)).buffer);
-  const runs = m.runs.map(r => ({path: r.path, now: r.now, ends: decode(r.ends, Int16Array),
-                                 points: decode(r.points, Float32Array)}));
-  const rows = m.iterations + 1;
-  const nearest = (values, v) => values.reduce(
-    (best, u, i) => Math.abs(u - v) < Math.abs(values[best] - v) ? i : best, 0);
-  function show(ix, iy) {
-    const s = gd.data[m.start];
-    if (s.x[0] === m.xs[ix] && s.y[0] === m.ys[iy]) return;
-    const index = iy * m.xs.length + ix, xs = [], ys = [], traces = [];
-    for (const r of runs) {
-      const n = r.ends[index] + 1, at = index * rows * 2, px = [], py = [];
-      for (let i = 0; i < n; i++) { px.push(r.points[at + 2 * i]); py.push(r.points[at + 2 * i + 1]); }
-      xs.push(px, [px[n - 1]]); ys.push(py, [py[n - 1]]); traces.push(r.path, r.now);
+(function () {%(find)s
+  whenDrawn(() => charts(%(key)s).find(g => g.layout && g.layout.meta && g.layout.meta.drag
+                                           && g.layout.meta.drag.batch === %(batch)s && g._fullLayout
+                                           && g._fullLayout.xaxis), wire);
+  function wire(gd) {
+    if (gd._startDragOff) gd._startDragOff();  // a chart redrawn in place keeps its element: one set of handlers
+    const m = gd.layout.meta.drag;
+    const decode = (spec, Type) => new Type(Uint8Array.from(atob(spec.bdata), c => c.charCodeAt(0)).buffer);
+    const runs = m.runs.map(r => ({path: r.path, now: r.now, ends: decode(r.ends, Int16Array),
+                                   points: decode(r.points, Float32Array)}));
+    const rows = m.iterations + 1;
+    const nearest = (values, v) => values.reduce(
+      (best, u, i) => Math.abs(u - v) < Math.abs(values[best] - v) ? i : best, 0);
+    function show(ix, iy) {
+      const s = gd.data[m.start];
+      if (s.x[0] === m.xs[ix] && s.y[0] === m.ys[iy]) return;
+      const index = iy * m.xs.length + ix, xs = [], ys = [], traces = [];
+      for (const r of runs) {
+        const n = r.ends[index] + 1, at = index * rows * 2, px = [], py = [];
+        for (let i = 0; i < n; i++) { px.push(r.points[at + 2 * i]); py.push(r.points[at + 2 * i + 1]); }
+        xs.push(px, [px[n - 1]]); ys.push(py, [py[n - 1]]); traces.push(r.path, r.now);
+      }
+      window.Plotly.restyle(gd, {x: [...xs, [m.xs[ix]]], y: [...ys, [m.ys[iy]]]}, [...traces, m.start]);
+      const across = (m.xs[ix] - m.x_range[0]) / (m.x_range[1] - m.x_range[0]);  // as figures.label_position
+      const up = (m.ys[iy] - m.y_range[0]) / (m.y_range[1] - m.y_range[0]);
+      const side = across < m.edge ? 'right' : across > 1 - m.edge ? 'left' : 'center';
+      window.Plotly.restyle(gd, {text: [['snapped start (' + m.xlabels[ix] + ', ' + m.ylabels[iy] + ')']],
+                                 textposition: [(up > 0.75 ? 'bottom ' : 'top ') + side]}, [m.start]);
     }
-    window.Plotly.restyle(gd, {x: [...xs, [m.xs[ix]]], y: [...ys, [m.ys[iy]]]}, [...traces, m.start]);
-    const across = (m.xs[ix] - m.x_range[0]) / (m.x_range[1] - m.x_range[0]);  // as figures.label_position
-    const up = (m.ys[iy] - m.y_range[0]) / (m.y_range[1] - m.y_range[0]);
-    const side = across < m.edge ? 'right' : across > 1 - m.edge ? 'left' : 'center';
-    window.Plotly.restyle(gd, {text: [['snapped start (' + m.xlabels[ix] + ', ' + m.ylabels[iy] + ')']],
-                               textposition: [(up > 0.75 ? 'bottom ' : 'top ') + side]}, [m.start]);
+    function place(ev) {
+      const box = gd.getBoundingClientRect(), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+      return [xa.p2l(ev.clientX - box.left - xa._offset), ya.p2l(ev.clientY - box.top - ya._offset)];
+    }
+    function onStart(ev) {
+      const box = gd.getBoundingClientRect(), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+      const s = gd.data[m.start];
+      const dx = ev.clientX - box.left - xa._offset - xa.l2p(s.x[0]);
+      const dy = ev.clientY - box.top - ya._offset - ya.l2p(s.y[0]);
+      return Math.hypot(dx, dy) <= (ev.pointerType === 'touch' ? 28 : 16);
+    }
+    let dragging = false, pending = null, frame = 0;
+    const down = ev => {
+      if (!onStart(ev)) return;
+      dragging = true;
+      ev.preventDefault(); ev.stopPropagation();
+      gd.setPointerCapture(ev.pointerId);
+    };
+    const move = ev => {
+      if (!dragging) return;
+      ev.preventDefault(); ev.stopPropagation();
+      const [x, y] = place(ev);
+      pending = [nearest(m.xs, x), nearest(m.ys, y)];
+      if (!frame) frame = requestAnimationFrame(() => { frame = 0; show(...pending); });
+    };
+    const up = ev => {
+      if (!dragging) return;
+      dragging = false;
+      ev.preventDefault(); ev.stopPropagation();
+      const [x, y] = place(ev);
+      show(nearest(m.xs, x), nearest(m.ys, y));
+    };
+    const touch = ev => { if (dragging) { ev.preventDefault(); ev.stopPropagation(); } };
+    const commit = e => {
+      if (!e || !e.button || e.button.name !== %(button)s) return;
+      const s = gd.data[m.start];
+      gd.emit('plotly_selected', {points: [{x: s.x[0], y: s.y[0], curveNumber: m.start, pointNumber: 0,
+                                            pointIndex: 0}]});
+    };
+    gd.addEventListener('pointerdown', down, true);
+    gd.addEventListener('pointermove', move, true);
+    gd.addEventListener('pointerup', up, true);
+    gd.addEventListener('touchstart', touch, {capture: true, passive: false});
+    gd.addEventListener('touchmove', touch, {capture: true, passive: false});
+    gd.on('plotly_buttonclicked', commit);
+    gd._startDragOff = () => {
+      gd.removeEventListener('pointerdown', down, true);
+      gd.removeEventListener('pointermove', move, true);
+      gd.removeEventListener('pointerup', up, true);
+      gd.removeEventListener('touchstart', touch, true);
+      gd.removeEventListener('touchmove', touch, true);
+      gd.removeListener('plotly_buttonclicked', commit);
+    };
   }
-  function place(ev) {
-    const box = gd.getBoundingClientRect(), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
-    return [xa.p2l(ev.clientX - box.left - xa._offset), ya.p2l(ev.clientY - box.top - ya._offset)];
-  }
-  function onStart(ev) {
-    const box = gd.getBoundingClientRect(), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
-    const s = gd.data[m.start];
-    const dx = ev.clientX - box.left - xa._offset - xa.l2p(s.x[0]);
-    const dy = ev.clientY - box.top - ya._offset - ya.l2p(s.y[0]);
-    return Math.hypot(dx, dy) <= (ev.pointerType === 'touch' ? 28 : 16);
-  }
-  let dragging = false, pending = null, frame = 0;
-  const down = ev => {
-    if (!onStart(ev)) return;
-    dragging = true;
-    ev.preventDefault(); ev.stopPropagation();
-    gd.setPointerCapture(ev.pointerId);
-  };
-  const move = ev => {
-    if (!dragging) return;
-    ev.preventDefault(); ev.stopPropagation();
-    const [x, y] = place(ev);
-    pending = [nearest(m.xs, x), nearest(m.ys, y)];
-    if (!frame) frame = requestAnimationFrame(() => { frame = 0; show(...pending); });
-  };
-  const up = ev => {
-    if (!dragging) return;
-    dragging = false;
-    ev.preventDefault(); ev.stopPropagation();
-    const [x, y] = place(ev);
-    show(nearest(m.xs, x), nearest(m.ys, y));
-  };
-  const touch = ev => { if (dragging) { ev.preventDefault(); ev.stopPropagation(); } };
-  const commit = e => {
-    if (!e || !e.button || e.button.name !== %(button)s) return;
-    const s = gd.data[m.start];
-    gd.emit('plotly_selected', {points: [{x: s.x[0], y: s.y[0], curveNumber: m.start, pointNumber: 0,
-                                          pointIndex: 0}]});
-  };
-  gd.addEventListener('pointerdown', down, true);
-  gd.addEventListener('pointermove', move, true);
-  gd.addEventListener('pointerup', up, true);
-  gd.addEventListener('touchstart', touch, {capture: true, passive: false});
-  gd.addEventListener('touchmove', touch, {capture: true, passive: false});
-  gd.on('plotly_buttonclicked', commit);
-  gd._startDragOff = () => {
-    gd.removeEventListener('pointerdown', down, true);
-    gd.removeEventListener('pointermove', move, true);
-    gd.removeEventListener('pointerup', up, true);
-    gd.removeEventListener('touchstart', touch, true);
-    gd.removeEventListener('touchmove', touch, true);
-    gd.removeListener('plotly_buttonclicked', commit);
-  };
-})(100);
+})();
 </script>"""
 
 
@@ -313,4 +313,4 @@ def drag_script(key: str, fig: go.Figure) -> str:
     """The page script that makes the start of chart ``key`` (st.plotly_chart's key) draggable; one per batch
     (a new script is run by the browser, the same one again would not be)."""
     return _DRAG_IN_BROWSER % {"key": json.dumps(key), "batch": json.dumps(fig.layout.meta["drag"]["batch"]),
-                               "button": json.dumps(START_HERE)}
+                               "button": json.dumps(START_HERE), "find": FIND_CHARTS}

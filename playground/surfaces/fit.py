@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import json
 
+from playground.common.chart_script import FIND_CHARTS
+
 # Runs in the page itself (st.html with its JavaScript allowed); the chart keys are the page's own. It watches the
 # page for map charts (React draws and redraws them after the script runs) and fits each one after every drawing
 # of it (plotly_afterplot): a new width, or a new figure from the server, which comes at the server's height again.
 # gd._fullLayout._size (the plot area after margins) and the axes' _length are plotly.js internals with no public
 # getter; a map is to scale when its y axis is anchored to x.
 _FIT_IN_BROWSER = """<script>/* fit maps %(keys)s */
-(function () {
+(function () {%(find)s
   if (window.__gradlabFitsMaps) return;  // one watcher per page, however often this script is drawn
   window.__gradlabFitsMaps = true;
   const keys = %(keys)s;
@@ -45,7 +47,7 @@ _FIT_IN_BROWSER = """<script>/* fit maps %(keys)s */
   }
   function watch() {
     for (const key of keys) {
-      for (const gd of document.querySelectorAll('.st-key-' + key + ' .js-plotly-plot')) {
+      for (const gd of charts(key)) {
         if (gd._fitsItsMap || !gd.on) continue;
         gd._fitsItsMap = true;
         gd.on('plotly_afterplot', () => setTimeout(() => fit(gd)));  // not inside the drawing that called it
@@ -64,4 +66,4 @@ NARROW = 600  # px: in a figure narrower than this the toolbar ran into the lege
 
 def fit_maps_script(keys: tuple[str, ...]) -> str:
     """The page script that fits the maps of the charts under ``keys`` (st.plotly_chart keys) to their width."""
-    return _FIT_IN_BROWSER % {"keys": json.dumps(list(keys)), "narrow": NARROW}
+    return _FIT_IN_BROWSER % {"keys": json.dumps(list(keys)), "narrow": NARROW, "find": FIND_CHARTS}

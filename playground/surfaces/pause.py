@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 
+from playground.common.chart_script import FIND_CHARTS
+
 from .figures import PAUSE_ID
 from .fit import fit_maps_script
 
@@ -19,12 +21,12 @@ PAUSED = -1  # the curve number of the selection that says "paused at iteration 
 # map chart React draws (a new figure from the server may come in a new element). The count makes every pause a new
 # selection: Streamlit drops one equal to the last (paused at 74 twice, with the slider moved between).
 _PAUSE_IN_BROWSER = """<script>/* pause hands back the iteration: %(key)s */
-(function () {
+(function () {%(find)s
   if (window.__gradlabHandsBackPause) return;
   window.__gradlabHandsBackPause = true;
   let count = 0;
   function watch() {
-    for (const gd of document.querySelectorAll('.st-key-' + %(key)s + ' .js-plotly-plot')) {
+    for (const gd of charts(%(key)s)) {
       if (gd._handsBackPause || !gd.on) continue;
       gd._handsBackPause = true;
       gd.on('plotly_buttonclicked', e => {
@@ -49,7 +51,8 @@ _PAUSE_IN_BROWSER = """<script>/* pause hands back the iteration: %(key)s */
 def pause_script(key: str) -> str:
     """The page script that makes ❚❚ Pause on chart ``key`` (the contour map's st.plotly_chart key) select the
     iteration the map stopped at."""
-    return _PAUSE_IN_BROWSER % {"key": json.dumps(key), "pause": json.dumps(PAUSE_ID), "paused": PAUSED}
+    return _PAUSE_IN_BROWSER % {"key": json.dumps(key), "pause": json.dumps(PAUSE_ID), "paused": PAUSED,
+                                "find": FIND_CHARTS}
 
 
 def map_scripts(maps: tuple[str, ...], paused: str) -> str:

@@ -1,0 +1,17 @@
+"""JavaScript that every page script driving an st.plotly_chart starts with: how it finds its chart. Pasted into
+each script's own function (a page runs each script once, on its own). No Streamlit import."""
+
+from __future__ import annotations
+
+# ``charts(key)``: the Plotly charts drawn under st.plotly_chart key ``key`` (its element's class is st-key-<key>).
+# ``whenDrawn(find, then)``: React draws a chart after the script that drives it has run, and plotly.js loads with
+# the first chart, so ``find()`` is tried every 50 ms (for 5 s at most) until plotly.js is there and ``find()``
+# returns what it looks for, which ``then`` gets.
+FIND_CHARTS = """
+  const charts = key => [...document.querySelectorAll('.st-key-' + key + ' .js-plotly-plot')];
+  const whenDrawn = (find, then, left = 100) => {
+    const found = window.Plotly && find();
+    if (found) then(found);
+    else if (left > 0) setTimeout(() => whenDrawn(find, then, left - 1), 50);
+  };
+"""
