@@ -132,3 +132,18 @@ def test_the_note_shows_with_its_eta_and_mu_only_above_the_map():
     note = next(t for t in spec["data"] if t.get("name") == "note")
     assert note["y"] == [float(race.ys[-1])] and note["textposition"] == "top right"  # over the map's top edge
     assert all(len(line) <= NOTE_CHARACTERS for line in note["text"][0].split("<br>"))
+
+
+def test_a_step_that_jumps_off_the_map_and_back_says_so_and_where_the_point_is_only_when_it_is_off():
+    from playground.surfaces import controls
+
+    race = run_race(controls.step_size_lesson())  # |x| from 10 on -12 … 12; the run with η = 11
+    found, _ = run_sweep(race, race.runs[2])
+    i = list(found.lrs).index(31.0)
+    path = descend(surface_expression("abs(x)"), (10.0,), OptimizerConfig("sgd", lr=31.0), 30).points[:, 0]
+    assert list(path[:3]) == [10, -21, 10]  # off the map and back, for ever
+    at_end = sweep_note(race, found, i, 0, 30)
+    assert at_end.startswith("η = 31 goes off the map and back: f is 10 at iteration 30, as at the start.")
+    assert "falls" not in at_end and "the point and its arrows" not in at_end  # at iteration 30 it is on the map
+    assert sweep_note(race, found, i, 0, 29).endswith(
+        f"At iteration 29, the point and its arrows are at {readable_point(path[29:30])}, off the map.")

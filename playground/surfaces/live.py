@@ -114,11 +114,13 @@ def sweep_note(race, found: Sweep, i: int, j: int, frame: int) -> str | None:
         return None
     elif losses[-1] > losses[0]:
         lines = [f"{name} diverges: f grows from {number(losses[0])} to {number(losses[-1])} by iteration {end}."]
-    else:
+    elif losses[-1] < losses[0]:
         lines = [f"{name} runs off: f falls to {number(losses[-1])} by iteration {end}."]
+    else:  # back where it started: a cycle through points off the map (|x| from 10 with η = 31: 10 ↔ -21)
+        lines = [f"{name} goes off the map and back: f is {number(losses[-1])} at iteration {end}, as at the start."]
     if off is not None:
         lines.append(f"It leaves the map at iteration {off}.")
-        if shown >= off:
+        if not inside[shown]:
             at = f"At iteration {shown}" + (" (where the run stops)" if shown < frame else "")
             lines.append(f"{at}, the point and its arrows are at {readable_point(points[shown])}, off the map."
                          if np.all(np.isfinite(points[shown])) else f"{at}, the point is not a number: not drawn.")
