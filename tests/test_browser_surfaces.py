@@ -448,3 +448,43 @@ def test_pause_shows_the_iteration_the_map_stopped_at_everywhere_on_the_page(pag
     page.wait_for_function(f"() => ({MAP_LABEL})() === {stopped} && ({MAP_PATH_LENGTH})('{run}') === {stopped + 1}")
     assert page.evaluate("() => new URLSearchParams(location.search).get('start')") in (None, "-3.5,1.5")
     no_exception(page)
+
+
+NOTE_SHOWN = """() => {
+    const gd = document.querySelector('.st-key-surfaces_live .js-plotly-plot');
+    const shown = ((gd && gd._fullData) || []).filter(t => t.name === 'note' && t.visible === true && t.opacity > 0);
+    if (shown.length !== 1) return null;
+    const text = shown[0].text[0], first = text.split('<br>')[0];
+    const drawn = [...gd.querySelectorAll('.textpoint')].find(e => e.textContent.startsWith(first));
+    const box = e => { const r = e.getBoundingClientRect(); return {top: r.top, bottom: r.bottom, left: r.left,
+                                                                   right: r.right}; };
+    return drawn && {text, figure: box(gd), map: box(gd.querySelector('.nsewdrag')), note: box(drawn)};
+}"""
+
+
+@pytest.mark.parametrize("width,height", [(1366, 768), (390, 844)])
+def test_a_diverging_eta_says_so_above_the_map_with_where_its_arrows_went(page, width, height):
+    from playground.surfaces.live import note_lines, run_sweep, sweep_note
+    from playground.surfaces.race import run_race
+    from playground.surfaces.state import SurfaceState
+
+    page.set_viewport_size({"width": width, "height": height})
+    sent = sent_messages(page)
+    open_surfaces(page, "?iters=100&frame=100")
+    page.get_by_text("Drag η and μ").click()
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    live_traces(page)
+    assert page.evaluate(NOTE_SHOWN) is None  # the table's own η = 0.1 converges on the map: no note
+    sent.clear()
+    rail_click(page, 0, 0.8)  # η = 0.2, the ninth of eleven steps
+    shown = page.wait_for_function(NOTE_SHOWN).json_value()
+    race = run_race(SurfaceState(iterations=100, frame=100))
+    found, _ = run_sweep(race, race.runs[1])
+    expected = sweep_note(race, found, list(found.lrs).index(0.2), list(found.momenta).index(0.4), 100)
+    assert expected.startswith("η = 0.2, μ = 0.4 diverges") and "off the map" in expected
+    assert shown["text"] == "<br>".join(note_lines(expected))
+    note, figure, drawn_map = shown["note"], shown["figure"], shown["map"]
+    assert figure["left"] <= note["left"] and note["right"] <= figure["right"]  # not cut off, on a phone too
+    assert figure["top"] <= note["top"] and note["bottom"] <= drawn_map["top"] + 2  # above the map, not over it
+    assert sent == []  # the browser switched to it
+    no_exception(page)
