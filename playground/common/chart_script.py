@@ -5,11 +5,12 @@ from __future__ import annotations
 
 # ``charts(key)``: the Plotly charts drawn under st.plotly_chart key ``key`` (its element's class is st-key-<key>).
 # ``whenDrawn(find, then)``: React draws a chart after the script that drives it has run, and plotly.js loads with
-# the first chart, so ``find()`` is tried every 50 ms (for 5 s at most) until plotly.js is there and ``find()``
-# returns what it looks for, which ``then`` gets.
+# the first chart, so ``find()`` is tried every 50 ms until plotly.js is there and ``find()`` returns what it looks
+# for, which ``then`` gets. For 30 s at most: a cold page on a busy machine (CI) took longer than the 3-5 s tries
+# once allowed (the graph's centring script gave up before its chart was drawn); a try is a selector, cheap.
 FIND_CHARTS = """
   const charts = key => [...document.querySelectorAll('.st-key-' + key + ' .js-plotly-plot')];
-  const whenDrawn = (find, then, left = 100) => {
+  const whenDrawn = (find, then, left = 600) => {
     const found = window.Plotly && find();
     if (found) then(found);
     else if (left > 0) setTimeout(() => whenDrawn(find, then, left - 1), 50);
