@@ -343,7 +343,8 @@ def test_pages_left_and_come_back_to_keep_their_settings(page):
 def test_browser_back_leaves_the_page_after_its_settings_changed(page):
     """Streamlit added a history entry each time a page wrote its settings to the URL, so after Home → stepper →
     Next, Next the browser's Back stayed on the stepper (the labs' review: Back after the MLP lab's unroll link).
-    Back now returns to the page before, and Forward comes back with the step it had reached."""
+    Back now returns to the page before, and Forward comes back with the step it had reached and its values (Back
+    and Forward start their run with the page's widgets forgotten: the stepper came back empty, x = y = z = 1)."""
     page.goto(page.base_url + "/")
     page.get_by_role("link", name="Backprop stepper").click()
     page.wait_for_url(re.compile(r"/stepper\?.*step=0"))
@@ -356,4 +357,8 @@ def test_browser_back_leaves_the_page_after_its_settings_changed(page):
     page.go_forward()
     page.wait_for_url(re.compile(r"/stepper\?.*step=2"))
     page.get_by_text("Step 2 / ").wait_for()
+    expect(page.get_by_role("textbox", name="Expression")).to_have_value("(x + y) * z")
+    expect(page.get_by_role("textbox", name="y", exact=True)).to_have_value("5")
+    page.locator(SCRIPT_DONE).wait_for()
+    assert "at=x%3D-2%3By%3D5%3Bz%3D-4&grad=1" in page.url
     no_exception(page)
