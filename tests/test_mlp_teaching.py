@@ -223,15 +223,22 @@ def test_rewind_of_a_fresh_blow_up_goes_back_to_the_initial_weights():
                                                                                   strict=True))
 
 
+def clipped_on_to_a_second_trap() -> tuple[Training, list]:
+    """The exploding lesson on the page's model: to the trap at update 33, "Rewind and clip", then trained on."""
+    run = Training()
+    run.build(MLP_SPEC.from_query(lesson("Exploding gradients, caught by the NaN trap")["query"])[0], None)
+    run.train(200)
+    run.rewind("clip")
+    return run, run.trainer.run(1000)
+
+
 def test_with_clipping_the_trap_stops_at_the_first_non_finite_gradient_norm():
     """The exploding lesson's "Rewind and clip" trained on: the steps stay large and the loss climbs until the
     gradient's norm overflows (its entries still finite). Clipping by an inf norm would make every update 0 and
     training would go on silently; the trap stops there instead, as it does without clipping."""
-    trainer = trained(lesson("Exploding gradients, caught by the NaN trap")["query"], 0)
-    trainer.run(200)
-    trainer.rewind()
-    trainer.set_optimizer(replace(trainer.cfg.optimizer, clip_norm=REWIND_CLIP))
-    records = trainer.run(1000)
+    run, records = clipped_on_to_a_second_trap()
+    trainer = run.trainer
+    assert trainer.cfg.optimizer.clip_norm == REWIND_CLIP
     last = records[-1]
     assert trainer.halted == last.problem and "norm ‖∂L/∂θ‖ became inf" in last.problem
     assert not np.isfinite(last.grad_norm) and all(np.isfinite(r.grad_norm) for r in records[:-1])
@@ -260,6 +267,26 @@ def test_the_eta_shown_beside_the_progress_is_the_one_the_next_update_applies(qu
     applied = (before - weight.value) / weight.grad
     assert shown == pytest.approx(float(np.median(applied)), rel=1e-3)
     assert f"the η box's {readable(run.trainer.cfg.optimizer.lr)}" in text
+
+
+def test_a_second_trap_after_clipping_says_reset_and_offers_no_larger_eta_than_the_box():
+    """The fifth review: after "Rewind and clip" trained on (the schedule still raising η) to a second trap, the
+    box said it went back "before the blow-up began" to a loss of 7.8 × 10¹³⁷, that clipping "keeps every update
+    finite", and offered η 8.85 × 10¹⁰ → 8.85 × 10⁹, which blew up at once."""
+    run, _ = clipped_on_to_a_second_trap()
+    message, buttons = run.trap()
+    point, first = run.trainer.rewind_point(), run.trainer.history[0]
+    assert point.train_loss > 1000 * first.train_loss  # the weights a rewind keeps have blown up already
+    assert f"already far above update 1's {readable(first.train_loss)}" in message
+    assert "Reset is the way back" in message
+    box = run.trainer.cfg.optimizer.lr
+    lower = dict((how, label) for label, how in buttons)["lower"]
+    assert lower.endswith(f"→ {readable(box)}, schedule off")
+    assert run.rewind("lower").optimizer.lr == box
+    first_trap = Training()  # the first trap, at update 33, rewinds to update 29, which trained normally
+    first_trap.build(MLP_SPEC.from_query(lesson("Exploding gradients, caught by the NaN trap")["query"])[0], None)
+    first_trap.train(100)
+    assert "Reset is the way back" not in first_trap.trap()[0]
 
 
 def test_a_constant_eta_is_the_boxs_and_is_not_repeated():

@@ -66,15 +66,22 @@ def gradients_caption(history: list[StepRecord]) -> str:
             f"{last.update}.{span} {text}")
 
 
-def nan_trap_message(halted: str, point: int, point_loss: float) -> str:
-    """The trap's message, with where a rewind goes: update ``point``, whose training loss was ``point_loss``."""
+BLOWN_UP = 1000  # a rewind point whose loss is this many times update 1's has weights that have blown up already
+
+
+def nan_trap_message(halted: str, point: int, point_loss: float, first_loss: float | None = None) -> str:
+    """The trap's message, with where a rewind goes: update ``point``, whose training loss was ``point_loss``
+    (``first_loss``: update 1's, to say when that point has blown up already)."""
     halted = formatting.readable_text(halted, 2)  # 9.1e+178 → 9.1 × 10¹⁷⁸
     where = (f"update {point}, the lowest training loss ({readable(point_loss)}) of the last {REWIND_WINDOW} "
-             "updates, before the blow-up began" if point else "the initial weights")
+             "updates" if point else "the initial weights")
+    if point and first_loss is not None and point_loss > BLOWN_UP * first_loss:
+        where += (f", already far above update 1's {readable(first_loss)}: the loss had been climbing for longer "
+                  "than that, so no rewind here recovers, and Reset is the way back")
     return (f"NaN trap: {halted}. Training stopped. Rewind goes back to {where}. With the same settings it blows "
-            "up again. Clipping the gradient's norm keeps every update finite, but it stops the NaN, not its "
-            "cause: the steps stay large and the loss can climb again. A smaller η treats the cause. Or Reset "
-            "to start over.")
+            "up again. Clipping the gradient's norm caps every step, which holds the NaN off, but not its cause: "
+            "the steps stay too large, the loss can climb, and while a schedule keeps raising η the trap fires "
+            "again. A smaller η treats the cause. Or Reset to start over.")
 
 
 def rewind_buttons(point: int, clip: float, lowered_lr: float, failed: int, failed_lr: float,

@@ -29,9 +29,11 @@ TRAP_SHOWN_AFTER = 2
 
 
 def lowered(optimizer: OptimizerConfig, update: int) -> OptimizerConfig:
-    """A tenth of the η that update ``update`` (1-based) used, held constant: a schedule that raised η (as the
-    exploding lesson's does) would raise it again, and clipping alone leaves the step too large."""
-    return replace(optimizer, lr=learning_rate(optimizer, update - 1) / 10, schedule="constant")
+    """A tenth of the η that update ``update`` (1-based) used, and never above the η box's, held constant: a
+    schedule that raised η (as the exploding lesson's does) would raise it again, and clipping alone leaves the step
+    too large. (After a clipped run trained on to a second trap, the schedule had made η 8.85 × 10¹⁰: a tenth of it
+    blew up at once.)"""
+    return replace(optimizer, lr=min(learning_rate(optimizer, update - 1) / 10, optimizer.lr), schedule="constant")
 
 
 @dataclass
@@ -167,7 +169,8 @@ class Training:
         if point is None or self.playing:
             return None
         optimizer, failed = self.trainer.cfg.optimizer, self.trainer.updates
-        return (captions.nan_trap_message(self.trainer.halted, point.update, point.train_loss),
+        first = self.trainer.history[0].train_loss if self.trainer.history else None
+        return (captions.nan_trap_message(self.trainer.halted, point.update, point.train_loss, first),
                 captions.rewind_buttons(point.update, REWIND_CLIP, lowered(optimizer, failed).lr, failed,
                                         learning_rate(optimizer, failed - 1), optimizer.schedule != "constant"))
 
