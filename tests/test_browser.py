@@ -351,6 +351,10 @@ def test_browser_back_leaves_the_page_after_its_settings_changed(page):
     for k in (1, 2):
         page.get_by_role("button", name="Next").click()
         page.wait_for_url(re.compile(rf"/stepper\?.*step={k}"))
+        page.get_by_text(f"Step {k} / ").wait_for()
+    # A learner reads the step before pressing Back. Pressed while the page still runs, Streamlit may finish that
+    # run's own rerun of the stepper after the Back (CI once saw the stepper stay at "/"); noted for planning.
+    page.locator(SCRIPT_DONE).wait_for()
     page.go_back()
     page.wait_for_url(lambda url: urlsplit(url).path == "/")
     page.get_by_role("heading", name="gradlab").wait_for()
