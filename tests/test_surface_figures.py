@@ -117,3 +117,18 @@ def test_the_start_label_runs_away_from_the_nearer_edge(start, expected):
     assert label_position(start, race) == expected
     marker = next(t for t in contour_figure(race, 5).data if getattr(t, "mode", None) == "markers+text")
     assert marker.textposition == expected and tuple(marker.x + marker.y) == start
+
+
+def test_the_map_in_words_says_when_a_run_stopped_before_the_iteration_shown():
+    """The fifth review: on x*y the caption put Momentum 'at iteration 100' where its run had stopped (diverged)
+    at step 92, as the table said."""
+    state = SurfaceState(surface="custom", expr="x*y")  # the default runs and start, as /surfaces?f=x*y
+    race, frame = run_race(state), state.iterations
+    text = describe_map(race, frame, "contour")
+    stopped = [run for run in race.runs if run.descent.iterations < frame]
+    assert stopped  # the claim needs a run that ended early
+    for run in stopped:
+        assert f"{run.label} at " in text and f"(stopped at iteration {run.descent.iterations})" in text
+    for run in race.runs:
+        if run.descent.iterations >= frame:
+            assert f"{run.label} at" in text and f"{run.label} (stopped" not in text

@@ -11,7 +11,9 @@ from .numbers import readable, readable_point
 
 def _where(race, run, frame: int) -> str:
     i = min(frame, run.descent.iterations)
-    return f"{run.label} at {readable_point(run.descent.points[i][:race.dims])}, f = {readable(run.descent.losses[i])}"
+    stopped = f" (stopped at iteration {i})" if i < frame else ""  # a run ends early when it diverges or converges
+    return (f"{run.label} at {readable_point(run.descent.points[i][:race.dims])}, f = "
+            f"{readable(run.descent.losses[i])}{stopped}")
 
 
 def describe_map(race, frame: int, view: str) -> str:
