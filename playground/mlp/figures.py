@@ -60,6 +60,9 @@ def discretized(z):
     return np.where(np.isnan(z), np.nan, (z >= 0.5).astype(float))
 
 
+HALO = "0 0 2px white, 0 0 4px white, 0 0 6px white"  # one 3 px glow left the text hard to read over the points
+
+
 def update_label(xs, ys, update: int, trapped: bool = False) -> dict:
     """The update a map shows, in its top-right corner, as a text trace (an animation frame can change a trace,
     not the layout): dark on a white halo, legible on every colour of the map. ``trapped``: the weights the NaN
@@ -67,7 +70,7 @@ def update_label(xs, ys, update: int, trapped: bool = False) -> dict:
     text = f"update {update} <br>kept by the NaN trap " if trapped else f"update {update} "  # two lines: a phone's map
     return dict(type="scatter", mode="text", text=[text], textposition="bottom left",
                 hoverinfo="skip", cliponaxis=False, showlegend=False, name="update", x=[float(xs[-1])],
-                y=[float(ys[-1])], textfont=dict(size=15, color=LIGHT.ink, shadow="0 0 3px white"))
+                y=[float(ys[-1])], textfont=dict(size=15, color=LIGHT.ink, shadow=HALO))
 
 
 def loss_figure(history, pal: Palette = LIGHT, waiting: bool = True) -> go.Figure:
