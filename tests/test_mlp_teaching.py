@@ -527,3 +527,15 @@ def test_the_network_as_a_formula_computes_what_the_network_computes(query):
     text = formulas(trainer.cfg.net.activations, trainer.cfg.net.bias, trainer.cfg.loss)
     x = trainer.x_train[:7]
     np.testing.assert_allclose(evaluate_formula(text, trainer, x), trainer.model(x)[0].value, rtol=1e-12)
+
+
+def test_the_eta_box_help_points_at_the_lesson_it_quotes():
+    """The fifth review: η's help said only 'Allowed: at least 1 × 10⁻⁹'. It now says what η does and where to
+    start, as the Home lesson it names does."""
+    at = open_page("mlp/view.py")
+    help_text = at.number_input(key="mlp_optimizer_lr").help
+    title = re.search(r"the lesson '([^']+)'", help_text).group(1)
+    named = next(item for section in load_presets("lessons") for item in section["lessons"] if item["title"] == title)
+    start = re.search(r"start at (\S+), then tune by factors of (\d+)", help_text).groups()
+    assert f"Start at {start[0]}, then tune by factors of {start[1]}" in named["text"]
+    assert named["query"]["opt"].endswith(f"lr={start[0]}") and "Allowed: at least" in help_text

@@ -28,7 +28,9 @@ class Setting:
     details: bool = True  # shown under "Optimizer details" (the common ones are shown beside the optimizer)
 
 SETTINGS: dict[str, Setting] = {
-    "lr": Setting("Learning rate η", Float(1e-9), details=False),
+    "lr": Setting("Learning rate η", Float(1e-9), "the step size: each update moves every weight by η × its gradient "
+                  "(adam: by about η). Too small crawls, too large overshoots or blows up: start at 0.01, then tune "
+                  "by factors of 10 (the lesson 'Where to start the learning rate' shows why)", details=False),
     "momentum": Setting("Momentum μ", Float(0.0, BELOW_ONE), "momentum and nesterov"),
     "rho": Setting("Decay ρ", Float(0.0, BELOW_ONE), f"rmsprop's moving average of g²: {WHY_RHO}"),
     "beta1": Setting("β₁", Float(0.0, BELOW_ONE), "adam and adamw: the average of g"),
