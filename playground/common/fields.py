@@ -82,6 +82,11 @@ class Kind:
         return None
 
 
+def widgets_under(session: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+    """The session's values of the widgets whose keys start with ``prefix`` (Kind.widget_prefix)."""
+    return {k: v for k, v in session.items() if isinstance(k, str) and k.startswith(prefix)}
+
+
 def _json_number(data: Any) -> float:
     if isinstance(data, bool) or not isinstance(data, int | float):
         raise ValueError(f"expected a number, got {type(data).__name__}")
@@ -296,6 +301,10 @@ class StateSpec(Generic[T]):
     def widget_keys(self) -> list[str]:
         return [k for f in self.fields for k in f.kind.widget_keys(self.widget_key(f.name))]
 
+    def widget_prefixes(self) -> list[str]:
+        """The key prefixes of the widgets that come and go with the state (Kind.widget_prefix)."""
+        return [p for f in self.fields if (p := f.kind.widget_prefix(self.widget_key(f.name))) is not None]
+
     def to_session(self, state: T, session: MutableMapping[str, Any]) -> None:
         for f in self.fields:
             session.update(f.kind.widget_values(self.widget_key(f.name), getattr(state, f.name)))
@@ -319,11 +328,8 @@ class StateSpec(Generic[T]):
                 kept[k] = session[k]
             elif k in kept and restore:
                 session[k] = kept[k]
-        for f in self.fields:  # widgets named by the state (x's box, y's box): the whole set, as last drawn
-            if (prefix := f.kind.widget_prefix(self.widget_key(f.name))) is None:
-                continue
-            drawn = {k: v for k, v in session.items() if isinstance(k, str) and k.startswith(prefix)}
-            if drawn:
+        for prefix in self.widget_prefixes():  # widgets named by the state (x's box, y's box): the set last drawn
+            if drawn := widgets_under(session, prefix):
                 kept[prefix] = drawn
             elif prefix in kept and restore:
                 session.update(kept[prefix])
@@ -332,8 +338,7 @@ class StateSpec(Generic[T]):
         """Streamlit forgets a widget's value in a run that doesn't draw it (a panel hidden for the class,
         a control shown only for some choices), and after the browser's Back or Forward it draws the page's boxes
         empty whatever the server holds: re-assigning the values (x's box and y's box too) keeps and shows them."""
-        prefixes = tuple(p for f in self.fields if (p := f.kind.widget_prefix(self.widget_key(f.name))) is not None)
-        for key in [*self.widget_keys(), *(k for k in session.keys() if isinstance(k, str) and k.startswith(prefixes))]:
+        for key in [*self.widget_keys(), *(k for p in self.widget_prefixes() for k in widgets_under(session, p))]:
             if key in session:
                 session[key] = session[key]
 

@@ -66,7 +66,7 @@ def gradients_caption(history: list[StepRecord]) -> str:
             f"{last.update}.{span} {text}")
 
 
-BLOWN_UP = 1000  # a rewind point whose loss is this many times update 1's has weights that have blown up already
+LOSS_BLOWN_UP = 1000  # a rewind point whose loss is this many times update 1's has weights that have blown up already
 
 
 def nan_trap_message(halted: str, point: int, point_loss: float, first_loss: float | None = None) -> str:
@@ -75,7 +75,7 @@ def nan_trap_message(halted: str, point: int, point_loss: float, first_loss: flo
     halted = formatting.readable_text(halted, 2)  # 9.1e+178 → 9.1 × 10¹⁷⁸
     where = (f"update {point}, the lowest training loss ({readable(point_loss)}) of the last {REWIND_WINDOW} "
              "updates" if point else "the initial weights")
-    if point and first_loss is not None and point_loss > BLOWN_UP * first_loss:
+    if point and first_loss is not None and point_loss > LOSS_BLOWN_UP * first_loss:
         where += (f", already far above update 1's {readable(first_loss)}: the loss had been climbing for longer "
                   "than that, so no rewind here recovers, and Reset is the way back")
     return (f"NaN trap: {halted}. Training stopped. Rewind goes back to {where}. With the same settings it blows "

@@ -10,7 +10,7 @@ from typing import Any
 
 from engine import ParseError, parse
 from engine.limits import MAX_STEP, MAX_VECTOR
-from playground.common.fields import Choice, Field, Float, Int, Kind, StateSpec, echo
+from playground.common.fields import Choice, Field, Float, Int, Kind, StateSpec, echo, widgets_under
 
 MODES = ("learn", "quiz")
 DEFAULT_EXPR = "(x + y) * z"
@@ -92,8 +92,8 @@ class ValuesKind(Kind):
         return {f"{key}_{name}": text for name, text in value.items()}
 
     def from_widgets(self, key: str, session: Mapping[str, Any]) -> dict[str, str]:
-        prefix = f"{key}_"
-        return {k[len(prefix):]: v for k, v in session.items() if isinstance(k, str) and k.startswith(prefix)}
+        prefix = self.widget_prefix(key)
+        return {k[len(prefix):]: v for k, v in widgets_under(session, prefix).items()}
 
     def widget_keys(self, key: str) -> tuple[str, ...]:
         return ()  # one box per variable of the expression, always drawn

@@ -79,6 +79,14 @@ def surface_contour(race, every: int = 1) -> go.Contour:
                       colorbar=UNDER_MAP | dict(title=dict(text=z_title, side="top")), name="surface")
 
 
+def on_map(race, points) -> np.ndarray:
+    """For each of ``points`` (one per row), whether it lies within the map's plotted ranges (NaN: off it)."""
+    points = np.asarray(points)[:, : race.dims]
+    ranges = [(race.xs[0], race.xs[-1])] + ([(race.ys[0], race.ys[-1])] if race.dims == 2 else [])
+    with np.errstate(invalid="ignore"):
+        return np.all([(points[:, a] >= low) & (points[:, a] <= high) for a, (low, high) in enumerate(ranges)], axis=0)
+
+
 def map_axes(race) -> dict:
     """The contour map's axes: the plotted ranges, to scale when that isn't a sliver."""
     # no grid: the map's colours are its background, and a grid drawn over the bands (while Play runs, when only

@@ -45,18 +45,10 @@ _FIT_IN_BROWSER = """<script>/* fit maps %(keys)s */
     if (box) Object.assign(box.style, {height: px, flexBasis: px});
     if (frame) frame.style.height = px;
   }
-  function watch() {
-    for (const key of keys) {
-      for (const gd of charts(key)) {
-        if (gd._fitsItsMap || !gd.on) continue;
-        gd._fitsItsMap = true;
-        gd.on('plotly_afterplot', () => setTimeout(() => fit(gd)));  // not inside the drawing that called it
-        fit(gd);
-      }
-    }
-  }
-  watch();
-  new MutationObserver(watch).observe(document.body, {childList: true, subtree: true});
+  everyNewChart(keys, '_fitsItsMap', gd => {
+    gd.on('plotly_afterplot', () => setTimeout(() => fit(gd)));  // not inside the drawing that called it
+    fit(gd);
+  });
 })();
 </script>"""
 

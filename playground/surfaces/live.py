@@ -30,6 +30,7 @@ from .figures import (
     map_axes,
     map_height,
     mark_start_and_minima,
+    on_map,
     readable,
     rounded,
     run_color,
@@ -101,10 +102,7 @@ def sweep_note(race, found: Sweep, i: int, j: int, frame: int) -> str | None:
     end = int(found.ends[i, j])
     shown = min(frame, end)
     losses, points = found.losses[i, j, : end + 1], found.points[i, j, : end + 1, : race.dims]
-    ranges = [(race.xs[0], race.xs[-1])] + ([(race.ys[0], race.ys[-1])] if race.dims == 2 else [])
-    with np.errstate(invalid="ignore"):
-        inside = np.all([(points[:, a] >= low) & (points[:, a] <= high) for a, (low, high) in enumerate(ranges)],
-                        axis=0)
+    inside = on_map(race, points)
     off = int(np.argmin(inside)) if not inside.all() else None
     name = f"η = {format_number(found.lrs[i])}" + (f", μ = {format_number(found.momenta[j])}"
                                                     if found.momenta.size > 1 else "")

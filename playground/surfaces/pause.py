@@ -25,25 +25,19 @@ _PAUSE_IN_BROWSER = """<script>/* pause hands back the iteration: %(key)s */
   if (window.__gradlabHandsBackPause) return;
   window.__gradlabHandsBackPause = true;
   let count = 0;
-  function watch() {
-    for (const gd of charts(%(key)s)) {
-      if (gd._handsBackPause || !gd.on) continue;
-      gd._handsBackPause = true;
-      gd.on('plotly_buttonclicked', e => {
-        if (!e || !e.button || e.button.name !== %(pause)s) return;
-        setTimeout(() => {  // after the button's own animate call has stopped the frames
-          const label = ((gd.layout || {}).annotations || []).find(a => a.name === 'iteration');
-          const k = label ? parseInt(String(label.text).replace(/^iteration /, ''), 10) : NaN;
-          if (!Number.isInteger(k)) return;
-          count += 1;
-          gd.emit('plotly_selected', {points: [{x: k, y: 0, curveNumber: %(paused)s, pointNumber: count,
-                                                pointIndex: 0}]});
-        });
+  everyNewChart([%(key)s], '_handsBackPause', gd => {
+    gd.on('plotly_buttonclicked', e => {
+      if (!e || !e.button || e.button.name !== %(pause)s) return;
+      setTimeout(() => {  // after the button's own animate call has stopped the frames
+        const label = ((gd.layout || {}).annotations || []).find(a => a.name === 'iteration');
+        const k = label ? parseInt(String(label.text).replace(/^iteration /, ''), 10) : NaN;
+        if (!Number.isInteger(k)) return;
+        count += 1;
+        gd.emit('plotly_selected', {points: [{x: k, y: 0, curveNumber: %(paused)s, pointNumber: count,
+                                              pointIndex: 0}]});
       });
-    }
-  }
-  watch();
-  new MutationObserver(watch).observe(document.body, {childList: true, subtree: true});
+    });
+  });
 })();
 </script>"""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .figures import to_scale
+from .figures import on_map, to_scale
 from .numbers import readable, readable_point
 
 
@@ -57,13 +57,8 @@ def map_caption(race, locked: bool) -> str:
 
 def left_the_map(race, run) -> int | None:
     """The first iteration at which ``run``'s point is outside the plotted ranges (None: it stays on the map)."""
-    ranges = [(race.xs[0], race.xs[-1])] + ([(race.ys[0], race.ys[-1])] if race.dims == 2 else [])
-    points = run.descent.points[:, : race.dims]
-    with np.errstate(invalid="ignore"):
-        outside = np.zeros(len(points), dtype=bool)
-        for axis, (low, high) in enumerate(ranges):
-            outside |= ~((points[:, axis] >= low) & (points[:, axis] <= high))
-    return int(np.argmax(outside)) if outside.any() else None
+    inside = on_map(race, run.descent.points)
+    return None if inside.all() else int(np.argmin(inside))
 
 
 def off_the_map(race) -> str | None:
