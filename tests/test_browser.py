@@ -346,6 +346,9 @@ def test_browser_back_leaves_the_page_after_its_settings_changed(page):
     Back now returns to the page before, and Forward comes back with the step it had reached and its values (Back
     and Forward start their run with the page's widgets forgotten: the stepper came back empty, x = y = z = 1)."""
     page.goto(page.base_url + "/")
+    # The app's script that makes a URL write replace the history entry runs once the page draws it: a link clicked
+    # before that (in the first moments after opening) still adds an entry (noted for planning).
+    page.wait_for_function("() => window.gradlabHistoryPatched === true")
     page.get_by_role("link", name="Backprop stepper").click()
     page.wait_for_url(re.compile(r"/stepper\?.*step=0"))
     for k in (1, 2):
