@@ -5,7 +5,6 @@ import pathlib
 import sys
 
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 # `streamlit run playground/app.py` puts playground/ on sys.path, not the project root.
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -56,14 +55,9 @@ if (!window.gradlabHistoryPatched) {
     ? history.replaceState(state, title, url) : push(state, title, url));
 }
 </script>""", unsafe_allow_javascript=True)
-SPECS = {"stepper": STEPPER_SPEC, "surfaces": SURFACES_SPEC, "mlp": MLP_SPEC}  # each page's state, by its URL path
-for spec in SPECS.values():  # a page left and come back to finds its settings
+for spec in (STEPPER_SPEC, SURFACES_SPEC, MLP_SPEC):  # a page left and come back to finds its settings
     spec.survive_page_switch(st.session_state)
 page = st.navigation(PAGES, position="top")
 if page.url_path:  # home has no state of its own
     arriving(page.url_path)
-    if getattr(get_script_run_ctx(), "is_history_navigation", False):  # the browser's Back or Forward
-        SPECS[page.url_path].keep_widgets(st.session_state)
 page.run()
-for spec in SPECS.values():  # Back / Forward come to a page with its widgets already forgotten
-    spec.survive_page_switch(st.session_state, restore=False)

@@ -315,29 +315,26 @@ class StateSpec(Generic[T]):
         state = self.state(**{f.name: f.kind.from_widgets(self.widget_key(f.name), session) for f in self.fields})
         return self.settle(state)[0] if self.settle else state
 
-    def survive_page_switch(self, session: MutableMapping[str, Any], restore: bool = True) -> None:
+    def survive_page_switch(self, session: MutableMapping[str, Any]) -> None:
         """Streamlit forgets a page's widget values in the first run of another page (the widgets weren't drawn),
         while the page's own flags, kept outside widgets, stay: coming back, the page found itself set up and its
         widgets gone (KeyError, or a number box at its minimum). Called at the start of every run, whatever the page:
-        each widget value there is copied, and each one missing is put back from its copy. Called again with
-        ``restore=False`` at the end of a run, it only copies: a browser Back or Forward starts its run with the
-        values already forgotten, so the copy must be the last run's."""
+        each widget value there is copied, and each one missing is put back from its copy."""
         kept = session.setdefault(f"{self.prefix}_widgets_kept", {})
         for k in self.widget_keys():
             if k in session:
                 kept[k] = session[k]
-            elif k in kept and restore:
+            elif k in kept:
                 session[k] = kept[k]
         for prefix in self.widget_prefixes():  # widgets named by the state (x's box, y's box): the set last drawn
             if drawn := widgets_under(session, prefix):
                 kept[prefix] = drawn
-            elif prefix in kept and restore:
+            elif prefix in kept:
                 session.update(kept[prefix])
 
     def keep_widgets(self, session: MutableMapping[str, Any]) -> None:
         """Streamlit forgets a widget's value in a run that doesn't draw it (a panel hidden for the class,
-        a control shown only for some choices), and after the browser's Back or Forward it draws the page's boxes
-        empty whatever the server holds: re-assigning the values (x's box and y's box too) keeps and shows them."""
+        a control shown only for some choices): re-assigning the values (a box per variable too) keeps them."""
         for key in [*self.widget_keys(), *(k for p in self.widget_prefixes() for k in widgets_under(session, p))]:
             if key in session:
                 session[key] = session[key]
