@@ -44,17 +44,6 @@ h1 { font-size: 2.25rem !important; padding: 0.25rem 0 0.5rem !important; }
 [data-testid='stGraphVizChart'] { overflow-x: auto; }
 [data-testid='stGraphVizChart'] svg { width: auto !important; height: auto !important; max-width: none !important; }
 </style>""" + f"<style>{GRAPH_TEXT_SIZES}</style>")
-# Streamlit pushes a browser history entry each time a page writes its settings to the URL (every Next, every
-# slider), so Back walked through them on the same page (which keeps its session state, so nothing changed) instead
-# of leaving it. A URL write on the same page now replaces the entry; moving to another page still adds one.
-st.html("""<script>
-if (!window.gradlabHistoryPatched) {
-  window.gradlabHistoryPatched = true;
-  const push = history.pushState.bind(history);
-  history.pushState = (state, title, url) => (url != null && new URL(url, location.href).pathname === location.pathname
-    ? history.replaceState(state, title, url) : push(state, title, url));
-}
-</script>""", unsafe_allow_javascript=True)
 for spec in (STEPPER_SPEC, SURFACES_SPEC, MLP_SPEC):  # a page left and come back to finds its settings
     spec.survive_page_switch(st.session_state)
 page = st.navigation(PAGES, position="top")

@@ -338,22 +338,3 @@ def test_pages_left_and_come_back_to_keep_their_settings(page):
     page.wait_for_selector("svg g.node")
     assert page.get_by_text("can't be read").count() == 0
     no_exception(page)
-
-
-def test_browser_back_leaves_the_page_after_its_settings_changed(page):
-    """Streamlit added a history entry each time a page wrote its settings to the URL, so after Home → stepper →
-    Next, Next the browser's Back stayed on the stepper (the labs' review: Back after the MLP lab's unroll link).
-    Back now returns to the page before, and Forward comes back with the step it had reached."""
-    page.goto(page.base_url + "/")
-    page.get_by_role("link", name="Backprop stepper").click()
-    page.wait_for_url(re.compile(r"/stepper\?.*step=0"))
-    for k in (1, 2):
-        page.get_by_role("button", name="Next").click()
-        page.wait_for_url(re.compile(rf"/stepper\?.*step={k}"))
-    page.go_back()
-    page.wait_for_url(lambda url: urlsplit(url).path == "/")
-    page.get_by_role("heading", name="gradlab").wait_for()
-    page.go_forward()
-    page.wait_for_url(re.compile(r"/stepper\?.*step=2"))
-    page.get_by_text("Step 2 / ").wait_for()
-    no_exception(page)
